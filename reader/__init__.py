@@ -1,0 +1,1 @@
+"""The reader application: store, refresh, command line and Textual app."""
