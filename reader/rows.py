@@ -1,0 +1,50 @@
+"""Light rows that the store returns and the widgets draw (no Textual, no SQL here)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Headline:
+    """One line of the headline list: no bodies, so 100k of them stay cheap."""
+
+    id: int
+    feed_id: int
+    feed_title: str
+    title: str
+    link: str | None
+    published: datetime | None  # timezone-aware UTC (first seen when the feed gave no date)
+    read: bool
+    starred: bool
+
+
+@dataclass(frozen=True, slots=True)
+class FeedRow:
+    """One feed in the side panel and in `reader feeds`."""
+
+    id: int
+    url: str
+    title: str
+    tags: tuple[str, ...]
+    unread: int
+    total: int
+    last_error: str | None
+    last_fetched: datetime | None
+    gone: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineEntry:
+    """One row of the timeline pane: a related item, the open article, or a dated event."""
+
+    kind: str  # "item" (a related item), "current" (the open article), "event"
+    when: date  # the day it sorts by (an event: the first day of its period)
+    granularity: str  # "day", "week", "month", "year", "decade"
+    title: str  # the item's title, or the event's short sentence
+    feed_title: str = ""
+    item_id: int | None = None
+    read: bool = True
+    duplicate: bool = False  # a near-identical copy of another item on the list
+    position: int | None = None  # an event's character offset in the article text
