@@ -1,0 +1,436 @@
+"""Cleaning untrusted text: the one place feed and page strings are made safe to store and show.
+
+Everything a feed or a web page gives us passes through here before it is stored. The rules:
+
+- C0 controls except tab and newline, DEL and C1 controls are removed; CR and CRLF become LF.
+- Whole terminal escape sequences are removed, not just their ESC byte: CSI (`ESC [` or U+009B
+  up to the final byte), OSC/DCS/SOS/PM/APC strings (up to BEL or ST) and two-byte escapes.
+- Bidi overrides, embeddings and isolates (U+202A-U+202E, U+2066-U+2069) are removed, and so
+  are the implicit marks LRM, RLM and ALM (U+200E, U+200F, U+061C): terminals apply bidi
+  inconsistently, the marks can reorder what a reader sees around them, and dropping them
+  loses nothing a terminal would show.
+- U+2028/U+2029 (line/paragraph separators) become LF; a stray BOM (U+FEFF) and lone
+  surrogates are removed.
+
+`clean` is idempotent: its output holds none of the characters it removes.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from html.parser import HTMLParser
+from urllib.parse import urljoin, urlsplit
+
+from feeds.model import Rendered
+
+__all__ = [
+    "clean",
+    "clean_line",
+    "html_to_text",
+    "reading_minutes",
+    "safe_url",
+    "strip_tags",
+]
+
+# Every character that `clean` removes (CR and U+2028/9 are turned into LF before this runs).
+_UNSAFE_CLASS = (
+    "\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 except \t \n, DEL, C1 (ESC and CR are in here too)
+    "\u061c\u200e\u200f"  # ALM, LRM, RLM
+    "\u202a-\u202e\u2066-\u2069"  # bidi embeddings, overrides, isolates
+    "\u2028\u2029\ufeff"  # line/paragraph separators, BOM
+    "\ud800-\udfff"  # lone surrogates
+)
+_UNSAFE = re.compile(f"[{_UNSAFE_CLASS}]")
+
+_ESCAPE_SEQUENCE = re.compile(
+    # CSI: ESC [ or 8-bit CSI, parameter bytes, intermediate bytes, final byte (if any).
+    r"(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]?"
+    # OSC, DCS, SOS, PM, APC (7- or 8-bit) with their payload, up to BEL or ST.
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c]*(?:\x07|\x1b\\|\x9c)"
+    # Any other escape: ESC, intermediate bytes, one final byte.
+    r"|\x1b[\x20-\x2f]*[\x30-\x7e]"
+)
+_LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
+
+
+def clean(value: str | None) -> str:
+    """Remove controls, escape sequences and bidi overrides; keep tabs and newlines."""
+    if not value:
+        return ""
+    if not _UNSAFE.search(value):  # the common case: nothing to do, no copy
+        return value
+    value = _ESCAPE_SEQUENCE.sub("", value)
+    value = _LINE_BREAKS.sub("\n", value)
+    return _UNSAFE.sub("", value)
+
+
+def clean_line(value: str | None) -> str:
+    """`clean`, then every run of whitespace (newlines, tabs, NBSP too) becomes one space."""
+    return " ".join(clean(value).split())
+
+
+class _TagStripper(HTMLParser):
+    """Collects the text of an HTML fragment; block-ish tags separate words."""
+
+    _SKIP = frozenset({"script", "style", "template", "noscript", "iframe", "object", "svg"})
+    _SPACERS = frozenset(
+        {"br", "p", "div", "li", "tr", "td", "th", "h1", "h2", "h3", "h4", "h5", "h6",
+         "blockquote", "pre", "hr", "dd", "dt", "section", "article", "header", "footer"}
+    )
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skipping = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SKIP:
+            self._skipping += 1
+        elif tag in self._SPACERS:
+            self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in self._SPACERS:
+            self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self._SKIP:
+            self._skipping = max(0, self._skipping - 1)
+        elif tag in self._SPACERS:
+            self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skipping:
+            self.parts.append(data)
+
+
+def strip_tags(html: str | None) -> str:
+    """An HTML fragment as one line of plain text, entities decoded (for titles)."""
+    if not html:
+        return ""
+    if "<" not in html and "&" not in html:
+        return clean_line(html)
+    stripper = _TagStripper()
+    try:
+        stripper.feed(html)
+        stripper.close()
+    except Exception:  # HTMLParser is lenient; never let odd markup escape
+        return clean_line(re.sub(r"<[^>]*>", " ", html))
+    return clean_line("".join(stripper.parts))
+
+
+def safe_url(url: str | None, base: str | None = None) -> str | None:
+    """The absolute URL if it is http(s) with a host, else None (javascript:, data:, ...)."""
+    if not url:
+        return None
+    # Browsers drop tabs and newlines anywhere in a URL and trim C0/space at both ends.
+    url = clean(url).replace("\t", "").replace("\n", "").strip()
+    if not url:
+        return None
+    if base:
+        base = clean(base).replace("\t", "").replace("\n", "").strip()
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    url = url.replace(" ", "%20")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url
+
+
+def reading_minutes(text: str) -> int:
+    """Minutes to read `text` at 230 words a minute, at least 1."""
+    return max(1, math.ceil(len(text.split()) / 230))
+
+
+# --- HTML to display text -------------------------------------------------------------------
+
+_DROPPED = frozenset(
+    {"script", "style", "iframe", "object", "embed", "form", "noscript", "template", "svg",
+     "head", "title", "select", "textarea", "button", "canvas", "audio", "video", "math"}
+)
+_VOID = frozenset(
+    {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "param",
+     "source", "track", "wbr"}
+)
+# Blocks separated by a blank line, and blocks that only start a new line.
+_PARAGRAPHS = frozenset(
+    {"p", "blockquote", "pre", "table", "figure", "h1", "h2", "h3", "h4", "h5", "h6", "hr",
+     "dl", "details", "address", "fieldset"}
+)
+_LINES = frozenset(
+    {"div", "section", "article", "header", "footer", "aside", "nav", "main", "figcaption",
+     "summary", "center", "caption", "dt", "legend", "tbody", "thead", "tfoot"}
+)
+_HEADINGS = {"h1": 1, "h2": 2, "h3": 3, "h4": 4, "h5": 5, "h6": 6}
+_HTML_SPACE = re.compile(r"[ \t\n\r\f\v]+")
+
+
+class _Renderer(HTMLParser):
+    """Turns an HTML fragment into display text with numbered link references.
+
+    Newlines are requested, not written: the largest pending request is written just before the
+    next text, so runs of blocks never leave more than one blank line and nothing trails.
+    """
+
+    def __init__(self, base_url: str | None) -> None:
+        super().__init__(convert_charrefs=True)
+        self.base_url = base_url
+        self.out: list[str] = []
+        self.links: list[str] = []
+        self._link_numbers: dict[str, int] = {}
+        self._pending_newlines = 0  # 0, 1 (new line) or 2 (blank line)
+        self._pending_quote = 0  # quote depth of the blank line, when one is pending
+        self._after_marker = False  # a list marker was just written: no break before its text
+        self._pending_space = False
+        self._at_start = True  # nothing written yet
+        self._at_line_start = True
+        self._dropping: list[str] = []
+        self._pre = 0
+        self._pre_fresh = False  # the newline right after <pre> is not content
+        self._quote = 0
+        self._lists: list[list[int]] = []  # [ordered?, next number]
+        self._in_item = 0
+        self._cells = 0  # inside a table cell: breaks become spaces
+        self._row_has_cell = False
+        self._anchors: list[tuple[str | None, int]] = []  # (url, chars written at <a>)
+        self._written = 0
+
+    # -- writing --------------------------------------------------------------------------
+    def _prefix(self) -> str:
+        indent = "  " * max(0, len(self._lists) - 1) + ("  " if self._in_item else "")
+        return "> " * self._quote + indent
+
+    def _break(self, lines: int) -> None:
+        if self._cells and not self._pre:
+            self._pending_space = True
+            return
+        if self._after_marker:
+            return
+        if self._in_item:  # paragraphs inside a list item: one line apart
+            lines = 1
+        self._pending_quote = (
+            min(self._pending_quote, self._quote) if self._pending_newlines else self._quote
+        )
+        self._pending_newlines = max(self._pending_newlines, lines)
+        self._pending_space = False
+
+    def _write(self, text: str, prefix: str | None = None) -> None:
+        """Write inline text, flushing pending breaks and the line prefix first."""
+        if not text:
+            return
+        if self._at_start:
+            self._pending_newlines = 0
+        if self._pending_newlines:
+            if self._pending_newlines > 1:
+                depth = min(self._pending_quote, self._quote)
+                self.out.append("\n" + ("> " * depth).rstrip())
+            self.out.append("\n")
+            self._at_line_start = True
+            self._pending_newlines = 0
+            self._pending_space = False
+        if self._at_line_start:
+            self.out.append(self._prefix() if prefix is None else prefix)
+            self._at_line_start = False
+            self._pending_space = False
+        elif self._pending_space and not self._after_marker:
+            self.out.append(" ")
+        self._pending_space = False
+        self.out.append(text)
+        self._after_marker = False
+        self._at_start = False
+        self._written += len(text)
+
+    def _write_inline(self, data: str) -> None:
+        collapsed = _HTML_SPACE.sub(" ", data)
+        if collapsed.startswith(" "):
+            self._pending_space = True
+        words = collapsed.strip(" ")
+        if words:
+            self._write(words)
+            self._pending_space = collapsed.endswith(" ")
+
+    def _write_pre(self, data: str) -> None:
+        if self._pre_fresh:
+            data = data[1:] if data.startswith("\n") else data
+            self._pre_fresh = False
+        lines = data.replace("\r\n", "\n").split("\n")
+        for number, line in enumerate(lines):
+            if number:
+                self.out.append("\n")
+                self._at_line_start = True
+                if not line and self._quote:
+                    self.out.append(("> " * self._quote).rstrip())
+            if line:
+                self._write(line)
+
+    # -- parser callbacks ----------------------------------------------------------------------
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self._dropping:
+            if tag in _DROPPED and tag not in _VOID:
+                self._dropping.append(tag)
+            return
+        if tag in _DROPPED:
+            if tag not in _VOID:
+                self._dropping.append(tag)
+            return
+        attributes = {name: value or "" for name, value in attrs}
+        if tag in _PARAGRAPHS:
+            self._break(2)
+        elif tag in _LINES:
+            self._break(1)
+        if tag in _HEADINGS:
+            self._write("#" * _HEADINGS[tag] + " ")
+            self._after_marker = True
+        elif tag == "blockquote":
+            self._quote += 1
+        elif tag == "pre":
+            self._pre += 1
+            self._pre_fresh = True
+        elif tag == "br":
+            if self._cells and not self._pre:
+                self._pending_space = True
+            elif self._at_start:
+                pass
+            else:
+                # A hard break: always a new line, even right after one (<br><br> = blank line).
+                if self._pending_newlines:
+                    self._pending_newlines = min(2, self._pending_newlines + 1)
+                else:
+                    self._pending_newlines = 1
+                self._pending_space = False
+        elif tag == "hr":
+            self._write("* * *")
+            self._break(2)
+        elif tag in ("ul", "ol", "menu"):
+            self._break(1 if self._lists else 2)
+            start = 1
+            if tag == "ol":
+                try:
+                    start = int(attributes.get("start", "1"))
+                except ValueError:
+                    start = 1
+            self._lists.append([tag == "ol", start])
+        elif tag == "li":
+            self._start_item()
+        elif tag == "dd":
+            self._break(1)
+            self._write("  ")
+            self._after_marker = True
+        elif tag == "tr":
+            self._cells = 0  # cells may omit their end tags
+            self._break(1)
+            self._row_has_cell = False
+        elif tag in ("td", "th"):
+            self._cells = 0
+            if self._row_has_cell:
+                self._pending_space = True
+                self._write("|")
+                self._pending_space = True
+            self._row_has_cell = True
+            self._cells = 1
+        elif tag == "img":
+            alt = clean_line(attributes.get("alt", ""))
+            self._pending_space = True
+            self._write(f"[image: {alt}]" if alt else "[image]")
+            self._pending_space = True
+        elif tag == "a":
+            url = safe_url(attributes.get("href"), self.base_url) if "href" in attributes else None
+            self._anchors.append((url, self._written))
+
+    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.handle_starttag(tag, attrs)
+        if tag not in _VOID:
+            self.handle_endtag(tag)
+
+    def _start_item(self) -> None:
+        if self._cells:
+            self._pending_space = True
+            return
+        if not self._lists:  # <li> outside a list: treat as a bulleted one
+            self._lists.append([False, 1])
+        self._in_item = 0
+        self._break(1)
+        ordered = self._lists[-1]
+        marker = f"{ordered[1]}. " if ordered[0] else "• "
+        if ordered[0]:
+            ordered[1] += 1
+        indent = "> " * self._quote + "  " * (len(self._lists) - 1)
+        self._write(marker, prefix=indent)
+        self._pending_space = False
+        self._after_marker = True
+        self._in_item = 1
+
+    def handle_endtag(self, tag: str) -> None:
+        if self._dropping:
+            if tag in self._dropping:
+                while self._dropping and self._dropping.pop() != tag:
+                    pass
+            return
+        if tag == "table":
+            self._cells = 0
+            self._row_has_cell = False
+        if tag in _HEADINGS or tag in _PARAGRAPHS:
+            if tag == "blockquote" and self._quote:
+                self._quote -= 1
+            elif tag == "pre" and self._pre:
+                self._pre -= 1
+            self._break(2)
+        elif tag in _LINES:
+            self._break(1)
+        elif tag in ("ul", "ol", "menu"):
+            if self._lists:
+                self._lists.pop()
+            self._in_item = 1 if self._lists else 0
+            self._break(1 if self._lists else 2)
+        elif tag == "li":
+            self._break(1)
+        elif tag == "tr":
+            self._cells = 0
+            self._row_has_cell = False
+            self._break(1)
+        elif tag in ("td", "th"):
+            self._cells = max(0, self._cells - 1)
+        elif tag == "a" and self._anchors:
+            url, written_before = self._anchors.pop()
+            if url and self._written > written_before:
+                space_after = self._pending_space
+                self._pending_space = False
+                self._write(f" [{self._number(url)}]")
+                self._pending_space = space_after
+
+    def _number(self, url: str) -> int:
+        if url not in self._link_numbers:
+            self.links.append(url)
+            self._link_numbers[url] = len(self.links)
+        return self._link_numbers[url]
+
+    def handle_data(self, data: str) -> None:
+        if self._dropping:
+            return
+        if self._pre:
+            self._write_pre(data)
+        else:
+            self._write_inline(data)
+
+
+def html_to_text(html: str | None, base_url: str | None = None) -> Rendered:
+    """HTML as display text: paragraphs, lists, quotes, code and numbered link references."""
+    if not html:
+        return Rendered("")
+    renderer = _Renderer(base_url)
+    try:
+        renderer.feed(html)
+        renderer.close()
+    except Exception:  # never let odd markup escape: fall back to the bare text
+        return Rendered(strip_tags(html))
+    lines = [line.rstrip() for line in "".join(renderer.out).split("\n")]
+    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    return Rendered(clean(text), tuple(renderer.links))
