@@ -1,0 +1,419 @@
+"""The `reader` command line. Imports Textual only to launch the app.
+
+Exit status: 0 done; 1 a failure the user must know about (one line on stderr starting with
+"reader: "); 2 a usage error. Feed text is printed as plain text, never as Rich markup.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from reader import locations
+from reader.rows import FeedRow, Headline
+from reader.store import Store, StoreError, View
+
+
+class Failure(Exception):
+    """A failure to report in one line with exit status 1."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="reader",
+        description="A terminal news reader that shows a story's timeline next to the article.",
+    )
+    parser.add_argument("--data-dir", metavar="DIR",
+                        help="keep the database in DIR (default: the platform's data folder)")
+    parser.add_argument("--version", action="version", version=f"reader {_version()}")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    commands.add_parser("demo", help="subscribe to the bundled offline demo story")
+    add = commands.add_parser("add", help="subscribe to feeds (a page: its feed is found)")
+    add.add_argument("urls", nargs="+", metavar="URL")
+    add.add_argument("--tag", action="append", default=[], help="put the feed in a folder")
+    remove = commands.add_parser("remove", help="unsubscribe (its items go too)")
+    remove.add_argument("url", metavar="URL")
+    feeds = commands.add_parser("feeds", help="subscriptions with unread/total and last error")
+    feeds.add_argument("--json", action="store_true")
+    refresh = commands.add_parser("refresh", help="fetch all feeds, or the ones named")
+    refresh.add_argument("urls", nargs="*", metavar="URL")
+    listing = commands.add_parser("list", help="headlines, newest first")
+    listing.add_argument("--unread", action="store_true")
+    listing.add_argument("--starred", action="store_true")
+    listing.add_argument("--feed", metavar="URL")
+    listing.add_argument("--limit", type=_positive, default=None, metavar="N")
+    listing.add_argument("--json", action="store_true")
+    show = commands.add_parser("show", help="an article, its related items and its timeline")
+    show.add_argument("id", type=int, metavar="ID")
+    show.add_argument("--json", action="store_true")
+    mark = commands.add_parser("mark", help="mark items read, unread, starred or not")
+    mark.add_argument("ids", type=int, nargs="+", metavar="ID")
+    how = mark.add_mutually_exclusive_group(required=True)
+    for flag in ("--read", "--unread", "--star", "--unstar"):
+        how.add_argument(flag, dest="how", action="store_const", const=flag[2:])
+    search = commands.add_parser("search", help="full-text search")
+    search.add_argument("query", metavar="QUERY")
+    search.add_argument("--limit", type=_positive, default=50, metavar="N")
+    search.add_argument("--json", action="store_true")
+    importer = commands.add_parser("import", help="subscribe to an OPML or newsboat urls file")
+    importer.add_argument("file", metavar="FILE")
+    exporter = commands.add_parser("export", help="write subscriptions as OPML 2.0")
+    exporter.add_argument("file", nargs="?", metavar="FILE")
+    return parser
+
+
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be 1 or more")
+    return value
+
+
+def _version() -> str:
+    from feeds import __version__
+
+    return __version__
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        if args.command is None:
+            return launch_app(args.data_dir)
+        store = Store(locations.database_path(args.data_dir))
+        try:
+            return COMMANDS[args.command](store, args)
+        finally:
+            store.close()
+    except (Failure, StoreError, locations.ConfigError) as error:
+        print(f"reader: {_one_line(str(error))}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("reader: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # Output piped into a command that stopped reading (`reader list | head`).
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except Exception as error:  # a bug: still no traceback for the user
+        if os.environ.get("READER_DEBUG"):
+            raise
+        print(f"reader: internal error: {type(error).__name__}: {_one_line(str(error))} "
+              "(set READER_DEBUG=1 for details)", file=sys.stderr)
+        return 1
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split()) or "unknown error"
+
+
+def launch_app(data_dir: str | None) -> int:
+    store = Store(locations.database_path(data_dir))
+    try:
+        if store.feed_count() == 0 and store.settings_get("demo_offered") is None:
+            _add_demo(store, quiet=True)
+        store.settings_set("demo_offered", "1")
+        from reader.app import ReaderApp  # Textual is paid for only here
+
+        ReaderApp(store, config=locations.load_config()).run()
+    finally:
+        store.close()
+    return 0
+
+
+# -- commands ---------------------------------------------------------------------------
+
+
+def cmd_demo(store: Store, args: argparse.Namespace) -> int:
+    _add_demo(store, quiet=False)
+    return 0
+
+
+def _add_demo(store: Store, *, quiet: bool) -> None:
+    """Subscribe to the bundled demo feeds and read them from disk (no network)."""
+    from feeds.demo import demo_urls
+    from reader.refresh import FeedFailed, refresh
+
+    ids = [store.add_feed(url, tags=("Demo",)) for url in demo_urls()]
+    events = _run(_collect(refresh(store, ids, force=True)))
+    failed = [event for event in events if isinstance(event, FeedFailed)]
+    for event in failed:
+        print(f"reader: demo feed {event.url}: {event.error}", file=sys.stderr)
+    if not quiet:
+        total = sum(store.count(View(kind="feed", feed_id=feed_id)) for feed_id in ids)
+        print(f"added the demo story: {len(ids)} feeds, {total} items")
+
+
+async def _collect(events: Any) -> list:
+    return [event async for event in events]
+
+
+def _run(coroutine: Any) -> Any:
+    return asyncio.run(coroutine)
+
+
+def cmd_add(store: Store, args: argparse.Namespace) -> int:
+    from reader.refresh import AddError, subscribe
+
+    status = 0
+    for url in args.urls:
+        try:
+            feed_id, stats, found = _run(subscribe(store, url, tags=args.tag))
+        except AddError as error:
+            print(f"reader: {url}: {_one_line(str(error))}", file=sys.stderr)
+            status = 1
+            continue
+        row = store.feed(feed_id)
+        title = row.title if row else found.url
+        if found.discovered:
+            print(f"found the feed {found.url} on the page {url}")
+        print(f"added {title} ({stats.new} items)")
+    return status
+
+
+def cmd_remove(store: Store, args: argparse.Namespace) -> int:
+    feed_id = _feed_by_url(store, args.url)
+    store.remove_feed(feed_id)
+    print(f"removed {args.url}")
+    return 0
+
+
+def _feed_by_url(store: Store, url: str) -> int:
+    from reader.refresh import normalize_url
+
+    for candidate in (url, normalize_url(url)):
+        feed_id = store.feed_id(candidate)
+        if feed_id is not None:
+            return feed_id
+    raise Failure(f"not subscribed to {url}")
+
+
+def cmd_feeds(store: Store, args: argparse.Namespace) -> int:
+    rows = store.feeds()
+    if args.json:
+        _print_json([feed_json(row) for row in rows])
+        return 0
+    if not rows:
+        print("no subscriptions yet: `reader add URL`, `reader import FILE` or `reader demo`")
+    for row in rows:
+        mark = "!" if row.last_error else " "
+        print(f"{mark} {row.unread:>5}/{row.total:<5} {row.title}  <{row.url}>")
+        if row.last_error:
+            print(f"        last error: {row.last_error}")
+    return 0
+
+
+def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
+    from reader.refresh import FeedDone, FeedFailed, RefreshStarted, RefreshSummary, refresh
+
+    ids = [_feed_by_url(store, url) for url in args.urls] if args.urls else None
+    summary = RefreshSummary()
+    show_progress = sys.stderr.isatty()
+
+    async def run() -> None:
+        progress = task = None
+        if show_progress:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            progress = Progress(TextColumn("refreshing"), BarColumn(), MofNCompleteColumn(),
+                                console=Console(stderr=True), transient=True)
+            progress.start()
+        try:
+            async for event in refresh(store, ids):
+                summary.add(event)
+                if progress is None:
+                    continue
+                if isinstance(event, RefreshStarted):
+                    task = progress.add_task("refresh", total=event.total)
+                elif isinstance(event, FeedDone | FeedFailed) and task is not None:
+                    progress.advance(task)
+        finally:
+            if progress is not None:
+                progress.stop()
+
+    _run(run())
+    print(summary.line())
+    for failure in summary.failures:
+        print(f"reader: {failure.url}: {failure.error}", file=sys.stderr)
+    return 0
+
+
+def cmd_list(store: Store, args: argparse.Namespace) -> int:
+    view = View()
+    if args.starred:
+        view = View(kind="starred", unread_only=args.unread)
+    elif args.unread:
+        view = View(kind="unread")
+    if args.feed:
+        view = View(kind="feed", feed_id=_feed_by_url(store, args.feed),
+                    unread_only=args.unread)
+        if args.starred:
+            rows = [h for h in store.headlines(view) if h.starred][: args.limit]
+            return _print_headlines(store, rows, args.json)
+    return _print_headlines(store, store.headlines(view, limit=args.limit), args.json)
+
+
+def _print_headlines(store: Store, rows: list[Headline], as_json: bool) -> int:
+    if as_json:
+        urls = {row.id: row.url for row in store.feeds()}
+        _print_json([item_json(row, urls.get(row.feed_id, "")) for row in rows])
+        return 0
+    for row in rows:
+        mark = ("N" if not row.read else " ") + ("*" if row.starred else " ")
+        when = row.published.strftime("%Y-%m-%d") if row.published else "          "
+        print(f"{row.id:>7} {mark} {when}  {row.feed_title[:20]:<20}  {row.title}")
+    return 0
+
+
+def cmd_show(store: Store, args: argparse.Namespace) -> int:
+    from reader.story import load_article, story_for
+
+    item = store.item(args.id)
+    if item is None:
+        raise Failure(f"no item with id {args.id}")
+    article = _run(load_article(store, item))
+    story = story_for(store, item, article.text)
+    headline = store.headline(item.id)
+    if args.json:
+        document = item_json(headline, item.feed_url) if headline else {}
+        document["body"] = article.text
+        document["links"] = list(article.links)
+        document["related"] = [
+            {**item_json(related.headline, related.feed_url), "score": round(related.score, 3),
+             "duplicate": related.duplicate_of is not None}
+            for related in story.related
+        ]
+        document["events"] = [
+            {"date": event.date.isoformat(), "granularity": event.granularity,
+             "text": event.text}
+            for event in story.events
+        ]
+        _print_json(document)
+        return 0
+    print(item.title)
+    meta = [item.feed_title, item.author,
+            item.published.strftime("%Y-%m-%d %H:%M UTC") if item.published else ""]
+    print(" · ".join(part for part in meta if part))
+    if item.link:
+        print(item.link)
+    print()
+    if article.note:
+        print(f"({article.note})\n")
+    print(article.text)
+    if article.links:
+        print("\nLinks:")
+        for number, link in enumerate(article.links, 1):
+            print(f"[{number}] {link}")
+    print("\nTimeline:")
+    for line in story.lines():
+        print(line)
+    return 0
+
+
+def cmd_mark(store: Store, args: argparse.Namespace) -> int:
+    missing = [item_id for item_id in args.ids if store.headline(item_id) is None]
+    if missing:
+        raise Failure("no item with id " + ", ".join(str(item_id) for item_id in missing))
+    if args.how in ("read", "unread"):
+        changed = store.mark_read(args.ids, read=args.how == "read")
+    else:
+        changed = store.set_starred(args.ids, starred=args.how == "star")
+    noun = "item" if changed == 1 else "items"
+    print(f"marked {changed} {noun} {args.how}" + ("red" if args.how.endswith("star") else ""))
+    return 0
+
+
+def cmd_search(store: Store, args: argparse.Namespace) -> int:
+    return _print_headlines(store, store.search(args.query, limit=args.limit), args.json)
+
+
+def cmd_import(store: Store, args: argparse.Namespace) -> int:
+    from feeds.opml import read_subscriptions
+
+    try:
+        data = Path(args.file).expanduser().read_bytes()
+    except OSError as error:
+        raise Failure(f"cannot read {args.file}: {error.strerror or error}") from None
+    result = read_subscriptions(data)
+    for message in result.skipped:
+        print(f"reader: {args.file}: {message}", file=sys.stderr)
+    added = known = 0
+    for subscription in result.subscriptions:
+        if store.feed_id(subscription.url) is not None:
+            known += 1
+            continue
+        store.add_feed(subscription.url, subscription.title, subscription.tags)
+        added += 1
+    if not result.subscriptions and not result.skipped:
+        raise Failure(f"{args.file} holds no feeds (not an OPML or newsboat urls file?)")
+    print(f"imported {added} feeds" + (f" ({known} already subscribed)" if known else "")
+          + (f", skipped {len(result.skipped)}" if result.skipped else "")
+          + "; run `reader refresh` to fetch them")
+    return 0
+
+
+def cmd_export(store: Store, args: argparse.Namespace) -> int:
+    from feeds.model import Subscription
+    from feeds.opml import export_opml
+
+    text = export_opml(Subscription(row.url, row.title, row.tags) for row in store.feeds())
+    if args.file:
+        try:
+            Path(args.file).expanduser().write_text(text, encoding="utf-8")
+        except OSError as error:
+            raise Failure(f"cannot write {args.file}: {error.strerror or error}") from None
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+COMMANDS = {
+    "demo": cmd_demo,
+    "add": cmd_add,
+    "remove": cmd_remove,
+    "feeds": cmd_feeds,
+    "refresh": cmd_refresh,
+    "list": cmd_list,
+    "show": cmd_show,
+    "mark": cmd_mark,
+    "search": cmd_search,
+    "import": cmd_import,
+    "export": cmd_export,
+}
+
+
+# -- JSON shapes (a contract: DESIGN.md) ------------------------------------------------
+
+
+def iso(moment: datetime | None) -> str | None:
+    if moment is None:
+        return None
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def item_json(row: Headline, feed_url: str) -> dict[str, Any]:
+    return {"id": row.id, "feed_url": feed_url, "feed_title": row.feed_title,
+            "title": row.title, "link": row.link, "published": iso(row.published),
+            "read": row.read, "starred": row.starred}
+
+
+def feed_json(row: FeedRow) -> dict[str, Any]:
+    return {"url": row.url, "title": row.title, "unread": row.unread, "total": row.total,
+            "last_error": row.last_error, "last_fetched": iso(row.last_fetched)}
+
+
+def _print_json(document: Any) -> None:
+    json.dump(document, sys.stdout, ensure_ascii=False, indent=1)
+    sys.stdout.write("\n")

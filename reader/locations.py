@@ -1,0 +1,52 @@
+"""Where the reader keeps its files: one place, on platformdirs, honouring XDG_*."""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+APP_NAME = "reader"
+DATABASE_NAME = "reader.db"
+
+
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
+    """The data folder: `--data-dir` when given, else the platform's user data folder."""
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_data_path
+
+    return user_data_path(APP_NAME, appauthor=False)
+
+
+def database_path(override: str | os.PathLike[str] | None = None) -> Path:
+    return data_dir(override) / DATABASE_NAME
+
+
+def config_path() -> Path:
+    from platformdirs import user_config_path
+
+    return user_config_path(APP_NAME, appauthor=False) / "config.toml"
+
+
+def cache_dir() -> Path:
+    from platformdirs import user_cache_path
+
+    return user_cache_path(APP_NAME, appauthor=False)
+
+
+class ConfigError(Exception):
+    """The config file exists but cannot be read; the message says where and why."""
+
+
+def load_config(path: Path | None = None) -> dict[str, Any]:
+    """The optional `config.toml`; an absent file is an empty config."""
+    path = path or config_path()
+    try:
+        with path.open("rb") as handle:
+            return tomllib.load(handle)
+    except FileNotFoundError:
+        return {}
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        raise ConfigError(f"cannot read {path}: {error}") from None

@@ -1,0 +1,298 @@
+"""Fetch -> parse -> store for many feeds, reporting progress as events.
+
+Both the command line and the app consume the same events. A failing feed gets its error
+recorded and nothing else: its items and read marks stay.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from feeds.model import DiscoveredFeed, FetchResult, FetchStatus, ParsedFeed, Validators
+from reader.store import ApplyStats, ItemRecord, Store
+
+
+@dataclass(frozen=True, slots=True)
+class RefreshStarted:
+    total: int  # feeds that will be fetched
+    skipped: int = 0  # gone, or held back by a 429/503
+
+
+@dataclass(frozen=True, slots=True)
+class FeedStarted:
+    feed_id: int
+    url: str
+
+
+@dataclass(frozen=True, slots=True)
+class FeedDone:
+    feed_id: int
+    url: str
+    new: int = 0
+    updated: int = 0
+    not_modified: bool = False
+    moved_to: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class FeedFailed:
+    feed_id: int
+    url: str
+    error: str
+    gone: bool = False
+
+
+RefreshEvent = RefreshStarted | FeedStarted | FeedDone | FeedFailed
+
+
+@dataclass
+class RefreshSummary:
+    """What a whole refresh did, for the one-line summary."""
+
+    feeds: int = 0
+    new: int = 0
+    updated: int = 0
+    failures: list[FeedFailed] = field(default_factory=list)
+
+    def add(self, event: RefreshEvent) -> None:
+        if isinstance(event, FeedDone):
+            self.feeds += 1
+            self.new += event.new
+            self.updated += event.updated
+        elif isinstance(event, FeedFailed):
+            self.feeds += 1
+            self.failures.append(event)
+
+    def line(self) -> str:
+        noun = "feed" if self.feeds == 1 else "feeds"
+        items = "item" if self.new == 1 else "items"
+        text = f"refreshed {self.feeds} {noun}: {self.new} new {items}"
+        if self.failures:
+            text += f", {len(self.failures)} failed"
+        return text
+
+
+@dataclass(frozen=True, slots=True)
+class Prepared:
+    """A parsed feed turned into rows to store (computed off the event loop)."""
+
+    title: str
+    site_link: str | None
+    records: tuple[ItemRecord, ...]
+    warning: str | None
+
+
+def prepare(body: bytes, headers: Mapping[str, str], url: str) -> Prepared:
+    """Parse a body and compute each item's display text. Raises feeds.parse.ParseError."""
+    from feeds.parse import parse
+
+    parsed = parse(body, headers, url)
+    return prepared_from(parsed)
+
+
+def prepared_from(parsed: ParsedFeed) -> Prepared:
+    from feeds.text import html_to_text
+
+    records = []
+    for entry in parsed.entries:
+        html = entry.content_html or entry.summary_html
+        records.append(
+            ItemRecord(
+                entry_id=entry.id,
+                title=entry.title,
+                link=entry.link,
+                author=entry.author,
+                published=entry.published.timestamp() if entry.published else None,
+                updated=entry.updated.timestamp() if entry.updated else None,
+                summary=entry.summary_html,
+                content=entry.content_html,
+                text=html_to_text(html, entry.link or parsed.url).text if html else "",
+                related_links=entry.related_links,
+            )
+        )
+    warning = parsed.warnings[0] if parsed.warnings else None
+    return Prepared(parsed.title, parsed.site_link, tuple(records), warning)
+
+
+async def refresh(
+    store: Store,
+    feed_ids: Iterable[int] | None = None,
+    *,
+    limits: object | None = None,
+    force: bool = False,
+) -> AsyncIterator[RefreshEvent]:
+    """Refresh all feeds (or `feed_ids`), yielding an event as each one finishes.
+
+    Feeds that are gone, or held back by a server's Retry-After, are skipped unless `force`.
+    """
+    from feeds.fetch import FetchLimits, fetch_all
+
+    limits = limits or FetchLimits()
+    wanted = None if feed_ids is None else list(feed_ids)
+    due = store.feeds_due(now=0 if force else None, feed_ids=wanted)
+    considered = store.feed_count() if wanted is None else len(set(wanted))
+    yield RefreshStarted(total=len(due), skipped=max(0, considered - len(due)))
+    if not due:
+        return
+    by_url: dict[str, int] = {}
+    requests = []
+    for feed_id, url, etag, last_modified in due:
+        by_url[url] = feed_id
+        requests.append((url, Validators(etag, last_modified)))
+        yield FeedStarted(feed_id, url)
+    async for result in fetch_all(requests, limits=limits):
+        feed_id = by_url[result.url]
+        yield await _store_result(store, feed_id, result)
+
+
+async def _store_result(store: Store, feed_id: int, result: FetchResult) -> RefreshEvent:
+    """Apply one fetch result; every failure becomes a FeedFailed, never an exception."""
+    from feeds.parse import ParseError
+
+    url = result.url
+    moved = None
+    if result.permanent_redirect and result.permanent_redirect != url:
+        if await asyncio.to_thread(store.move_feed, feed_id, result.permanent_redirect):
+            moved = url = result.permanent_redirect
+    validators = result.validators
+    if result.status is FetchStatus.NOT_MODIFIED:
+        store.record_not_modified(feed_id, validators.etag, validators.last_modified)
+        return FeedDone(feed_id, url, not_modified=True, moved_to=moved)
+    if result.status is FetchStatus.GONE:
+        message = result.error or "HTTP 410 Gone: the feed was removed"
+        store.record_error(feed_id, message, gone=True)
+        return FeedFailed(feed_id, url, message, gone=True)
+    if result.status is FetchStatus.ERROR:
+        message = result.error or "the fetch failed"
+        not_before = result.retry_after.timestamp() if result.retry_after else None
+        store.record_error(feed_id, message, not_before=not_before)
+        return FeedFailed(feed_id, url, message)
+    try:
+        prepared = await asyncio.to_thread(prepare, result.body, result.headers,
+                                           result.final_url or url)
+    except ParseError as error:
+        store.record_error(feed_id, str(error))
+        return FeedFailed(feed_id, url, str(error))
+    except Exception as error:  # a parser bug must not end the refresh of other feeds
+        message = f"could not read the feed: {type(error).__name__}: {error}"
+        store.record_error(feed_id, message.splitlines()[0])
+        return FeedFailed(feed_id, url, message.splitlines()[0])
+    stats: ApplyStats = await asyncio.to_thread(
+        store.apply, feed_id, prepared.records, title=prepared.title,
+        site_link=prepared.site_link, etag=validators.etag,
+        last_modified=validators.last_modified, warning=prepared.warning,
+    )
+    return FeedDone(feed_id, url, new=stats.new, updated=stats.updated, moved_to=moved,
+                    warning=prepared.warning)
+
+
+# -- subscribing -----------------------------------------------------------------------
+
+
+class AddError(Exception):
+    """Why a URL could not be subscribed to, in one line."""
+
+
+class AlreadySubscribed(AddError):
+    def __init__(self, url: str, feed_id: int) -> None:
+        super().__init__(f"already subscribed to {url}")
+        self.url = url
+        self.feed_id = feed_id
+
+
+@dataclass(frozen=True, slots=True)
+class Probe:
+    """What a URL turned out to be: a feed (ready to store) or a page listing feeds."""
+
+    url: str  # the feed's URL (after a permanent redirect, or as discovered)
+    result: FetchResult
+    prepared: Prepared | None = None
+    discovered: tuple[DiscoveredFeed, ...] = ()
+
+
+def normalize_url(text: str) -> str:
+    """What the user typed, as a URL: a path that exists becomes file://, a bare host https://."""
+    text = text.strip()
+    if "://" in text:
+        return text
+    path = Path(text).expanduser()
+    if text.startswith(("/", "./", "../", "~")) or path.exists():
+        return path.resolve().as_uri()
+    if text and " " not in text and "." in text.split("/")[0]:
+        return "https://" + text
+    return text
+
+
+async def probe(url: str, *, limits: object | None = None) -> Probe:
+    """Fetch a URL and say what it is. Raises AddError with the reason when it is no feed."""
+    from feeds.discover import discover
+    from feeds.fetch import FetchLimits, fetch
+    from feeds.parse import NotAFeed, ParseError
+
+    limits = limits or FetchLimits()
+    result = await fetch(url, limits=limits)
+    if result.status is not FetchStatus.OK:
+        raise AddError(result.error or f"could not fetch {url}")
+    feed_url = result.permanent_redirect or url
+    try:
+        prepared = await asyncio.to_thread(prepare, result.body, result.headers,
+                                           result.final_url or url)
+    except NotAFeed as error:
+        if error.kind == "html":
+            found = tuple(await asyncio.to_thread(discover, result.body,
+                                                  result.final_url or url))
+            if found:
+                return Probe(feed_url, result, discovered=found)
+            raise AddError("not a feed: the server returned an HTML page with no feed link"
+                           ) from None
+        raise AddError(str(error)) from None
+    except ParseError as error:
+        raise AddError(str(error)) from None
+    return Probe(feed_url, result, prepared=prepared)
+
+
+def store_probe(store: Store, probe_result: Probe, tags: Iterable[str] = ()) -> tuple[int,
+                                                                                      ApplyStats]:
+    """Subscribe to a probed feed and store its items in one go."""
+    if probe_result.prepared is None:
+        raise AddError("nothing to subscribe to")
+    existing = store.feed_id(probe_result.url)
+    if existing is not None:
+        raise AlreadySubscribed(probe_result.url, existing)
+    prepared = probe_result.prepared
+    feed_id = store.add_feed(probe_result.url, prepared.title, tags)
+    validators = probe_result.result.validators
+    stats = store.apply(feed_id, prepared.records, title=prepared.title,
+                        site_link=prepared.site_link, etag=validators.etag,
+                        last_modified=validators.last_modified, warning=prepared.warning)
+    return feed_id, stats
+
+
+async def subscribe(store: Store, url: str, *, tags: Iterable[str] = (),
+                    limits: object | None = None, pick_first: bool = True
+                    ) -> tuple[int, ApplyStats, Probe]:
+    """Add a feed by URL, following a page's feed link when `pick_first` (the command line)."""
+    url = normalize_url(url)
+    existing = store.feed_id(url)
+    if existing is not None:
+        raise AlreadySubscribed(url, existing)
+    found = await probe(url, limits=limits)
+    if found.prepared is None and found.discovered:
+        if not pick_first:
+            return -1, ApplyStats(), found
+        page = found
+        found = await probe(found.discovered[0].url, limits=limits)
+        if found.prepared is None:
+            raise AddError(f"the page {page.url} links {found.url}, which is not a feed either")
+        found = Probe(found.url, found.result, found.prepared, page.discovered)
+    feed_id, stats = await asyncio.to_thread(store_probe, store, found, tags)
+    return feed_id, stats, found
+
+
+def due_count(store: Store) -> int:
+    return len(store.feeds_due(now=time.time()))

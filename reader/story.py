@@ -1,0 +1,125 @@
+"""An article's story: its full text, the related items across feeds and its dated events.
+
+Shared by the app's timeline pane and `reader show`, so both tell the same story.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+
+from feeds.model import Article, Event
+from reader.rows import Headline, TimelineEntry
+from reader.store import Item, Store
+
+WINDOW_DAYS = 30
+
+
+@dataclass(frozen=True, slots=True)
+class RelatedItem:
+    headline: Headline
+    feed_url: str
+    score: float
+    duplicate_of: int | None = None
+    declared: bool = False  # linked by the feed itself (Atom rel="related", RSS <source>)
+
+
+@dataclass(frozen=True, slots=True)
+class Story:
+    item_id: int
+    title: str
+    when: date
+    related: tuple[RelatedItem, ...]
+    events: tuple[Event, ...]
+
+    @property
+    def header(self) -> str:
+        feeds = {related.headline.feed_id for related in self.related}
+        parts = []
+        if self.related:
+            noun = "item" if len(self.related) == 1 else "items"
+            feed_noun = "feed" if len(feeds) == 1 else "feeds"
+            parts.append(f"{len(self.related)} related {noun} from {len(feeds)} {feed_noun}")
+        else:
+            parts.append("No related items")
+        if self.events:
+            parts.append(f"{len(self.events)} dated " +
+                         ("event" if len(self.events) == 1 else "events"))
+        return "Story: " + ", ".join(parts)
+
+    def entries(self) -> list[TimelineEntry]:
+        """Related items, the article itself and its events, in date order."""
+        rows = [TimelineEntry(kind="current", when=self.when, granularity="day",
+                              title=self.title, item_id=self.item_id)]
+        for related in self.related:
+            headline = related.headline
+            when = (headline.published or datetime.now(UTC)).date()
+            rows.append(TimelineEntry(
+                kind="item", when=when, granularity="day", title=headline.title,
+                feed_title=headline.feed_title, item_id=headline.id, read=headline.read,
+                duplicate=related.duplicate_of is not None,
+            ))
+        for event in self.events:
+            rows.append(TimelineEntry(kind="event", when=event.date,
+                                      granularity=event.granularity, title=event.text,
+                                      position=event.position))
+        order = {"event": 0, "item": 1, "current": 1}
+        rows.sort(key=lambda row: (row.when, order[row.kind]))
+        return rows
+
+    def lines(self) -> list[str]:
+        """The timeline as plain lines for `reader show`."""
+        out = [self.header]
+        for row in self.entries():
+            when = format_when(row.when, row.granularity)
+            if row.kind == "event":
+                out.append(f"  {when:<16} · {row.title}")
+            elif row.kind == "current":
+                out.append(f"▶ {when:<16}   {row.title}  (this article)")
+            else:
+                copy = "  (copy)" if row.duplicate else ""
+                out.append(f"  {when:<16}   {row.title} — {row.feed_title} "
+                           f"[{row.item_id}]{copy}")
+        return out
+
+
+def format_when(when: date, granularity: str) -> str:
+    if granularity == "decade":
+        return f"{when.year // 10 * 10}s"
+    if granularity == "year":
+        return str(when.year)
+    if granularity == "month":
+        return when.strftime("%b %Y")
+    if granularity == "week":
+        return "week of " + when.strftime("%d %b %Y").lstrip("0")
+    return when.strftime("%d %b %Y").lstrip("0")
+
+
+async def load_article(store: Store, item: Item, *, limits: object | None = None) -> Article:
+    """The full article: cached, else the feed's content, else extracted from the page."""
+    from feeds import article as articles
+
+    if item.article is not None:
+        return Article(item.article, item.article_links, item.article_source or "page",
+                       item.article_note)
+    if articles.is_full_article(item.summary, item.content) or not item.link:
+        return articles.from_feed(item.summary, item.content, item.link or item.feed_url)
+    loaded = await articles.load(item.link, item.summary, item.content, limits=limits)
+    if loaded.source == "page":
+        store.cache_article(item.id, loaded.text, loaded.links, loaded.source, loaded.note)
+    return loaded
+
+
+def story_for(store: Store, item: Item, text: str) -> Story:
+    from feeds.timeline import events
+
+    published = item.published or item.first_seen
+    found = store.related(item.id)
+    return Story(
+        item_id=item.id,
+        title=item.title,
+        when=published.date(),
+        related=tuple(RelatedItem(h, url, score, dup, declared)
+                      for h, url, score, dup, declared in found),
+        events=tuple(events(text, published)),
+    )

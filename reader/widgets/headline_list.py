@@ -1,0 +1,375 @@
+"""The headline list: a Line-API widget that stays instant with 100,000 rows.
+
+Only visible lines are drawn (`render_line`), and each drawn line is cached as a Strip, so
+loading rows costs a list copy and nothing per row (Textualize/toolong's LogLines does the same).
+Every string comes from a feed and is drawn as plain text, never parsed as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime, tzinfo
+from typing import ClassVar
+
+from rich.cells import cell_len, set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from reader.rows import Headline
+
+PLACEHOLDER = "(this item cannot be shown)"
+MARK_UNREAD = "●"
+MARK_STARRED = "★"
+MARKS_WIDTH = 2
+DATE_WIDTH = 10
+FEED_WIDTH = 16
+ELLIPSIS = "…"
+
+# Control characters (C0, DEL, C1) become "?"; line breaks and tabs become spaces; bidi
+# overrides/isolates are dropped so right-to-left text cannot reorder the other columns.
+_UNSAFE: dict[int, str | None] = {code: "?" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
+_UNSAFE.update({ord("\t"): " ", ord("\n"): " ", ord("\r"): " ", 0x2028: " ", 0x2029: " "})
+_UNSAFE.update({code: None for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+
+
+def plain(text: str) -> str:
+    """One line of displayable text from a hostile string (defence in depth: the feed layer
+    already cleans text, but a raw ESC must never reach the terminal)."""
+    return text.translate(_UNSAFE)
+
+
+def fit(text: str, width: int) -> str:
+    """`text` cut or padded to exactly `width` cells, ending in "…" when cut."""
+    if width <= 0:
+        return ""
+    if cell_len(text) <= width:
+        return set_cell_size(text, width)
+    return set_cell_size(set_cell_size(text, width - 1).rstrip() + ELLIPSIS, width)
+
+
+def _local_now() -> datetime:
+    return datetime.now().astimezone()
+
+
+class HeadlineList(ScrollView, can_focus=True):
+    """A cursor over many headlines; posts `Highlighted` as the cursor moves and `Selected`
+    on Enter or a click."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j,down", "cursor_down", "Down", id="headline-list.cursor-down",
+                tooltip="Move to the next headline", show=False),
+        Binding("k,up", "cursor_up", "Up", id="headline-list.cursor-up",
+                tooltip="Move to the previous headline", show=False),
+        Binding("g,home", "first", "First", id="headline-list.first",
+                tooltip="Move to the first headline", show=False),
+        Binding("G,end", "last", "Last", id="headline-list.last",
+                tooltip="Move to the last headline", show=False),
+        Binding("pageup", "page_up", "Page up", id="headline-list.page-up",
+                tooltip="Move up one screen of headlines", show=False),
+        Binding("pagedown", "page_down", "Page down", id="headline-list.page-down",
+                tooltip="Move down one screen of headlines", show=False),
+        Binding("enter", "select", "Open", id="headline-list.select",
+                tooltip="Open the highlighted headline"),
+    ]
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "headline-list--cursor",
+        "headline-list--unread",
+        "headline-list--read",
+        "headline-list--starred",
+        "headline-list--date",
+        "headline-list--feed",
+        "headline-list--empty",
+        "headline-list--broken",
+    }
+
+    DEFAULT_CSS = """
+    HeadlineList {
+        overflow-x: hidden;
+        overflow-y: auto;
+        background: $surface;
+        color: $foreground;
+        & > .headline-list--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+        }
+        &:focus > .headline-list--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+        }
+        & > .headline-list--unread { text-style: bold; }
+        & > .headline-list--read { color: $text-muted; }
+        & > .headline-list--starred { color: $warning; }
+        & > .headline-list--date { color: $text-muted; }
+        & > .headline-list--feed { color: $text-secondary; }
+        & > .headline-list--empty { color: $text-muted; }
+        & > .headline-list--broken { color: $text-error; text-style: italic; }
+    }
+    """
+
+    cursor_row: reactive[int] = reactive(0, repaint=False)
+    """Index of the highlighted row (0 when the list is empty)."""
+
+    class Highlighted(Message):
+        """The cursor moved to another headline (cheap to post: the app debounces)."""
+
+        def __init__(self, headline_list: HeadlineList, headline: Headline) -> None:
+            super().__init__()
+            self.headline_list = headline_list
+            self.headline = headline
+
+        @property
+        def control(self) -> HeadlineList:
+            return self.headline_list
+
+    class Selected(Message):
+        """The user chose a headline (Enter or a click)."""
+
+        def __init__(self, headline_list: HeadlineList, headline: Headline) -> None:
+            super().__init__()
+            self.headline_list = headline_list
+            self.headline = headline
+
+        @property
+        def control(self) -> HeadlineList:
+            return self.headline_list
+
+    def __init__(
+        self,
+        rows: Sequence[Headline] = (),
+        *,
+        empty_message: str = "No items.",
+        name: str | None = None,
+        id: str | None = None,  # noqa: A002 - Textual's own keyword
+        classes: str | None = None,
+        disabled: bool = False,
+    ) -> None:
+        super().__init__(name=name, id=id, classes=classes, disabled=disabled)
+        self._rows: list[Headline] = list(rows)
+        self._index: dict[int, int] | None = None
+        self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self.empty_message = empty_message
+        self.clock: Callable[[], datetime] = _local_now
+        """Gives "now": dates of this year read "Jan 10", older ones "2021-12-30"."""
+        self.timezone: tzinfo | None = None
+        """Zone the dates are shown in; None is the system's local zone."""
+        self.virtual_size = Size(0, len(self._rows))
+
+    # -- data ---------------------------------------------------------------------------
+
+    @property
+    def rows(self) -> Sequence[Headline]:
+        return self._rows
+
+    @property
+    def highlighted(self) -> Headline | None:
+        if 0 <= self.cursor_row < len(self._rows):
+            return self._rows[self.cursor_row]
+        return None
+
+    def index_of(self, item_id: int) -> int | None:
+        """Row index of an item, or None (the id index is built on first use)."""
+        if self._index is None:
+            self._index = {row.id: index for index, row in enumerate(self._rows)}
+        return self._index.get(item_id)
+
+    def set_rows(self, rows: Sequence[Headline], keep_id: int | None = None) -> None:
+        """Replace every row; the cursor stays on `keep_id` (default: the current item) when
+        it is still listed, else keeps its index, clamped."""
+        before = self.highlighted
+        if keep_id is None and before is not None:
+            keep_id = before.id
+        self._rows = list(rows)
+        self._index = None
+        self._strips.clear()
+        self.virtual_size = Size(0, len(self._rows))
+        target = self.index_of(keep_id) if keep_id is not None else None
+        if target is None:
+            target = self.cursor_row
+        self.set_reactive(HeadlineList.cursor_row, self._clamp(target))
+        self._scroll_cursor_visible()
+        self.refresh()
+        after = self.highlighted
+        if after is not None and after != before:
+            self.post_message(self.Highlighted(self, after))
+
+    def update_row(self, headline: Headline) -> None:
+        """Replace one row (read or starred changed) and redraw only that line."""
+        index = self.index_of(headline.id)
+        if index is None:
+            return
+        self._rows[index] = headline
+        self.refresh_line(index)
+
+    def move_to(self, item_id: int) -> bool:
+        """Put the cursor on an item; False when it is not listed."""
+        index = self.index_of(item_id)
+        if index is None:
+            return False
+        self.cursor_row = index
+        return True
+
+    # -- cursor -------------------------------------------------------------------------
+
+    def _clamp(self, row: int) -> int:
+        return max(0, min(row, len(self._rows) - 1))
+
+    def validate_cursor_row(self, row: int) -> int:
+        return self._clamp(row)
+
+    def watch_cursor_row(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self._scroll_cursor_visible()
+        headline = self.highlighted
+        if headline is not None:
+            self.post_message(self.Highlighted(self, headline))
+
+    @property
+    def _page_height(self) -> int:
+        return max(1, self.scrollable_content_region.height)
+
+    def _scroll_cursor_visible(self) -> None:
+        top = round(self.scroll_y)
+        height = self._page_height
+        if self.cursor_row < top:
+            self.scroll_to(y=self.cursor_row, animate=False, force=True)
+        elif self.cursor_row >= top + height:
+            self.scroll_to(y=self.cursor_row - height + 1, animate=False, force=True)
+
+    def action_cursor_down(self) -> None:
+        self.cursor_row += 1
+
+    def action_cursor_up(self) -> None:
+        self.cursor_row -= 1
+
+    def action_first(self) -> None:
+        self.cursor_row = 0
+
+    def action_last(self) -> None:
+        self.cursor_row = len(self._rows) - 1
+
+    def action_page_down(self) -> None:
+        self.cursor_row += self._page_height
+
+    def action_page_up(self) -> None:
+        self.cursor_row -= self._page_height
+
+    def action_select(self) -> None:
+        headline = self.highlighted
+        if headline is not None:
+            self.post_message(self.Selected(self, headline))
+
+    async def _on_click(self, event: events.Click) -> None:
+        # Strips carry no style meta, so a title that looks like "[@click=...]" has no action.
+        offset = event.get_content_offset(self)
+        if offset is not None:
+            row = round(self.scroll_y) + offset.y
+            if 0 <= row < len(self._rows):
+                event.stop()
+                self.cursor_row = row
+                self.action_select()
+        await super()._on_click(event)
+
+    # -- drawing ------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()
+
+    def _on_focus(self, event: events.Focus) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def _on_blur(self, event: events.Blur) -> None:
+        self._strips.clear()
+        self.refresh()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        row = round(self.scroll_y) + y
+        if not self._rows:
+            return self._empty_line(y, width)
+        if row >= len(self._rows):
+            return Strip.blank(width, self.rich_style)
+        headline = self._rows[row]
+        is_cursor = row == self.cursor_row
+        key = (headline, width, is_cursor)
+        strip = self._strips.get(key)
+        if strip is None:
+            try:
+                strip = self._draw_row(headline, width, is_cursor)
+            except Exception as error:  # one bad row must not break the list
+                self.log.error(f"cannot draw item {headline.id!r}: {error!r}")
+                strip = self._placeholder(width, is_cursor)
+            self._strips[key] = strip
+        return strip
+
+    def _style(self, name: str) -> Style:
+        return self.get_component_rich_style(name, partial=True)
+
+    def _row_style(self, headline: Headline | None, is_cursor: bool) -> Style:
+        style = self.rich_style
+        if headline is not None:
+            read_state = "headline-list--read" if headline.read else "headline-list--unread"
+            style += self._style(read_state)
+        if is_cursor:
+            style += self._style("headline-list--cursor")
+        return style
+
+    def date_text(self, published: datetime | None) -> str:
+        """"Jan 10" for this year, "2021-12-30" for older ones, "" when unknown."""
+        if published is None:
+            return ""
+        now = self.clock()
+        when = published.astimezone(self.timezone)
+        if when.year == now.year:
+            return when.strftime("%b %d")
+        return when.strftime("%Y-%m-%d")
+
+    def _draw_row(self, headline: Headline, width: int, is_cursor: bool) -> Strip:
+        row_style = self._row_style(headline, is_cursor)
+        marks = (" " if headline.read else MARK_UNREAD) + (
+            MARK_STARRED if headline.starred else " "
+        )
+        date = self.date_text(headline.published)
+        title_width = max(0, width - MARKS_WIDTH - DATE_WIDTH - FEED_WIDTH - 3)
+        star_style = row_style + self._style("headline-list--starred")
+        segments = [
+            Segment(marks[0], row_style),
+            Segment(marks[1], star_style if headline.starred else row_style),
+            Segment(" ", row_style),
+            Segment(fit(date, DATE_WIDTH), row_style + self._style("headline-list--date")),
+            Segment(" ", row_style),
+            Segment(fit(plain(headline.feed_title), FEED_WIDTH),
+                    row_style + self._style("headline-list--feed")),
+            Segment(" ", row_style),
+            Segment(fit(plain(headline.title), title_width), row_style),
+        ]
+        if is_cursor:  # the cursor colour wins over the column colours
+            cursor = self._style("headline-list--cursor")
+            segments = [Segment(text, style + cursor) for text, style, _ in segments]
+        return Strip(segments).crop_extend(0, width, row_style)
+
+    def _placeholder(self, width: int, is_cursor: bool) -> Strip:
+        style = self._row_style(None, is_cursor) + self._style("headline-list--broken")
+        return Strip([Segment(fit(PLACEHOLDER, width), style)], width)
+
+    def _empty_line(self, y: int, width: int) -> Strip:
+        if y != self.scrollable_content_region.height // 2:
+            return Strip.blank(width, self.rich_style)
+        message = plain(self.empty_message)
+        text = fit(message, width) if cell_len(message) >= width else message
+        left = max(0, (width - cell_len(text)) // 2)
+        style = self.rich_style + self._style("headline-list--empty")
+        return Strip([Segment(" " * left, self.rich_style), Segment(text, style)]).crop_extend(
+            0, width, self.rich_style
+        )
