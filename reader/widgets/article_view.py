@@ -143,6 +143,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._paragraph_starts: list[int] = []  # body offsets where paragraphs start
         self._paragraph_blocks: list[int] = []  # first block of each paragraph
         self._width = -1
+        self._stale = False
         self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(512)
         self._highlight: int | None = None  # paragraph index
         self._highlight_timer: Timer | None = None
@@ -217,9 +218,9 @@ class ArticleView(ScrollView, can_focus=True):
         return self.get_component_rich_style(name, partial=True)
 
     def _rebuild(self, scroll_home: bool) -> None:
-        self._blocks = self._build_blocks()
         self._highlight = None
         self._width = -1
+        self._stale = True
         if scroll_home:
             self.scroll_to(y=0, animate=False, force=True)
         self._layout()
@@ -294,9 +295,12 @@ class ArticleView(ScrollView, can_focus=True):
     def _layout(self) -> None:
         """Wrap every block at the current width (once per width)."""
         width = self.scrollable_content_region.width
-        if width <= 0 or width == self._width:
+        if not self.is_mounted or width <= 0 or width == self._width:
             self.refresh()
             return
+        if self._stale:  # styles are only known once mounted, so blocks are built here
+            self._blocks = self._build_blocks()
+            self._stale = False
         self._width = width
         console = self.app.console
         lines: list[Text] = []
