@@ -134,7 +134,7 @@ CREATE INDEX items_starred ON items (sort_time DESC, id DESC) WHERE starred = 1;
 CREATE INDEX items_by_link ON items (link);
 CREATE VIRTUAL TABLE items_fts USING fts5 (
     title, text, content='items', content_rowid='id',
-    tokenize='porter unicode61 remove_diacritics 2'
+    tokenize='unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE items_vocab USING fts5vocab (items_fts, 'row');
 CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
@@ -616,6 +616,72 @@ class Store:
 
     def search(self, query: str, *, limit: int = 50) -> list[Headline]:
         return self.headlines(View(kind="search", query=query), limit=limit)
+
+    def doc_freq(self, words: list[str]) -> dict[str, int]:
+        """How many items hold each word (from the full-text index's vocabulary)."""
+        found: dict[str, int] = {}
+        with self._lock:
+            for word in words:
+                row = self.conn.execute("SELECT doc FROM items_vocab WHERE term = ?",
+                                        (word,)).fetchone()
+                if row:
+                    found[word] = row[0]
+        return found
+
+    def related(self, item_id: int, *, window_days: int = 30, limit: int = 200
+                ) -> list[tuple[Headline, str, float, int | None, bool]]:
+        """Items on the same story from every feed: (headline, feed URL, score,
+        duplicate_of, declared by the feed), best first.
+
+        Candidates come from the full-text index (the article's most distinctive terms,
+        within `window_days` of its date) and are re-scored by `feeds.related.rank`.
+        """
+        from feeds import related as scoring
+
+        rows = self._query(
+            "SELECT feed_id, title, text, sort_time, related_links FROM items WHERE id = ?",
+            (item_id,))
+        if not rows:
+            return []
+        feed_id, title, text, sort_time, declared_json = rows[0]
+        doc_count = self._query("SELECT count(*) FROM items")[0][0]
+        terms = scoring.distinctive_terms(title, text, self.doc_freq, doc_count)
+        window = window_days * 86400
+        candidates = self._query(
+            """SELECT items.id, items.feed_id, items.title, items.text, items.sort_time
+               FROM items_fts JOIN items ON items.id = items_fts.rowid
+               WHERE items_fts MATCH ? AND items.sort_time BETWEEN ? AND ?
+                 AND items.id != ?
+               ORDER BY bm25(items_fts, 4.0, 1.0) LIMIT ?""",
+            (scoring.fts_query(terms), sort_time - window, sort_time + window, item_id, limit),
+        ) if terms else []
+        target = scoring.Doc(item_id, feed_id, title, text, to_datetime(sort_time))
+        docs = [scoring.Doc(r[0], r[1], r[2], r[3], to_datetime(r[4])) for r in candidates]
+        matches = scoring.rank(target, docs)
+        scored = {m.id: m for m in matches}
+        declared_links = [link for link in json.loads(declared_json or "[]") if link]
+        declared: set[int] = set()
+        if declared_links:
+            marks = ",".join("?" * len(declared_links))
+            declared = {r[0] for r in self._query(
+                f"SELECT id FROM items WHERE link IN ({marks}) AND id != ?",
+                (*declared_links, item_id))}
+        ids = [m.id for m in matches] + [i for i in sorted(declared) if i not in scored]
+        if not ids:
+            return []
+        marks = ",".join("?" * len(ids))
+        heads = {r[0]: (_headline(r), r[8]) for r in self._query(
+            f"SELECT {HEADLINE_COLUMNS}, feeds.url FROM items "
+            f"JOIN feeds ON feeds.id = items.feed_id WHERE items.id IN ({marks})", ids)}
+        result = []
+        for item in ids:
+            if item not in heads:
+                continue
+            headline, url = heads[item]
+            match = scored.get(item)
+            result.append((headline, url, match.score if match else 1.0,
+                           match.duplicate_of if match else None, item in declared))
+        return result
 
     def settings_get(self, key: str) -> str | None:
         rows = self._query("SELECT value FROM settings WHERE key = ?", (key,))

@@ -285,11 +285,11 @@ class HeadlineList(ScrollView, can_focus=True):
         super().notify_style_update()
         self._strips.clear()
 
-    def _on_focus(self, event: events.Focus) -> None:
-        self._strips.clear()
+    def on_focus(self, event: events.Focus) -> None:
+        self._strips.clear()  # the cursor colour depends on focus
         self.refresh()
 
-    def _on_blur(self, event: events.Blur) -> None:
+    def on_blur(self, event: events.Blur) -> None:
         self._strips.clear()
         self.refresh()
 

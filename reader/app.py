@@ -1,0 +1,87 @@
+"""The Textual app: bindings, keymap from config, the command palette, one main screen."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any, ClassVar
+
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.screen import Screen
+
+from reader.screens.dialogs import HelpScreen
+from reader.screens.main import MainScreen
+from reader.store import Store
+
+
+class ReaderApp(App[None]):
+    """A terminal news reader that shows a story's timeline next to the article."""
+
+    TITLE = "reader"
+    CSS_PATH = "reader.tcss"
+    ENABLE_COMMAND_PALETTE = True
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("q", "quit", "Quit", id="quit", tooltip="Quit the reader"),
+        Binding("question_mark,f1", "help", "Help", id="help", tooltip="Show every key",
+                key_display="?"),
+    ]
+
+    def __init__(self, store: Store, *, config: dict[str, Any] | None = None,
+                 fetch_limits: object | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.config = config or {}
+        self.fetch_limits = fetch_limits
+        keys = self.config.get("keys")
+        if isinstance(keys, dict):
+            self.set_keymap({str(k): str(v) for k, v in keys.items()})
+
+    def on_mount(self) -> None:
+        self.push_screen(MainScreen(self.store))
+
+    def action_help(self) -> None:
+        if isinstance(self.screen, HelpScreen):
+            return
+        self.push_screen(HelpScreen(self.binding_sections()))
+
+    def binding_sections(self) -> list[tuple[str, list[Binding]]]:
+        """Every key in one place, read from the bindings themselves."""
+        from reader.widgets.article_view import ArticleView
+        from reader.widgets.headline_list import HeadlineList
+        from reader.widgets.timeline_pane import TimelinePane
+
+        def bindings(owner: type) -> list[Binding]:
+            found = [b for b in owner.BINDINGS if isinstance(b, Binding)]
+            return [self._remapped(b) for b in found]
+
+        return [
+            ("Headline list", bindings(HeadlineList)),
+            ("Reading", bindings(MainScreen)),
+            ("Article", bindings(ArticleView)),
+            ("Timeline", bindings(TimelinePane)),
+            ("Anywhere", bindings(ReaderApp)),
+        ]
+
+    def _remapped(self, binding: Binding) -> Binding:
+        keymap = getattr(self, "_keymap", {}) or {}
+        if binding.id and binding.id in keymap:
+            return Binding(keymap[binding.id], binding.action, binding.description,
+                           id=binding.id, tooltip=binding.tooltip)
+        return binding
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        """The palette offers every key's action too, so nothing needs memorising."""
+        yield from super().get_system_commands(screen)
+        seen: set[str] = set()
+        for _key, active in screen.active_bindings.items():
+            binding = active.binding
+            if binding.id in seen or not binding.description or binding.system:
+                continue
+            seen.add(binding.id or binding.action)
+            namespace = active.node
+
+            def run(node: Any = namespace, action: str = binding.action) -> None:
+                self.call_later(self.run_action, action, node)
+
+            yield SystemCommand(binding.description, binding.tooltip or binding.description,
+                                run)

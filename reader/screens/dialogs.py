@@ -1,0 +1,211 @@
+"""Modal dialogs: add a feed, confirm, search, and the help screen.
+
+Every feed-derived string is shown through Text/Content, never markup.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
+from textual.widgets.option_list import Option
+
+from reader.refresh import AddError, AlreadySubscribed, Probe, normalize_url, probe, store_probe
+from reader.store import Store
+
+
+class AddFeedDialog(ModalScreen[int | None]):
+    """Ask for a URL, fetch it in the background, and subscribe; dismisses with the feed id."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="add-feed.cancel",
+                tooltip="Stop fetching and close the dialog"),
+    ]
+
+    def __init__(self, store: Store, fetch_limits: object | None = None) -> None:
+        super().__init__()
+        self.store = store
+        self.fetch_limits = fetch_limits
+        self.page: Probe | None = None
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Add a feed", classes="dialog-title")
+            yield Static("A feed URL, or a web page that links one.", classes="dialog-help")
+            yield Input(placeholder="https://example.org/feed.xml", id="url")
+            yield LoadingIndicator(id="spinner")
+            yield Static("", id="reason")
+            yield OptionList(id="choices")
+
+    def on_mount(self) -> None:
+        self.query_one("#spinner").display = False
+        self.query_one("#choices").display = False
+
+    @on(Input.Submitted, "#url")
+    def submitted(self, event: Input.Submitted) -> None:
+        url = event.value.strip()
+        if not url:
+            self.say("Type a URL first.")
+            return
+        self.start(url)
+
+    def start(self, url: str) -> None:
+        self.say("")
+        self.query_one("#choices").display = False
+        self.query_one("#spinner").display = True
+        self.subscribe(url)
+
+    def say(self, message: str) -> None:
+        self.query_one("#reason", Static).update(Text(message))
+
+    @work(exclusive=True, group="add-feed")
+    async def subscribe(self, url: str) -> None:
+        try:
+            url = normalize_url(url)
+            if not url.startswith(("http://", "https://", "file://")):
+                raise AddError(f"not an http(s) URL: {url}")
+            existing = self.store.feed_id(url)
+            if existing is not None:
+                raise AlreadySubscribed(url, existing)
+            found = await probe(url, limits=self.fetch_limits)
+            if found.prepared is None:
+                self.offer(found)
+                return
+            feed_id, _stats = await asyncio.to_thread(store_probe, self.store, found)
+        except AddError as error:
+            self.query_one("#spinner").display = False
+            self.say(str(error))
+            return
+        self.dismiss(feed_id)
+
+    def offer(self, page: Probe) -> None:
+        """A page with several feeds: let the user pick one."""
+        self.page = page
+        self.query_one("#spinner").display = False
+        self.say("This page links these feeds; pick one:")
+        choices = self.query_one("#choices", OptionList)
+        choices.clear_options()
+        for index, feed in enumerate(page.discovered):
+            label = Text(feed.title or feed.url)
+            label.append(f"  {feed.url}", style="dim")
+            choices.add_option(Option(label, id=str(index)))
+        choices.display = True
+        choices.highlighted = 0
+        choices.focus()
+
+    @on(OptionList.OptionSelected, "#choices")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        if self.page is None:
+            return
+        feed = self.page.discovered[int(event.option.id or 0)]
+        self.query_one("#url", Input).value = feed.url
+        self.start(feed.url)
+
+    def action_cancel(self) -> None:
+        self.workers.cancel_group(self, "add-feed")
+        self.dismiss(None)
+
+
+class ConfirmDialog(ModalScreen[bool]):
+    """A yes/no question; Enter or y says yes, Escape or n says no."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y", "answer(True)", "Yes", id="confirm.yes", tooltip="Confirm"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no", tooltip="Cancel"),
+    ]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static(Text(self.question), classes="dialog-title")
+            with Horizontal(classes="buttons"):
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (n)", id="no", variant="primary")
+
+    def on_mount(self) -> None:
+        self.query_one("#no", Button).focus()
+
+    @on(Button.Pressed)
+    def pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class SearchDialog(ModalScreen[str | None]):
+    """Full-text search: the words typed become a view of matching items."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="search.cancel", tooltip="Close the search"),
+    ]
+
+    def __init__(self, query: str = "") -> None:
+        super().__init__()
+        self.query_text = query
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Search all items", classes="dialog-title")
+            yield Input(value=self.query_text, placeholder="words to find", id="query")
+
+    @on(Input.Submitted)
+    def submitted(self, event: Input.Submitted) -> None:
+        self.dismiss(event.value.strip() or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class HelpScreen(ModalScreen[None]):
+    """Every key, generated from the bindings themselves (never a second hand-written list)."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,question_mark,f1", "close", "Close", id="help.close",
+                tooltip="Close the help"),
+    ]
+
+    def __init__(self, sections: Iterable[tuple[str, Iterable[Binding]]]) -> None:
+        super().__init__()
+        self.sections = [(title, list(bindings)) for title, bindings in sections]
+
+    def compose(self) -> ComposeResult:
+        text = Text()
+        for title, bindings in self.sections:
+            text.append(f"{title}\n", style="bold underline")
+            for binding in bindings:
+                keys = ", ".join(_key_label(key) for key in binding.key.split(","))
+                text.append(f"  {keys:<22}", style="bold")
+                text.append(f"{binding.tooltip or binding.description}\n")
+            text.append("\n")
+        text.append("Keys can be remapped in config.toml under [keys] by binding id.",
+                    style="dim")
+        with Vertical(id="help"):
+            yield Static("Keys", classes="dialog-title")
+            yield Static(text, id="help-text")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "Space", "enter": "Enter",
+             "escape": "Esc", "pageup": "PgUp", "pagedown": "PgDn", "tab": "Tab",
+             "shift+tab": "Shift+Tab", "f1": "F1", "up": "↑", "down": "↓", "home": "Home",
+             "end": "End"}
+
+
+def _key_label(key: str) -> str:
+    key = key.strip()
+    return KEY_NAMES.get(key, key)

@@ -1,0 +1,518 @@
+"""The reader's one main screen: feeds, headlines, the article and its timeline.
+
+Store reads that can take longer than a frame run in thread workers; fetching runs in async
+workers; the article is rendered once per open, never on a cursor move.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import webbrowser
+from dataclasses import replace
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.widgets import Footer, ProgressBar, Static
+from textual.worker import get_current_worker
+
+from reader.rows import FeedRow, Headline
+from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, SearchDialog
+from reader.store import Item, Store, View
+from reader.widgets.article_view import ArticleMeta, ArticleView
+from reader.widgets.feed_panel import FeedPanel, view_key
+from reader.widgets.headline_list import HeadlineList
+from reader.widgets.timeline_pane import TimelinePane
+
+if TYPE_CHECKING:
+    from reader.app import ReaderApp
+
+FIRST_PAGE = 300  # rows loaded before the first paint; the rest follow in a worker
+WIDE = 120  # at this width and more, list, article and timeline show together
+
+
+def _binding(key: str, action: str, description: str, binding_id: str, tooltip: str,
+             show: bool = True, key_display: str | None = None) -> Binding:
+    return Binding(key, action, description, id=binding_id, tooltip=tooltip, show=show,
+                   key_display=key_display)
+
+
+class MainScreen(Screen[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        _binding("escape", "back", "Back", "back", "Go back to the headline list",
+                 show=False),
+        _binding("n", "next_unread(False)", "Next unread", "next-unread",
+                 "Open the next unread item (across feeds)"),
+        _binding("p", "next_unread(True)", "Prev unread", "previous-unread",
+                 "Open the previous unread item", show=False),
+        _binding("space", "page_or_next", "Page", "page-or-next",
+                 "Page down the article, then open the next unread item", show=False),
+        _binding("m", "toggle_read", "Read/unread", "toggle-read",
+                 "Toggle the highlighted item's read mark"),
+        _binding("s", "toggle_star", "Star", "toggle-star", "Star or unstar the item"),
+        _binding("A", "mark_view_read", "Mark all read", "mark-view-read",
+                 "Mark every item in this view read", show=False),
+        _binding("r", "refresh_feed", "Refresh", "refresh-feed",
+                 "Refresh the selected feed (or the open item's feed)"),
+        _binding("R", "refresh_all", "Refresh all", "refresh-all", "Refresh every feed",
+                 show=False),
+        _binding("a", "add_feed", "Add feed", "add-feed", "Subscribe to a feed by URL"),
+        _binding("x", "remove_feed", "Remove feed", "remove-feed",
+                 "Unsubscribe from the selected feed (asks first)", show=False),
+        _binding("o", "open_link", "Open", "open-link",
+                 "Open the item's link in the web browser", show=False),
+        _binding("y", "copy_link", "Copy link", "copy-link",
+                 "Copy the item's link to the clipboard", show=False),
+        _binding("slash", "search", "Search", "search", "Search the text of all items",
+                 key_display="/"),
+        _binding("u", "toggle_unread_only", "Unread only", "unread-only",
+                 "Show only unread items, or all", show=False),
+        _binding("t", "toggle_timeline", "Timeline", "toggle-timeline",
+                 "Show or hide the timeline pane"),
+        _binding("f", "toggle_feeds", "Feeds", "toggle-feeds", "Show or hide the feeds panel",
+                 show=False),
+    ]
+
+    def __init__(self, store: Store) -> None:
+        super().__init__()
+        self.store = store
+        self.view = View()
+        self.unread_only = False
+        self.search_query: str | None = None
+        self.open_item: Item | None = None
+        self.refreshing = False
+        self._feed_rows: list[FeedRow] = []
+        self._narrow: bool | None = None
+
+    @property
+    def reader_app(self) -> ReaderApp:
+        return self.app  # type: ignore[return-value]
+
+    def compose(self) -> ComposeResult:
+        with Horizontal(id="panes"):
+            yield FeedPanel(id="feeds")
+            with Vertical(id="center"):
+                yield HeadlineList(
+                    id="headlines",
+                    empty_message="No items here. Press a to add a feed, R to refresh.",
+                )
+                yield ArticleView(id="article")
+            yield TimelinePane(id="timeline")
+        with Horizontal(id="status-bar"):
+            yield Static("", id="status")
+            yield ProgressBar(id="progress", show_eta=False)
+        yield Footer()
+
+    # -- widgets ------------------------------------------------------------------------
+
+    @property
+    def headlines(self) -> HeadlineList:
+        return self.query_one("#headlines", HeadlineList)
+
+    @property
+    def article(self) -> ArticleView:
+        return self.query_one("#article", ArticleView)
+
+    @property
+    def timeline(self) -> TimelinePane:
+        return self.query_one("#timeline", TimelinePane)
+
+    @property
+    def feed_panel(self) -> FeedPanel:
+        return self.query_one("#feeds", FeedPanel)
+
+    def on_mount(self) -> None:
+        self.query_one("#progress").display = False
+        self.article.clear("Select a headline and press Enter to read it.")
+        self.timeline.set_entries([], "")
+        self.apply_layout(self.app.size.width)
+        first = self.store.headlines(self._effective_view(), limit=FIRST_PAGE)
+        self.headlines.set_rows(first)
+        self.headlines.focus()
+        self.reload_feeds()
+        if len(first) >= FIRST_PAGE:
+            self.reload_headlines()
+        else:
+            self.update_status()
+
+    def on_resize(self) -> None:
+        self.apply_layout(self.app.size.width)
+
+    def apply_layout(self, width: int) -> None:
+        """Wide: everything at once. Narrow: panes toggle, reading hides the list."""
+        narrow = width < WIDE
+        if narrow != self._narrow:
+            self._narrow = narrow
+            self.set_class(narrow, "narrow")
+            self.set_class(not narrow, "show-timeline")
+            self.set_class(not narrow, "show-feeds")
+
+    # -- loading ------------------------------------------------------------------------
+
+    def _effective_view(self) -> View:
+        return replace(self.view, unread_only=self.unread_only)
+
+    @work(thread=True, exclusive=True, group="headlines")
+    def reload_headlines(self, keep_id: int | None = None) -> None:
+        rows = self.store.headlines(self._effective_view())
+        if get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self._show_rows, rows, keep_id)
+
+    def _show_rows(self, rows: list[Headline], keep_id: int | None) -> None:
+        self.headlines.set_rows(rows, keep_id=keep_id)
+        self.update_status()
+
+    @work(thread=True, exclusive=True, group="feeds")
+    def reload_feeds(self) -> None:
+        feeds = self.store.feeds()
+        totals = self.store.counts()
+        self.app.call_from_thread(self._show_feeds, feeds, totals)
+
+    def _show_feeds(self, feeds: list[FeedRow], totals: dict[str, int]) -> None:
+        self._feed_rows = feeds
+        self.feed_panel.set_feeds(feeds, totals, search=self.search_query)
+        self.update_status()
+
+    def update_status(self, message: str | None = None) -> None:
+        if message is None:
+            name = {"all": "All", "unread": "Unread", "starred": "Starred"}.get(self.view.kind)
+            if self.view.kind == "feed":
+                feed = next((f for f in self._feed_rows if f.id == self.view.feed_id), None)
+                name = feed.title if feed else "Feed"
+                if feed and feed.last_error:
+                    name += f"  ! last refresh failed: {feed.last_error}"
+            elif self.view.kind == "tag":
+                name = f"Folder {self.view.tag}"
+            elif self.view.kind == "search":
+                name = f"Search: {self.view.query}"
+            count = len(self.headlines.rows)
+            message = f"{name} · {count} items" + (" · unread only" if self.unread_only else "")
+        self.query_one("#status", Static).update(Text(message, no_wrap=True,
+                                                      overflow="ellipsis"))
+
+    # -- choosing a view ----------------------------------------------------------------
+
+    @on(FeedPanel.ViewChosen)
+    def view_chosen(self, event: FeedPanel.ViewChosen) -> None:
+        self.set_view(event.view)
+        self.headlines.focus()
+
+    def set_view(self, view: View) -> None:
+        self.view = view
+        self.headlines.set_rows([])
+        self.reload_headlines()
+
+    # -- opening articles ---------------------------------------------------------------
+
+    @on(HeadlineList.Selected)
+    def headline_selected(self, event: HeadlineList.Selected) -> None:
+        self.open_article(event.headline.id)
+
+    @on(TimelinePane.OpenItem)
+    def timeline_open(self, event: TimelinePane.OpenItem) -> None:
+        if self.headlines.move_to(event.item_id) is False:
+            self.headlines.set_rows(self.headlines.rows)
+        self.open_article(event.item_id)
+
+    @on(TimelinePane.JumpToEvent)
+    def timeline_jump(self, event: TimelinePane.JumpToEvent) -> None:
+        self.article.scroll_to_position(event.position)
+
+    @on(ArticleView.OpenLink)
+    def article_link(self, event: ArticleView.OpenLink) -> None:
+        self.open_url(event.url)
+
+    def open_article(self, item_id: int, *, focus: bool = True) -> None:
+        self.add_class("reading")
+        if focus:
+            self.article.focus()
+        self.load_article(item_id)
+
+    @work(exclusive=True, group="article")
+    async def load_article(self, item_id: int) -> None:
+        from reader.story import load_article
+
+        item = await asyncio.to_thread(self.store.item, item_id)
+        if item is None:
+            self.article.clear("This item is gone.")
+            return
+        self.open_item = item
+        meta = ArticleMeta(item_id=item.id, title=item.title, feed_title=item.feed_title,
+                           author=item.author, published=item.published, link=item.link)
+        if not item.read:
+            self.set_read([item.id], True)
+        self.article.show_loading(meta)
+        self.timeline.show_loading()
+        article = await load_article(self.store, item,
+                                     limits=self.reader_app.fetch_limits)
+        if self.open_item is None or self.open_item.id != item_id:
+            return
+        self.article.show(meta, article.text, article.links)
+        if article.note:
+            self.article.show_note(article.note)
+        self.load_story(item, article.text)
+
+    @work(thread=True, exclusive=True, group="story")
+    def load_story(self, item: Item, text: str) -> None:
+        from reader.story import story_for
+
+        story = story_for(self.store, item, text)
+        if get_current_worker().is_cancelled:
+            return
+        self.app.call_from_thread(self.timeline.set_entries, story.entries(), story.header)
+
+    # -- read state ---------------------------------------------------------------------
+
+    def set_read(self, item_ids: list[int], read: bool) -> None:
+        """Committed to the database at once, then every count on screen follows."""
+        changed = self.store.mark_read(item_ids, read)
+        if not changed:
+            return
+        for item_id in item_ids:
+            row = self.store.headline(item_id)
+            if row is not None:
+                self.headlines.update_row(row)
+        self.reload_feeds()
+
+    def _current(self) -> Headline | None:
+        if self.article.has_focus and self.open_item is not None:
+            return self.store.headline(self.open_item.id)
+        return self.headlines.highlighted
+
+    def action_toggle_read(self) -> None:
+        row = self._current()
+        if row is not None:
+            self.set_read([row.id], not row.read)
+
+    def action_toggle_star(self) -> None:
+        row = self._current()
+        if row is None:
+            return
+        self.store.set_starred([row.id], not row.starred)
+        updated = self.store.headline(row.id)
+        if updated is not None:
+            self.headlines.update_row(updated)
+        self.reload_feeds()
+
+    def action_mark_view_read(self) -> None:
+        rows = self.headlines.rows
+        unread = sum(1 for row in rows if not row.read)
+        if not unread:
+            self.app.notify("Nothing unread here.", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                changed = self.store.mark_view_read(self._effective_view())
+                self.app.notify(f"Marked {changed} items read.", markup=False)
+                self.reload_headlines()
+                self.reload_feeds()
+
+        if unread > self.headlines.size.height:
+            self.app.push_screen(ConfirmDialog(f"Mark {unread} items read?"), answered)
+        else:
+            answered(True)
+
+    def action_next_unread(self, backwards: bool = False) -> None:
+        current = self._current()
+        after = current.id if current else None
+        found = self.store.next_unread(after, self._effective_view(), backwards=backwards)
+        if found is None and self.view.kind != "all":
+            found = self.store.next_unread(after, View(), backwards=backwards)
+            if found is not None:
+                self.view = View()
+                self.feed_panel.select_key("all")
+                self.headlines.set_rows(self.store.headlines(self._effective_view()),
+                                        keep_id=found)
+        if found is None:
+            self.app.notify("No more unread items.", markup=False)
+            return
+        if not self.headlines.move_to(found):
+            self.headlines.set_rows(self.store.headlines(self._effective_view()), keep_id=found)
+        self.open_article(found, focus=self.article.has_focus)
+
+    def action_page_or_next(self) -> None:
+        if self.open_item is not None and self.has_class("reading"):
+            if self.article.page_down_or_end():
+                return
+        self.action_next_unread()
+
+    # -- navigation ---------------------------------------------------------------------
+
+    def action_back(self) -> None:
+        if self.article.has_focus or self.timeline.has_focus_within:
+            self.remove_class("reading")
+            self.headlines.focus()
+        elif self.view.kind == "search":
+            self.search_query = None
+            self.feed_panel.set_search(None)
+            self.set_view(View())
+        elif self.has_class("reading"):
+            self.remove_class("reading")
+
+    def action_toggle_timeline(self) -> None:
+        self.toggle_class("show-timeline")
+
+    def action_toggle_feeds(self) -> None:
+        self.toggle_class("show-feeds")
+        if self.has_class("show-feeds"):
+            self.feed_panel.focus()
+
+    def action_toggle_unread_only(self) -> None:
+        self.unread_only = not self.unread_only
+        keep = self.headlines.highlighted.id if self.headlines.highlighted else None
+        self.reload_headlines(keep)
+
+    # -- links --------------------------------------------------------------------------
+
+    def _link(self) -> str | None:
+        from feeds.text import safe_url
+
+        row = self._current()
+        return safe_url(row.link) if row and row.link else None
+
+    def action_open_link(self) -> None:
+        link = self._link()
+        if link is None:
+            self.app.notify("This item has no web link.", markup=False, severity="warning")
+            return
+        self.open_url(link)
+
+    def open_url(self, url: str) -> None:
+        from feeds.text import safe_url
+
+        safe = safe_url(url)
+        if safe is None:  # never a javascript:, data: or file: link
+            self.app.notify("Only http and https links are opened.", markup=False,
+                            severity="warning")
+            return
+        self.app.notify(f"Opening {safe}", markup=False)
+        self.run_worker(lambda: webbrowser.open(safe), thread=True, group="browser")
+
+    def action_copy_link(self) -> None:
+        link = self._link()
+        if link is None:
+            self.app.notify("This item has no web link.", markup=False, severity="warning")
+            return
+        self.app.copy_to_clipboard(link)
+        self.app.notify(f"Copied {link}", markup=False)
+
+    # -- feeds --------------------------------------------------------------------------
+
+    def _selected_feed_id(self) -> int | None:
+        if self.feed_panel.has_focus and self.feed_panel.current_feed is not None:
+            return self.feed_panel.current_feed.id
+        if self.view.kind == "feed":
+            return self.view.feed_id
+        row = self._current()
+        return row.feed_id if row else None
+
+    def action_add_feed(self) -> None:
+        def added(feed_id: int | None) -> None:
+            if feed_id is None:
+                return
+            feed = self.store.feed(feed_id)
+            self.app.notify(f"Added {feed.title if feed else 'the feed'} "
+                            f"({feed.total if feed else 0} items)", markup=False)
+            self.view = View(kind="feed", feed_id=feed_id)
+            self.reload_feeds()
+            self.feed_panel.select_key(view_key(self.view))
+            self.set_view(self.view)
+
+        self.app.push_screen(AddFeedDialog(self.store, self.reader_app.fetch_limits), added)
+
+    def action_remove_feed(self) -> None:
+        feed_id = self._selected_feed_id()
+        feed = self.store.feed(feed_id) if feed_id is not None else None
+        if feed is None:
+            self.app.notify("Select a feed first.", markup=False)
+            return
+
+        def answered(yes: bool | None) -> None:
+            if not yes:
+                return
+            self.store.remove_feed(feed.id)
+            self.app.notify(f"Removed {feed.title}", markup=False)
+            if self.view.kind == "feed" and self.view.feed_id == feed.id:
+                self.view = View()
+            self.reload_feeds()
+            self.reload_headlines()
+
+        self.app.push_screen(
+            ConfirmDialog(f"Remove {feed.title} and its {feed.total} items?"), answered)
+
+    def action_search(self) -> None:
+        def searched(query: str | None) -> None:
+            if not query:
+                return
+            self.search_query = query
+            self.feed_panel.set_search(query)
+            self.set_view(View(kind="search", query=query))
+            self.headlines.focus()
+
+        self.app.push_screen(SearchDialog(self.search_query or ""), searched)
+
+    # -- refresh ------------------------------------------------------------------------
+
+    def action_refresh_feed(self) -> None:
+        feed_id = self._selected_feed_id()
+        if feed_id is None:
+            self.action_refresh_all()
+            return
+        self.run_refresh([feed_id])
+
+    def action_refresh_all(self) -> None:
+        self.run_refresh(None)
+
+    def run_refresh(self, feed_ids: list[int] | None) -> None:
+        if self.refreshing:
+            self.app.notify("A refresh is already running.", markup=False)
+            return
+        self.refreshing = True
+        self.refresh_worker(feed_ids)
+
+    @work(exclusive=True, group="refresh")
+    async def refresh_worker(self, feed_ids: list[int] | None) -> None:
+        from reader.refresh import (
+            FeedDone,
+            FeedFailed,
+            RefreshStarted,
+            RefreshSummary,
+            refresh,
+        )
+
+        progress = self.query_one("#progress", ProgressBar)
+        summary = RefreshSummary()
+        loop = asyncio.get_running_loop()
+        last_reload = 0.0
+        try:
+            async for event in refresh(self.store, feed_ids, force=feed_ids is not None,
+                                       limits=self.reader_app.fetch_limits):
+                summary.add(event)
+                if isinstance(event, RefreshStarted):
+                    progress.update(total=max(1, event.total), progress=0)
+                    progress.display = True
+                    self.update_status(f"Refreshing {event.total} feeds…")
+                elif isinstance(event, FeedDone | FeedFailed):
+                    progress.advance(1)
+                    if isinstance(event, FeedDone) and event.new and \
+                            loop.time() - last_reload > 0.5:
+                        last_reload = loop.time()
+                        self.reload_headlines()
+                        self.reload_feeds()
+        finally:
+            self.refreshing = False
+            progress.display = False
+        message = summary.line()
+        if summary.failures:
+            message += "\n" + "\n".join(f"{failure.url}: {failure.error}"
+                                        for failure in summary.failures[:5])
+        self.app.notify(message, markup=False,
+                        severity="warning" if summary.failures else "information")
+        self.reload_headlines()
+        self.reload_feeds()

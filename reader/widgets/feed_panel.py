@@ -1,0 +1,154 @@
+"""The side panel: All, Unread, Starred, then folders and feeds with their unread counts."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import OptionList
+from textual.widgets.option_list import Option
+
+from reader.rows import FeedRow
+from reader.store import View
+
+ERROR_MARK = "!"
+
+
+def view_key(view: View) -> str:
+    if view.kind == "feed":
+        return f"feed:{view.feed_id}"
+    if view.kind == "tag":
+        return f"tag:{view.tag}"
+    return view.kind
+
+
+class FeedPanel(OptionList):
+    """Feeds grouped by folder; selecting an entry posts `ViewChosen` with its View."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("j", "cursor_down", "Down", id="feeds.cursor-down", show=False,
+                tooltip="Next feed"),
+        Binding("k", "cursor_up", "Up", id="feeds.cursor-up", show=False,
+                tooltip="Previous feed"),
+        Binding("g", "first", "First", id="feeds.first", show=False, tooltip="First entry"),
+        Binding("G", "last", "Last", id="feeds.last", show=False, tooltip="Last entry"),
+    ]
+
+    class ViewChosen(Message):
+        def __init__(self, view: View, feed: FeedRow | None) -> None:
+            super().__init__()
+            self.view = view
+            self.feed = feed
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._views: dict[str, View] = {}
+        self._feeds: dict[int, FeedRow] = {}
+        self._totals: dict[str, int] = {"unread": 0, "starred": 0, "total": 0}
+        self._search: str | None = None
+
+    def set_feeds(self, feeds: Sequence[FeedRow], totals: dict[str, int],
+                  search: str | None = None, keep: str | None = None) -> None:
+        """Rebuild the entries; the highlighted one stays where it was."""
+        if keep is None and self.highlighted is not None:
+            keep = self.get_option_at_index(self.highlighted).id
+        self._feeds = {feed.id: feed for feed in feeds}
+        self._totals = dict(totals)
+        self._search = search if search is not None else self._search
+        self._views = {}
+        options: list[Option | None] = []
+
+        def add(key: str, view: View, label: Text) -> None:
+            self._views[key] = view
+            options.append(Option(label, id=key))
+
+        add("all", View(), _label("All", totals.get("total", 0), dim_count=True))
+        add("unread", View(kind="unread"), _label("Unread", totals.get("unread", 0)))
+        add("starred", View(kind="starred"), _label("Starred", totals.get("starred", 0)))
+        if self._search:
+            query = self._search
+            add("search", View(kind="search", query=query), _label(f"Search: {query}", None))
+        folders: dict[str, list[FeedRow]] = {}
+        loose: list[FeedRow] = []
+        for feed in feeds:
+            if feed.tags:
+                folders.setdefault(feed.tags[0], []).append(feed)
+            else:
+                loose.append(feed)
+        if feeds:
+            options.append(None)
+        for folder in sorted(folders, key=str.casefold):
+            members = folders[folder]
+            unread = sum(feed.unread for feed in members)
+            add(f"tag:{folder}", View(kind="tag", tag=folder),
+                _label(f"▾ {folder}", unread, bold=True))
+            for feed in members:
+                add(f"feed:{feed.id}", View(kind="feed", feed_id=feed.id),
+                    _feed_label(feed, indent=2))
+        for feed in loose:
+            add(f"feed:{feed.id}", View(kind="feed", feed_id=feed.id), _feed_label(feed))
+        self.clear_options()
+        self.add_options(options)
+        keys = [option.id for option in self.options]
+        if keep in keys:
+            self.highlighted = keys.index(keep)
+        elif self.option_count:
+            self.highlighted = 0
+
+    def set_search(self, query: str | None) -> None:
+        self._search = query
+        self.set_feeds(list(self._feeds.values()), self._totals,
+                       keep="search" if query else None)
+
+    def select_key(self, key: str) -> None:
+        keys = [option.id for option in self.options]
+        if key in keys:
+            self.highlighted = keys.index(key)
+
+    @property
+    def current_feed(self) -> FeedRow | None:
+        if self.highlighted is None:
+            return None
+        key = self.get_option_at_index(self.highlighted).id or ""
+        if key.startswith("feed:"):
+            return self._feeds.get(int(key[5:]))
+        return None
+
+    def view_for(self, key: str) -> View | None:
+        return self._views.get(key)
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        key = event.option.id or "all"
+        view = self._views.get(key, View())
+        feed = self._feeds.get(view.feed_id) if view.feed_id is not None else None
+        self.post_message(self.ViewChosen(view, feed))
+
+    def action_first(self) -> None:
+        if self.option_count:
+            self.highlighted = 0
+
+    def action_last(self) -> None:
+        if self.option_count:
+            self.highlighted = self.option_count - 1
+
+
+def _label(name: str, count: int | None, *, bold: bool = False,
+           dim_count: bool = False) -> Text:
+    label = Text(name, style="bold" if bold else "", no_wrap=True, overflow="ellipsis")
+    if count:
+        label.append(f" {count}", style="dim" if dim_count else "bold")
+    return label
+
+
+def _feed_label(feed: FeedRow, indent: int = 0) -> Text:
+    label = Text(" " * indent, no_wrap=True, overflow="ellipsis")
+    if feed.last_error:
+        label.append(ERROR_MARK + " ", style="bold red")
+    label.append(feed.title, style="strike dim" if feed.gone else "")
+    if feed.unread:
+        label.append(f" {feed.unread}", style="bold")
+    return label
