@@ -1,0 +1,494 @@
+"""Scoring candidates into related items: the other articles on the same story.
+
+The store does the searching and this module does the judging, with no database:
+
+1. `distinctive_terms(title, text)` picks the article's most telling words (title words count
+   more; with the store's document frequencies they are picked by tf-idf);
+2. `fts_query(terms)` turns them into a safe FTS5 MATCH expression (every term a quoted string,
+   so feed text can never inject FTS syntax);
+3. the store fetches up to ~200 candidates near the article's date, and `rank(target,
+   candidates)` re-scores them: TF-IDF cosine of the titles and of the texts, IDF from the pool.
+
+Same-site pairs are where false matches come from (a shared footer, the site's own vocabulary),
+so they need a higher score, and paragraphs that two items of one feed share word for word are
+left out of their comparison. Near-identical copies (the same wire text in two feeds) are kept
+but marked with `duplicate_of`, so the reader can show them once.
+"""
+
+from __future__ import annotations
+
+import math
+import operator
+import re
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+__all__ = [
+    "DEFAULT_DUPLICATE_THRESHOLD",
+    "DEFAULT_SAME_FEED_THRESHOLD",
+    "DEFAULT_THRESHOLD",
+    "Doc",
+    "Match",
+    "distinctive_terms",
+    "fts_query",
+    "rank",
+    "tokenize",
+]
+
+# Tuned on the 22 labelled pages in shared/articles/scrapinghub-aeb (see tests/test_related.py,
+# which prints the numbers and a leave-one-story-out check); not validated on other data.
+DEFAULT_THRESHOLD = 0.10
+DEFAULT_SAME_FEED_THRESHOLD = 0.25
+DEFAULT_DUPLICATE_THRESHOLD = 0.90
+
+# How much the title's similarity counts against the text's, and how much more a title word
+# weighs than a body word when picking query terms.
+TITLE_SHARE = 0.35
+TITLE_BOOST = 3.0
+
+# Only the head of a very long text is compared: the lead says what the story is, and the cost
+# of a comparison grows with the text.
+MAX_TEXT_CHARS = 12_000
+
+
+@dataclass(frozen=True, slots=True)
+class Doc:
+    """One item as the ranking sees it: plain text, already cleaned."""
+
+    id: int
+    feed_id: int
+    title: str
+    text: str
+    published: datetime | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """A related item. `duplicate_of` names the item (the target or another match) it copies."""
+
+    id: int
+    score: float
+    duplicate_of: int | None = None
+
+
+# A built-in English stopword list: function words, contraction tails, and the words every news
+# story uses ("said", "told") that say nothing about which story it is.
+_STOPWORDS = frozenset(
+    """
+    a about above after again against ago all almost also although always am among an and
+    another any anyone anything are around as at back be became because become been before
+    being below between both but by can cannot could did do does doing done down during each
+    either else even ever every few for from further get gets getting go goes going got had has
+    have having he her here hers herself him himself his how however i if in into is it its
+    itself just last least less like made make makes many may me might more most much must my
+    myself neither never new no nor not now of off often on once one only or other others our
+    ours ourselves out over own per perhaps put rather re really said same say saying says see
+    seen several shall she should since so some someone something still such than that the
+    their theirs them themselves then there these they this those though through thus to told
+    too toward towards under until up upon us use used using very via was way we well went were
+    what whatever when where whether which while who whom whose why will with within without
+    would yet you your yours yourself yourselves ll ve d s t m don didn doesn isn wasn aren
+    weren won wouldn couldn shouldn hasn haven hadn mr mrs ms dr according
+    """.split()
+)
+# Words whose final "s" is not a plural.
+_NOT_PLURAL = frozenset("news series species always perhaps whereas chaos".split())
+
+_WORD = re.compile(r"[^\W_]+")
+_LINE_SPLIT = re.compile(r"\s*\n\s*")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+# A whitespace-separated token (lowercased, punctuation and all: "jupiter's", "(nasa)") -> its
+# term; "" when it holds none; a mark (a NUL and the token: never a term) when it holds several,
+# which _SEVERAL spells out. Shared by every call, so each distinct token is analysed once and
+# the counting itself runs in C. A news vocabulary is a few hundred thousand tokens; the tables
+# are cleared when they grow past that.
+_TERM_OF: dict[str, str] = {}
+_SEVERAL: dict[str, tuple[str, ...]] = {}
+_TERM_CACHE_LIMIT = 300_000
+
+
+def _learn(tokens: set[str]) -> None:
+    """Analyse tokens not seen before into the shared tables."""
+    if len(_TERM_OF) + len(tokens) > _TERM_CACHE_LIMIT:
+        _TERM_OF.clear()
+        _SEVERAL.clear()
+    for token in tokens:
+        terms = [term for word in _WORD.findall(token) if (term := _stem(word))]
+        if len(terms) <= 1:
+            _TERM_OF[token] = terms[0] if terms else ""
+        else:
+            mark = "\0" + token
+            _TERM_OF[token] = mark
+            _SEVERAL[mark] = tuple(terms)
+
+
+def _stem(word: str) -> str:
+    """The term for one lowercase word: "" for a stopword, else its light (plural) stem."""
+    if word in _STOPWORDS or len(word) < 2:
+        return ""
+    if word.isdigit():
+        # Numbers of three or four digits say something (a year, a Boeing 737); others are noise.
+        return word if 3 <= len(word) <= 4 and word[0] != "0" else ""
+    if len(word) <= 3 or word in _NOT_PLURAL:
+        return word
+    # Harman's S-stemmer: plural to singular, nothing more aggressive.
+    if word.endswith("ies") and not word.endswith(("eies", "aies")):
+        return word[:-3] + "y"
+    if word.endswith("es") and not word.endswith(("aes", "ees", "oes")):
+        return word[:-1]
+    if word.endswith("s") and not word.endswith(("us", "ss", "is")):
+        return word[:-1]
+    return word
+
+
+def _split(text: str) -> list[str]:
+    """Lowercase whitespace tokens, dashes and slashes made spaces first (cheap, and it spares
+    the slower path for tokens holding several words)."""
+    text = text.lower()
+    for mark in _SPACED:
+        if mark in text:
+            text = text.replace(mark, " ")
+    return text.split()
+
+
+_SPACED = ("-", "/", "\u2010", "\u2013", "\u2014")  # str.translate is ten times slower
+
+
+def tokenize(text: str) -> list[str]:
+    """Lowercase word terms in order: stopwords gone, plurals made singular.
+
+    Letters and digits make a word (hyphens and apostrophes split it: "Jupiter's" gives
+    "jupiter"); a number is kept only when it has three or four digits (a year, a model number).
+    """
+    tokens = _split(text)
+    _learn(set(tokens).difference(_TERM_OF))
+    terms: list[str] = []
+    for token in tokens:
+        term = _TERM_OF[token]
+        if term.startswith("\0"):
+            terms.extend(_SEVERAL[term])
+        elif term:
+            terms.append(term)
+    return terms
+
+
+def _term_counts(text: str) -> dict[str, int]:
+    """How often each term occurs. Mapping and counting run in C (map over a dict, Counter);
+    Python looks only at tokens never seen before: this is what keeps `rank` fast."""
+    tokens = _split(text)
+    counts = Counter(map(_TERM_OF.get, tokens))
+    if None in counts:
+        _learn(set(tokens).difference(_TERM_OF))
+        counts = Counter(map(_TERM_OF.__getitem__, tokens))
+    counts.pop("", None)
+    for mark in _SEVERAL.keys() & counts.keys() if _SEVERAL else ():
+        occurrences = counts.pop(mark)
+        for term in _SEVERAL[mark]:
+            counts[term] += occurrences
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Query terms
+
+
+def distinctive_terms(
+    title: str,
+    text: str,
+    doc_freq: Callable[[list[str]], dict[str, int]] | None = None,
+    doc_count: int = 0,
+    limit: int = 12,
+) -> list[str]:
+    """The words that best say what this article is about, best first.
+
+    Title words weigh `TITLE_BOOST` times a body word. With `doc_freq` (a word -> number of
+    stored items holding it, for the words it is given; the store answers it from its FTS5
+    vocabulary) and `doc_count` (items in the store), words are picked by tf-idf, and words the
+    index does not hold, or that half the store holds, are skipped. The words returned are
+    lowercase and as they appear in the text (the most frequent form of each term), so an FTS5
+    index with the default tokenizer matches them.
+    """
+    weights: dict[str, float] = {}
+    surface_counts: dict[str, Counter[str]] = {}
+    for source, boost in ((title, TITLE_BOOST), (text[:MAX_TEXT_CHARS], 1.0)):
+        for word in _WORD.findall(source.lower()):
+            term = _stem(word)
+            if term:
+                weights[term] = weights.get(term, 0.0) + boost
+                surface_counts.setdefault(term, Counter())[word] += 1
+    if not weights:
+        return []
+    surface = {term: forms.most_common(1)[0][0] for term, forms in surface_counts.items()}
+    scores = {term: 1.0 + math.log(weight) for term, weight in weights.items()}
+    if doc_freq is not None and doc_count > 0:
+        answer = _ask(doc_freq, sorted(set(surface.values())))
+        for term in list(scores):
+            df = answer.get(surface[term], 0)
+            if df <= 0 or (doc_count >= 20 and df > doc_count / 2):
+                del scores[term]
+            else:
+                scores[term] *= math.log((doc_count + 1) / (df + 1)) + 1.0
+    ranked = sorted(scores, key=lambda term: (-scores[term], term))
+    return [surface[term] for term in ranked[: max(limit, 0)]]
+
+
+def _ask(doc_freq: Callable[[list[str]], dict[str, int]], words: list[str]) -> dict[str, int]:
+    """The store's document frequencies; a failing answer counts as no answer."""
+    try:
+        answer = doc_freq(words)
+    except Exception:  # the store's lookup failing must not break opening an article
+        return {}
+    return answer if isinstance(answer, dict) else {}
+
+
+def fts_query(terms: Iterable[str]) -> str:
+    """A safe FTS5 MATCH expression: each term a double-quoted string, joined with OR.
+
+    Inside an FTS5 string nothing is syntax (AND, NEAR, *, ^, :, parentheses are plain text)
+    except the double quote, which is doubled. Controls are dropped. With no usable term the
+    query is `""`, which is valid and matches nothing.
+    """
+    quoted = []
+    seen = set()
+    for term in terms:
+        cleaned = _CONTROL.sub(" ", term).strip()
+        if not cleaned or cleaned in seen:
+            continue
+        seen.add(cleaned)
+        quoted.append('"' + cleaned.replace('"', '""') + '"')
+    return " OR ".join(quoted) if quoted else '""'
+
+
+# ---------------------------------------------------------------------------------------------
+# Ranking
+
+
+@dataclass(slots=True)
+class _Side:
+    """One document's counts, computed once per `rank` call."""
+
+    doc: Doc
+    title: dict[str, int]
+    text: dict[str, int]
+    lines: list[str] | None = None  # paragraphs, only when a same-feed comparison needs them
+
+
+def _side(doc: Doc) -> _Side:
+    return _Side(doc, _term_counts(doc.title), _term_counts(doc.text[:MAX_TEXT_CHARS]))
+
+
+# 1 + log(tf), looked up rather than computed: the hot loops below run in C through map().
+_SUBLINEAR_SIZE = 4096
+_SUBLINEAR = [0.0] + [1.0 + math.log(count) for count in range(1, _SUBLINEAR_SIZE)]
+_sublinear = _SUBLINEAR.__getitem__
+
+
+def _tf(count: int) -> float:
+    return _SUBLINEAR[count] if count < _SUBLINEAR_SIZE else 1.0 + math.log(count)
+
+
+def _weights(counts: dict[str, int], idf: dict[str, float]) -> dict[str, float]:
+    """The tf-idf vector: sublinear tf times idf."""
+    return {term: _tf(count) * idf[term] for term, count in counts.items()}
+
+
+def _norm(counts: dict[str, int], idf: dict[str, float]) -> float:
+    """The length of the tf-idf vector of `counts`, without building it (this runs for every
+    candidate, so it stays in C)."""
+    if not counts:
+        return 0.0
+    tf = _sublinear if max(counts.values()) < _SUBLINEAR_SIZE else _tf
+    return math.hypot(*map(operator.mul, map(tf, counts.values()), map(idf.__getitem__, counts)))
+
+
+def _cosine_to(
+    vector: dict[str, float], norm: float, counts: dict[str, int], idf: dict[str, float]
+) -> float:
+    """Cosine between a built vector and the tf-idf vector of `counts` (in C, as `_norm`)."""
+    if not norm or not counts:
+        return 0.0
+    other_norm = _norm(counts, idf)
+    if not other_norm:
+        return 0.0
+    shared = vector.keys() & counts.keys()
+    tf = _sublinear if max(counts.values()) < _SUBLINEAR_SIZE else _tf
+    dot = sum(
+        map(
+            operator.mul,
+            map(operator.mul, map(vector.__getitem__, shared), map(idf.__getitem__, shared)),
+            map(tf, map(counts.__getitem__, shared)),
+        )
+    )
+    return dot / (norm * other_norm)
+
+
+def _cosine(a: dict[str, int], b: dict[str, int], idf: dict[str, float]) -> float:
+    vector = _weights(a, idf)
+    return _cosine_to(vector, math.hypot(*vector.values()), b, idf)
+
+
+def _combine(title_cosine: float, text_cosine: float, has_text: bool) -> float:
+    """One score: texts and titles together; titles alone when either text is missing."""
+    if not has_text:
+        return title_cosine * (1.0 - TITLE_SHARE)  # a title alone is weaker evidence
+    return TITLE_SHARE * title_cosine + (1.0 - TITLE_SHARE) * text_cosine
+
+
+def _paragraphs(side: _Side) -> list[str]:
+    if side.lines is None:
+        side.lines = [line for line in _LINE_SPLIT.split(side.doc.text[:MAX_TEXT_CHARS]) if line]
+    return side.lines
+
+
+def _idf_table(
+    sides: Sequence[_Side],
+    doc_freq: Callable[[list[str]], dict[str, int]] | None,
+    doc_count: int,
+) -> dict[str, float]:
+    """IDF from the pool (target + candidates), smoothed; the store's counts for the target's
+    terms when it gives them, rescaled so both kinds of weight live on the pool's scale."""
+    df: Counter[str] = Counter()
+    for side in sides:
+        df.update(side.title.keys() | side.text.keys())
+    pool = len(sides)
+    by_count = [math.log((pool + 1) / (n + 1)) + 1.0 for n in range(pool + 1)]
+    idf = dict(zip(df.keys(), map(by_count.__getitem__, df.values()), strict=True))
+    if doc_freq is not None and doc_count > pool:
+        target = sides[0]
+        answer = _ask(doc_freq, sorted(target.title.keys() | target.text.keys()))
+        scale = (math.log(pool + 1) + 1.0) / (math.log(doc_count + 1) + 1.0)
+        for term, n in answer.items():
+            if term in idf and isinstance(n, int) and n > 0:
+                idf[term] = (math.log((doc_count + 1) / (n + 1)) + 1.0) * scale
+    return idf
+
+
+def rank(
+    target: Doc,
+    candidates: Sequence[Doc],
+    *,
+    threshold: float = DEFAULT_THRESHOLD,
+    same_feed_threshold: float = DEFAULT_SAME_FEED_THRESHOLD,
+    duplicate_threshold: float = DEFAULT_DUPLICATE_THRESHOLD,
+    doc_freq: Callable[[list[str]], dict[str, int]] | None = None,
+    doc_count: int = 0,
+) -> list[Match]:
+    """The candidates that are about the same story as `target`, best first.
+
+    The score is a TF-IDF cosine: `TITLE_SHARE` of it from the titles, the rest from the texts,
+    with IDF over the pool (target + candidates). A candidate from the target's own feed must
+    reach `same_feed_threshold` instead of `threshold`, and paragraphs the two share word for
+    word (a footer, a newsletter box) are left out of its comparison. A candidate whose text is
+    `duplicate_threshold` similar to the target or to a better match is marked `duplicate_of`.
+    The target itself and repeated ids among the candidates are ignored.
+
+    `doc_freq`/`doc_count` optionally give store-wide document frequencies for the target's
+    terms (as `tokenize` makes them); see `_idf_table`.
+    """
+    seen = {target.id}
+    pool = [_side(target)]
+    for doc in candidates:
+        if doc.id not in seen:
+            seen.add(doc.id)
+            pool.append(_side(doc))
+    if len(pool) == 1:
+        return []
+    idf = _idf_table(pool, doc_freq, doc_count)
+    target_side = pool[0]
+    target_title = _weights(target_side.title, idf)
+    target_title_norm = math.hypot(*target_title.values())
+    target_text = _weights(target_side.text, idf)
+    target_text_norm = math.hypot(*target_text.values())
+
+    scored: list[tuple[float, int, float]] = []  # (score, pool index, text cosine)
+    for index in range(1, len(pool)):
+        side = pool[index]
+        title_cosine = _cosine_to(target_title, target_title_norm, side.title, idf)
+        has_text = bool(target_text_norm and side.text)
+        if side.doc.feed_id == target.feed_id:
+            text_cosine = _same_feed_text_cosine(target_side, side, idf, duplicate_threshold)
+            limit = same_feed_threshold
+        else:
+            text_cosine = _cosine_to(target_text, target_text_norm, side.text, idf)
+            limit = threshold
+        score = _combine(title_cosine, text_cosine, has_text)
+        if score >= limit or (has_text and text_cosine >= duplicate_threshold):
+            scored.append((score, index, text_cosine))
+
+    scored.sort(key=lambda entry: (-entry[0], pool[entry[1]].doc.id))
+    return _mark_duplicates(pool, idf, scored, duplicate_threshold)
+
+
+def _same_feed_text_cosine(
+    target: _Side, side: _Side, idf: dict[str, float], duplicate_threshold: float
+) -> float:
+    """Text cosine of two items of one feed, leaving out the paragraphs both carry verbatim.
+
+    When shared paragraphs make up nearly all of both texts the items are copies: that counts
+    as a perfect match rather than as nothing left to compare.
+    """
+    shared = set(_paragraphs(target)) & set(_paragraphs(side))
+    if not shared:
+        return _cosine(target.text, side.text, idf)
+    shared_chars = sum(len(line) for line in shared)
+    covered = min(
+        shared_chars / max(sum(len(line) for line in _paragraphs(s)), 1) for s in (target, side)
+    )
+    if covered >= duplicate_threshold:
+        return 1.0
+    common = _term_counts("\n".join(shared))
+    return _cosine(_subtract(target.text, common), _subtract(side.text, common), idf)
+
+
+def _subtract(counts: dict[str, int], common: dict[str, int]) -> dict[str, int]:
+    left = {}
+    for term, count in counts.items():
+        remaining = count - common.get(term, 0)
+        if remaining > 0:
+            left[term] = remaining
+    return left
+
+
+# Duplicates among the matches are looked for only among the best ones: the list a reader sees.
+_DUPLICATE_CHECK_LIMIT = 50
+
+
+def _mark_duplicates(
+    pool: list[_Side],
+    idf: dict[str, float],
+    scored: list[tuple[float, int, float]],
+    duplicate_threshold: float,
+) -> list[Match]:
+    """Matches in order; a copy of the target or of a better (unmarked) match is marked."""
+    target_id = pool[0].doc.id
+    # (pool index, angle to the target, text vector, its length) of the unmarked matches so far
+    originals: list[tuple[int, float, dict[str, float], float]] = []
+    matches = []
+    # Two texts this similar are at most this far apart in angle, so a match whose angle to the
+    # target differs more than that from another's cannot be its copy: no need to compare.
+    max_angle = _angle(duplicate_threshold)
+    for position, (score, index, text_cosine) in enumerate(scored):
+        duplicate_of = None
+        angle = _angle(text_cosine)
+        if text_cosine >= duplicate_threshold:
+            duplicate_of = target_id
+        elif position < _DUPLICATE_CHECK_LIMIT:
+            counts = pool[index].text
+            for other, other_angle, vector, norm in originals:
+                if abs(angle - other_angle) <= max_angle and (
+                    _cosine_to(vector, norm, counts, idf) >= duplicate_threshold
+                ):
+                    duplicate_of = pool[other].doc.id
+                    break
+            if duplicate_of is None:
+                vector = _weights(counts, idf)
+                originals.append((index, angle, vector, math.hypot(*vector.values())))
+        matches.append(Match(pool[index].doc.id, round(score, 4), duplicate_of))
+    return matches
+
+
+def _angle(cosine: float) -> float:
+    return math.acos(max(min(cosine, 1.0), -1.0))
