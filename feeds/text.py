@@ -30,6 +30,7 @@ __all__ = [
     "html_to_text",
     "reading_minutes",
     "safe_url",
+    "sanitize_html",
     "strip_tags",
 ]
 
@@ -143,6 +144,50 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not host:
         return None
     return url
+
+
+_cleaner = None
+
+
+def _html_cleaner():  # type: ignore[no-untyped-def]
+    """lxml_html_clean's Cleaner, built once and lazily (lxml.html costs an import)."""
+    global _cleaner
+    if _cleaner is None:
+        from lxml_html_clean import Cleaner
+
+        _cleaner = Cleaner(
+            scripts=True, javascript=True, comments=True, style=True, inline_style=True,
+            links=True, meta=True, page_structure=True, processing_instructions=True,
+            embedded=True, frames=True, forms=True, annoying_tags=True,
+            remove_unknown_tags=True, safe_attrs_only=True, add_nofollow=False,
+            kill_tags={"svg", "math", "template", "noscript", "title"},
+        )
+    return _cleaner
+
+
+def sanitize_html(html: str | None, base_url: str | None = None) -> str:
+    """HTML that is safe to keep: no scripts, styles, event handlers, frames or forms, and
+    every link and image made absolute against `base_url` and kept only when http(s).
+
+    Plain text (no `<`) is returned cleaned, without a parse.
+    """
+    html = clean(html)
+    if "<" not in html:
+        return html
+    try:
+        from lxml.html import fragment_fromstring, tostring
+
+        root = fragment_fromstring(html, create_parent="div")
+        _html_cleaner()(root)
+        root.rewrite_links(lambda link: safe_url(link, base_url), resolve_base_href=False)
+        out = tostring(root, encoding="unicode")
+    except Exception:  # odd markup lxml cannot take: keep only its text
+        from html import escape
+
+        return escape(strip_tags(html), quote=False)
+    if out.startswith("<div>") and out.endswith("</div>"):
+        out = out[5:-6]
+    return clean(out)
 
 
 def reading_minutes(text: str) -> int:

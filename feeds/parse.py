@@ -1,0 +1,798 @@
+"""Bytes and headers in, a `ParsedFeed` out; anything that is not a feed raises `ParseError`.
+
+feedparser is the parser of record. In front of it:
+
+- a document's internal DTD subset is removed before any parser sees it (feedparser's fallback
+  parser expands entities quadratically; XXE must never read a file);
+- UTF-16/UTF-32 documents are transcoded to UTF-8, and undeclared non-UTF-8 documents are
+  detected with chardet, so both parsers read the same UTF-8 bytes;
+- JSON Feed 1.0/1.1 is read with `json`;
+- a fast path (fastfeedparser, on lxml) reads well-formed UTF-8 RSS 2.0 and Atom 1.0 documents.
+  It gives the same ids, titles and links as feedparser; when it fails or looks incomplete,
+  feedparser reads the document.
+
+Entry ids are taken from the raw guid/id (feedparser is given no base URL, so it does not turn
+"12345" into "https://host/feed/12345"); links are resolved here against the feed's URL.
+"""
+
+from __future__ import annotations
+
+import codecs
+import hashlib
+import html
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping
+from datetime import datetime, timezone
+from typing import Any
+
+from feeds.model import Enclosure, Entry, ParsedFeed
+from feeds.text import clean, clean_line, safe_url, sanitize_html, strip_tags
+
+__all__ = ["NotAFeed", "ParseError", "parse"]
+
+
+class ParseError(Exception):
+    """A document we could not read as a feed; `str()` is one line for the user."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(clean_line(message))
+
+
+class NotAFeed(ParseError):
+    """The document is something else; `kind` says what: html, empty, json, binary, xml, text."""
+
+    def __init__(self, kind: str, message: str) -> None:
+        super().__init__(f"not a feed: {message}")
+        self.kind = kind
+
+
+def parse(body: bytes, headers: Mapping[str, str] | None = None, url: str = "") -> ParsedFeed:
+    """Read a feed document. `url` is its final URL (relative links resolve against it).
+
+    Raises `ParseError` (or its subclass `NotAFeed`) and nothing else.
+    """
+    try:
+        return _parse(bytes(body), {k.lower(): v for k, v in (headers or {}).items()}, url)
+    except ParseError:
+        raise
+    except RecursionError as exc:
+        raise ParseError("the feed is nested too deeply to read") from exc
+    except MemoryError as exc:
+        raise ParseError("the feed is too large to read") from exc
+    except Exception as exc:  # a bug in a parser must not reach the user as a traceback
+        raise ParseError(f"the feed could not be read ({type(exc).__name__})") from exc
+
+
+# --- sniffing ---------------------------------------------------------------------------------
+
+_MAGIC: tuple[tuple[bytes, str], ...] = (
+    (b"\x89PNG\r\n\x1a\n", "image/png"),
+    (b"\xff\xd8\xff", "image/jpeg"),
+    (b"GIF87a", "image/gif"),
+    (b"GIF89a", "image/gif"),
+    (b"%PDF-", "application/pdf"),
+    (b"PK\x03\x04", "application/zip"),
+    (b"\x1f\x8b", "application/gzip"),
+    (b"BZh", "application/x-bzip2"),
+    (b"\xfd7zXZ\x00", "application/x-xz"),
+    (b"(\xb5/\xfd", "application/zstd"),
+    (b"7z\xbc\xaf\x27\x1c", "application/x-7z-compressed"),
+    (b"\x00\x00\x01\x00", "image/x-icon"),
+    (b"ID3", "audio/mpeg"),
+    (b"OggS", "audio/ogg"),
+    (b"fLaC", "audio/flac"),
+    (b"\x7fELF", "application/x-executable"),
+    (b"\x00asm", "application/wasm"),
+    (b"wOFF", "font/woff"),
+    (b"wOF2", "font/woff2"),
+)
+
+_BOMS: tuple[tuple[bytes, str], ...] = (
+    (b"\x00\x00\xfe\xff", "utf-32-be"),
+    (b"\xff\xfe\x00\x00", "utf-32-le"),
+    (b"\xef\xbb\xbf", "utf-8"),
+    (b"\xfe\xff", "utf-16-be"),
+    (b"\xff\xfe", "utf-16-le"),
+)
+# '<?' or '<' + letter written in UTF-16/32 without a byte order mark.
+_WIDE_STARTS: tuple[tuple[bytes, str], ...] = (
+    (b"\x00\x00\x00<", "utf-32-be"),
+    (b"<\x00\x00\x00", "utf-32-le"),
+    (b"\x00<\x00", "utf-16-be"),
+    (b"<\x00", "utf-16-le"),
+)
+
+
+def _binary_type(body: bytes, content_type: str) -> str | None:
+    """The MIME type of a binary (non-text) body, or None when it looks like text."""
+    head = body[:16]
+    for magic, mime in _MAGIC:
+        if head.startswith(magic):
+            return mime
+    if head[:4] == b"RIFF" and body[8:12] == b"WEBP":
+        return "image/webp"
+    if body[4:8] == b"ftyp":
+        return "video/mp4"
+    if _wide_encoding(body):
+        return None
+    if b"\x00" in body[:1024]:
+        return content_type.split(";")[0].strip() or "unknown type"
+    return None
+
+
+def _wide_encoding(body: bytes) -> str | None:
+    """UTF-16/32 by byte order mark or by how '<' is written; None for 8-bit encodings."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return None if encoding == "utf-8" else encoding
+    for start, encoding in _WIDE_STARTS:
+        if body.startswith(start):
+            return encoding
+    return None
+
+
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml\b[^>]*?\?>", re.I)
+_DECLARED_ENCODING = re.compile(rb"""encoding\s*=\s*["']\s*([A-Za-z0-9._:-]+)\s*["']""", re.I)
+_CHARSET = re.compile(r"""charset\s*=\s*["']?\s*([A-Za-z0-9._:-]+)""", re.I)
+
+
+def _declared_encoding(body: bytes) -> str | None:
+    declaration = _XML_DECLARATION.match(body[:1024].lstrip(b"\xef\xbb\xbf"))
+    if declaration:
+        found = _DECLARED_ENCODING.search(declaration.group(0))
+        if found:
+            return found.group(1).decode("ascii").lower()
+    return None
+
+
+def _header_charset(content_type: str) -> str | None:
+    found = _CHARSET.search(content_type)
+    return found.group(1).lower() if found else None
+
+
+def _is_utf8_name(name: str | None) -> bool:
+    return name is not None and name.replace("_", "-") in ("utf-8", "utf8", "us-ascii", "ascii")
+
+
+def _as_utf8_document(text: str) -> bytes:
+    """A decoded document as UTF-8 bytes whose XML declaration (if any) says so."""
+    encoded = text.lstrip("\ufeff").encode("utf-8", "replace")
+    declaration = _XML_DECLARATION.match(encoded)
+    if declaration:
+        fixed = _DECLARED_ENCODING.sub(b'encoding="utf-8"', declaration.group(0))
+        encoded = fixed + encoded[declaration.end() :]
+    return encoded
+
+
+def _transcode(body: bytes, content_type: str) -> tuple[bytes, str, str | None]:
+    """The body as UTF-8 when we can be sure of its encoding, else unchanged.
+
+    Returns (body, content type to give the parsers, a warning or None).
+    """
+    wide = _wide_encoding(body)
+    if wide:
+        text = body.decode(wide, "replace")
+        return _as_utf8_document(text), "application/xml; charset=utf-8", None
+    declared = _declared_encoding(body)
+    charset = _header_charset(content_type)
+    if declared or charset:
+        return body, content_type, None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    else:
+        return body, content_type, None
+    # No declaration anywhere and not UTF-8: guess, as a browser would.
+    import chardet
+
+    guess = chardet.detect(body[:65536]) or {}
+    encoding = (guess.get("encoding") or "windows-1252").lower()
+    try:
+        codecs.lookup(encoding)
+    except LookupError:
+        encoding = "windows-1252"
+    text = body.decode(encoding, "replace")
+    warning = f"the feed does not declare its encoding; read as {encoding}"
+    return _as_utf8_document(text), "application/xml; charset=utf-8", warning
+
+
+_DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
+_SUBSET = re.compile(rb"""\[(?:[^\]"']|"[^"]*"|'[^']*')*\]\s*>""")
+_DECLARATION_END = re.compile(rb"""(?:[^\[>"']|"[^"]*"|'[^']*')*""")
+
+
+def strip_internal_subset(body: bytes) -> bytes:
+    """Remove every internal DTD subset (`<!DOCTYPE x [ ... ]>` keeps `<!DOCTYPE x >`).
+
+    Entities it declared are then undefined: parsers report them or leave them as text, and
+    nothing is expanded or fetched.
+    """
+    if not _DOCTYPE.search(body):
+        return body
+    pieces: list[bytes] = []
+    position = 0
+    for found in _DOCTYPE.finditer(body):
+        if found.start() < position:
+            continue
+        start = found.end()
+        head = _DECLARATION_END.match(body, start)
+        bracket = head.end() if head else start
+        if bracket >= len(body) or body[bracket : bracket + 1] != b"[":
+            continue  # no internal subset: an external identifier is harmless
+        subset = _SUBSET.match(body, bracket)
+        if subset:
+            end = subset.end()
+        else:  # an unclosed subset: drop up to the first ']>' or, failing that, everything
+            close = body.find(b"]>", bracket)
+            end = close + 2 if close >= 0 else len(body)
+        pieces.append(body[position:bracket])
+        pieces.append(b">")
+        position = end
+    pieces.append(body[position:])
+    return b"".join(pieces)
+
+
+_PROLOG_ITEM = re.compile(
+    rb"\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[[^\]]*\])*>", re.S | re.I
+)
+_START_TAG = re.compile(rb"<([A-Za-z_][\w:.-]*)((?:[^>\"']|\"[^\"]*\"|'[^']*')*)>?")
+
+
+def _root_element(body: bytes) -> tuple[str, bytes] | None:
+    """The first element's name (lower case, no prefix) and its attributes; None if none."""
+    position = 3 if body.startswith(b"\xef\xbb\xbf") else 0
+    limit = min(len(body), position + 65536)
+    while position < limit:
+        item = _PROLOG_ITEM.match(body, position, limit)
+        if not item or item.end() == position:
+            break
+        position = item.end()
+    tag = _START_TAG.match(body, position, min(len(body), position + 4096))
+    if not tag:
+        return None
+    name = tag.group(1).decode("ascii", "replace").lower().rsplit(":", 1)[-1]
+    return name, tag.group(2)
+
+
+def _looks_like_html(body: bytes, root: str | None) -> bool:
+    if root == "html":
+        return True
+    head = body[:1024].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
+    return head.startswith((b"<!doctype html", b"<html", b"<head", b"<body"))
+
+
+# --- the parse ------------------------------------------------------------------------------
+
+
+def _parse(body: bytes, headers: dict[str, str], url: str) -> ParsedFeed:
+    content_type = headers.get("content-type", "")
+    if not body.strip(b" \t\r\n\x00\xef\xbb\xbf\xfe\xff"):
+        raise NotAFeed("empty", "the document is empty")
+    binary = _binary_type(body, content_type)
+    if binary:
+        raise NotAFeed("binary", f"binary data ({binary})")
+    body, content_type, encoding_warning = _transcode(body, content_type)
+    start = body.lstrip(b"\xef\xbb\xbf \t\r\n")[:1]
+    if start in (b"{", b"["):
+        return _parse_json(body, url)
+    if start != b"<" and "json" in content_type.lower():
+        return _parse_json(body, url)
+    body = strip_internal_subset(body)
+    root = _root_element(body)
+    root_name = root[0] if root else None
+    if _looks_like_html(body, root_name):
+        raise NotAFeed("html", "the server returned an HTML page")
+    warnings = [encoding_warning] if encoding_warning else []
+    fast = _parse_fast(body, content_type, url, root)
+    if fast is not None:
+        return _finish(fast, warnings)
+    return _finish(_parse_with_feedparser(body, content_type, url, root_name), warnings)
+
+
+def _finish(feed: ParsedFeed, warnings: list[str]) -> ParsedFeed:
+    if not warnings:
+        return feed
+    return ParsedFeed(
+        title=feed.title,
+        url=feed.url,
+        site_link=feed.site_link,
+        entries=feed.entries,
+        warnings=tuple(warnings) + feed.warnings,
+        format=feed.format,
+    )
+
+
+# --- feedparser -------------------------------------------------------------------------------
+
+
+def _parse_with_feedparser(
+    body: bytes, content_type: str, url: str, root_name: str | None
+) -> ParsedFeed:
+    import feedparser
+
+    response_headers = {"content-type": content_type} if content_type else {}
+    # No base URL: ids stay as the feed wrote them. xml:base is still honoured for links.
+    result = feedparser.parse(
+        io.BytesIO(body),
+        response_headers=response_headers,
+        sanitize_html=False,
+        resolve_relative_uris=b"xml:base" in body,
+    )
+    version = result.get("version") or ""
+    entries = result.get("entries") or []
+    if not version and not entries:
+        if root_name is None:
+            if result.get("bozo") and not body.lstrip().startswith(b"<"):
+                raise NotAFeed("text", "the document is neither XML nor JSON")
+            raise NotAFeed("xml", "no feed in this document")
+        if root_name in ("rss", "feed", "rdf", "channel"):
+            raise ParseError(f"the feed could not be read: {_bozo_message(result)}")
+        raise NotAFeed("xml", f"an XML document whose root is <{clean_line(root_name)}>")
+    warnings: list[str] = []
+    if result.get("bozo"):
+        warnings.append(_bozo_warning(result))
+    feed = result.get("feed") or {}
+    mapped = [_entry_from_feedparser(entry, url) for entry in entries]
+    return _assemble(
+        title=_title(feed.get("title"), _detail_type(feed.get("title_detail"))),
+        url=url,
+        site_link=_pick_link(feed, url, links_only=version.startswith("atom")),
+        entries=mapped,
+        warnings=warnings,
+        format=version,
+    )
+
+
+def _bozo_message(result: Mapping[str, Any]) -> str:
+    exc = result.get("bozo_exception")
+    text = clean_line(str(exc)) if exc is not None else ""
+    return text[:200] or "not well-formed"
+
+
+def _bozo_warning(result: Mapping[str, Any]) -> str:
+    exc = result.get("bozo_exception")
+    name = type(exc).__name__
+    if name == "CharacterEncodingOverride":
+        return f"the feed's declared encoding was wrong; read as {result.get('encoding')}"
+    if name == "CharacterEncodingUnknown":
+        return "the feed's encoding is unknown; some characters may be wrong"
+    if name == "NonXMLContentType":
+        return "the server did not label the feed as XML"
+    return f"the feed is not well-formed ({_bozo_message(result)}); showing what could be read"
+
+
+def _detail_type(detail: Any) -> str:
+    if isinstance(detail, Mapping):
+        return str(detail.get("type") or "")
+    return ""
+
+
+def _title(raw: Any, kind: str = "") -> str:
+    """A title as one plain line: markup removed when it is (or looks like) HTML."""
+    if not isinstance(raw, str):
+        return ""
+    if kind in ("text/plain", "text") and "<" not in raw:
+        return clean_line(raw)
+    return strip_tags(raw)
+
+
+def _struct_to_datetime(value: Any) -> datetime | None:
+    try:
+        return datetime(*value[:6], tzinfo=timezone.utc)
+    except (TypeError, ValueError, OverflowError, IndexError):
+        return None
+
+
+def _entry_from_feedparser(entry: Mapping[str, Any], url: str) -> Entry:
+    date_raw = str(entry.get("published") or entry.get("updated") or "")
+    summary = _html_of(entry.get("summary"), _detail_type(entry.get("summary_detail")), url)
+    contents = entry.get("content") or []
+    content = ""
+    for part in contents:
+        if isinstance(part, Mapping) and part.get("value"):
+            content = _html_of(part.get("value"), str(part.get("type") or ""), url)
+            break
+    if content and content == summary:
+        summary = ""
+    source = entry.get("source")
+    related = list(_related_links(entry.get("links"), url))
+    if isinstance(source, Mapping):
+        related_source = safe_url(str(source.get("href") or ""), url)
+        if related_source:
+            related.append(related_source)
+    title = _title(entry.get("title"), _detail_type(entry.get("title_detail")))
+    return Entry(
+        id=_entry_id(entry.get("id"), _id_link(entry), entry.get("title"), date_raw),
+        title=title,
+        link=_pick_link(entry, url),
+        author=_author(entry),
+        published=_struct_to_datetime(entry.get("published_parsed")),
+        updated=_struct_to_datetime(entry.get("updated_parsed")),
+        date_raw=clean_line(date_raw),
+        summary_html=summary,
+        content_html=content,
+        categories=_categories(entry.get("tags")),
+        enclosures=_enclosures(entry.get("enclosures"), url),
+        related_links=_unique(related),
+    )
+
+
+def _html_of(value: Any, kind: str, base: str) -> str:
+    """Stored HTML: plain text is escaped, HTML is sanitized, links made absolute."""
+    if not isinstance(value, str) or not value:
+        return ""
+    if kind in ("text/plain", "text"):
+        return clean(html.escape(value, quote=False))
+    return sanitize_html(value, base or None)
+
+
+# --- shared mapping ---------------------------------------------------------------------------
+
+
+def _entry_id(raw_id: Any, link: Any, title: Any, date_raw: str) -> str:
+    """Ours: the feed's guid/id, else its link, else a hash of title and date."""
+    for candidate in (raw_id, link):
+        if candidate is not None and not isinstance(candidate, (dict, list)):
+            text = clean_line(str(candidate))
+            if text:
+                return text
+    seed = f"{title if isinstance(title, str) else ''}\n{date_raw}"
+    return "sha1:" + hashlib.sha1(seed.encode("utf-8", "replace")).hexdigest()
+
+
+def _pick_link(item: Mapping[str, Any], base: str, links_only: bool = False) -> str | None:
+    """The first http(s) alternate link, else (unless `links_only`) the item's `link`."""
+    for link in item.get("links") or []:
+        if not isinstance(link, Mapping):
+            continue
+        if (link.get("rel") or "alternate") != "alternate":
+            continue
+        resolved = safe_url(str(link.get("href") or ""), base)
+        if resolved:
+            return resolved
+    if links_only:
+        return None
+    raw = item.get("link")
+    return safe_url(raw, base) if isinstance(raw, str) else None
+
+
+def _id_link(item: Mapping[str, Any]) -> Any:
+    """The link an entry's id falls back to: its first http(s) alternate link, as written."""
+    for link in item.get("links") or []:
+        if isinstance(link, Mapping) and (link.get("rel") or "alternate") == "alternate":
+            href = str(link.get("href") or "").strip()
+            if href.lower().startswith(("http://", "https://")):
+                return href
+    return item.get("link")
+
+
+def _author(item: Mapping[str, Any]) -> str:
+    """The author's name (without the e-mail address feedparser appends)."""
+    detail = item.get("author_detail")
+    if isinstance(detail, Mapping) and isinstance(detail.get("name"), str):
+        name = clean_line(detail["name"])
+        if name:
+            return name
+    return clean_line(str(item.get("author") or ""))
+
+
+def _related_links(links: Any, base: str) -> Iterable[str]:
+    for link in links or []:
+        if isinstance(link, Mapping) and link.get("rel") == "related":
+            resolved = safe_url(str(link.get("href") or ""), base)
+            if resolved:
+                yield resolved
+
+
+def _categories(tags: Any) -> tuple[str, ...]:
+    names: list[str] = []
+    for tag in tags or []:
+        if isinstance(tag, Mapping):
+            name = clean_line(str(tag.get("term") or tag.get("label") or ""))
+        else:
+            name = clean_line(str(tag))
+        if name:
+            names.append(name)
+    return _unique(names)
+
+
+def _enclosures(items: Any, base: str) -> tuple[Enclosure, ...]:
+    found: list[Enclosure] = []
+    seen: set[str] = set()
+    for item in items or []:
+        if not isinstance(item, Mapping):
+            continue
+        link = safe_url(str(item.get("href") or item.get("url") or ""), base)
+        if not link or link in seen:
+            continue
+        seen.add(link)
+        found.append(Enclosure(link, clean_line(str(item.get("type") or "")), _length(item)))
+    return tuple(found)
+
+
+def _length(item: Mapping[str, Any]) -> int | None:
+    try:
+        length = int(str(item.get("length") or item.get("size_in_bytes") or "").strip())
+    except ValueError:
+        return None
+    return length if length >= 0 else None
+
+
+def _unique(values: Iterable[str]) -> tuple[str, ...]:
+    return tuple(dict.fromkeys(values))
+
+
+def _assemble(
+    *,
+    title: str,
+    url: str,
+    site_link: str | None,
+    entries: list[Entry],
+    warnings: list[str],
+    format: str,  # noqa: A002 - the model's field name
+) -> ParsedFeed:
+    unique: dict[str, Entry] = {}
+    for entry in entries:
+        unique.setdefault(entry.id, entry)
+    if len(unique) < len(entries):
+        repeated = len(entries) - len(unique)
+        warnings.append(f"{repeated} entries repeated an earlier entry's id and were skipped")
+    return ParsedFeed(
+        title=title,
+        url=clean_line(url),
+        site_link=site_link,
+        entries=tuple(unique.values()),
+        warnings=tuple(clean_line(w) for w in warnings),
+        format=format,
+    )
+
+
+# --- JSON Feed --------------------------------------------------------------------------------
+
+
+def _parse_json(body: bytes, url: str) -> ParsedFeed:
+    try:
+        document = json.loads(body.decode("utf-8-sig", "replace"))
+    except (ValueError, RecursionError) as exc:
+        where = f" (line {exc.lineno})" if isinstance(exc, json.JSONDecodeError) else ""
+        raise NotAFeed("json", f"invalid JSON{where}") from exc
+    if not isinstance(document, dict):
+        raise NotAFeed("json", "JSON that is not a JSON Feed")
+    version = document.get("version")
+    items = document.get("items")
+    is_json_feed = isinstance(version, str) and "jsonfeed.org/version/" in version
+    if not is_json_feed and not isinstance(items, list):
+        raise NotAFeed("json", "JSON that is not a JSON Feed")
+    if not isinstance(items, list):
+        items = []
+    fmt = "json11" if isinstance(version, str) and version.rstrip("/").endswith("1.1") else "json10"
+    warnings: list[str] = []
+    if not is_json_feed:
+        warnings.append("the JSON Feed has no version; read as JSON Feed 1.0")
+    entries = [_entry_from_json(item, url) for item in items if isinstance(item, dict)]
+    if len(entries) < len(items):
+        warnings.append(f"{len(items) - len(entries)} items were not JSON objects and were skipped")
+    title = document.get("title")
+    home = document.get("home_page_url")
+    return _assemble(
+        title=clean_line(title) if isinstance(title, str) else "",
+        url=url,
+        site_link=safe_url(home, url) if isinstance(home, str) else None,
+        entries=entries,
+        warnings=warnings,
+        format=fmt,
+    )
+
+
+def _json_str(item: Mapping[str, Any], key: str) -> str:
+    value = item.get(key)
+    return value if isinstance(value, str) else ""
+
+
+def _json_date(value: str) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.strip().replace("z", "Z"))
+    except ValueError:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=timezone.utc)
+    try:
+        return parsed.astimezone(timezone.utc)
+    except (OverflowError, ValueError):
+        return None
+
+
+def _entry_from_json(item: Mapping[str, Any], url: str) -> Entry:
+    raw_id = item.get("id")
+    if isinstance(raw_id, bool) or not isinstance(raw_id, (str, int, float)):
+        raw_id = None
+    link = _json_str(item, "url")
+    date_raw = _json_str(item, "date_published") or _json_str(item, "date_modified")
+    content = _json_str(item, "content_html")
+    if content:
+        content = sanitize_html(content, url or None)
+    elif _json_str(item, "content_text"):
+        content = clean(html.escape(_json_str(item, "content_text"), quote=False))
+    summary = _json_str(item, "summary")
+    authors = item.get("authors")
+    if not isinstance(authors, list):
+        authors = [item.get("author")]
+    names = [
+        clean_line(author.get("name"))
+        for author in authors
+        if isinstance(author, Mapping) and isinstance(author.get("name"), str)
+    ]
+    tags = item.get("tags")
+    attachments = item.get("attachments")
+    related = [safe_url(_json_str(item, "external_url"), url)]
+    return Entry(
+        id=_entry_id(raw_id, link, _json_str(item, "title"), date_raw),
+        title=clean_line(_json_str(item, "title")),
+        link=safe_url(link, url) or related[0],
+        author=", ".join(name for name in names if name),
+        published=_json_date(_json_str(item, "date_published")),
+        updated=_json_date(_json_str(item, "date_modified")),
+        date_raw=clean_line(date_raw),
+        summary_html=clean(html.escape(summary, quote=False)) if summary else "",
+        content_html=content,
+        categories=_categories(t for t in tags if isinstance(t, str))
+        if isinstance(tags, list)
+        else (),
+        enclosures=_enclosures(attachments if isinstance(attachments, list) else [], url),
+        related_links=_unique(link for link in related if link),
+    )
+
+
+# --- the fast path ----------------------------------------------------------------------------
+
+_ATOM_NS = b"http://www.w3.org/2005/Atom"
+_ITEM_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?item[\s>/]")
+_ENTRY_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?entry[\s>/]")
+_NOT_PERMALINK = re.compile(rb"""isPermaLink\s*=\s*["']\s*false""", re.I)
+_RSS_VERSION = re.compile(rb"""\sversion\s*=\s*["']\s*2\.0\s*["']""")
+
+
+def _fast_format(root: tuple[str, bytes] | None) -> str | None:
+    """'rss20' or 'atom10' when the fast path may read this document, else None."""
+    if root is None:
+        return None
+    name, attributes = root
+    if name == "rss" and _RSS_VERSION.search(attributes):
+        # RSS in a default namespace: fastfeedparser does not see its elements.
+        return None if re.search(rb"\sxmlns\s*=", attributes) else "rss20"
+    if name == "feed" and re.search(rb"""xmlns\s*=\s*["']""" + re.escape(_ATOM_NS), attributes):
+        return "atom10"
+    return None
+
+
+def _well_formed(body: bytes) -> bool:
+    from lxml import etree
+
+    parser = etree.XMLParser(
+        resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False, recover=False
+    )
+    try:
+        etree.fromstring(body, parser)
+    except Exception:
+        return False
+    return True
+
+
+def _parse_fast(
+    body: bytes, content_type: str, url: str, root: tuple[str, bytes] | None
+) -> ParsedFeed | None:
+    """The document read by fastfeedparser, or None when feedparser should read it."""
+    fmt = _fast_format(root)
+    if fmt is None or b"xml:base" in body:
+        return None
+    declared = _declared_encoding(body)
+    charset = _header_charset(content_type)
+    if (declared and not _is_utf8_name(declared)) or (charset and not _is_utf8_name(charset)):
+        return None
+    try:
+        body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not _well_formed(body):
+        return None
+    try:
+        import fastfeedparser
+
+        result = fastfeedparser.parse(body)
+    except Exception:
+        return None
+    return _from_fast_result(result, body, url, fmt)
+
+
+def _from_fast_result(result: Any, body: bytes, url: str, fmt: str) -> ParsedFeed | None:
+    if not isinstance(result, Mapping):
+        return None
+    entries = result.get("entries") or []
+    expected = len((_ITEM_TAG if fmt == "rss20" else _ENTRY_TAG).findall(body))
+    if len(entries) != expected:
+        return None
+    atom = fmt == "atom10"
+    guid_not_link = fmt == "rss20" and _NOT_PERMALINK.search(body) is not None
+    mapped: list[Entry] = []
+    for entry in entries:
+        if not isinstance(entry, Mapping):
+            return None
+        converted = _entry_from_fast(entry, url, atom)
+        if converted is None or not converted.title:
+            return None  # feedparser looks further for titles (media:title, ...)
+        if atom and converted.link is None:
+            return None  # feedparser may take the id as the link
+        if entry.get("id") == entry.get("link") and _id_link(entry) != entry.get("id"):
+            return None  # fastfeedparser made the id up from a link feedparser would not pick
+        if guid_not_link and converted.link is not None and entry.get("link") == entry.get("id"):
+            return None  # fastfeedparser takes a guid for a link even when it says it is not
+        mapped.append(converted)
+    feed = result.get("feed") or {}
+    title = _title(feed.get("title"), _detail_type(feed.get("title_detail")))
+    if not title:
+        return None
+    return _assemble(
+        title=title,
+        url=url,
+        site_link=_pick_link(feed, url, links_only=atom),
+        entries=mapped,
+        warnings=[],
+        format=fmt,
+    )
+
+
+def _iso_date(value: Any) -> datetime | None:
+    return _json_date(value) if isinstance(value, str) else None
+
+
+def _entry_from_fast(entry: Mapping[str, Any], url: str, atom: bool) -> Entry | None:
+    raw_id = entry.get("id")
+    link = entry.get("link")
+    if not (isinstance(raw_id, str) and raw_id.strip()) and not (
+        isinstance(link, str) and link.strip()
+    ):
+        return None  # the hashed id needs the raw date string, which only feedparser keeps
+    date_raw = str(entry.get("published") or entry.get("updated") or "")
+    contents = entry.get("content") or []
+    content = ""
+    for part in contents:
+        if isinstance(part, Mapping) and part.get("value"):
+            content = _html_of(part.get("value"), str(part.get("type") or ""), url)
+            break
+    summary = _html_of(entry.get("description"), "text/html", url)
+    if content and content == summary:
+        summary = ""
+    return Entry(
+        id=_entry_id(raw_id, _id_link(entry), entry.get("title"), date_raw),
+        title=_title(entry.get("title")),
+        link=_pick_link(entry, url, links_only=atom),
+        author=_author(entry),
+        published=_iso_date(entry.get("published")),
+        updated=_iso_date(entry.get("updated")),
+        date_raw=clean_line(date_raw),
+        summary_html=summary,
+        content_html=content,
+        categories=_categories(entry.get("tags")),
+        enclosures=_enclosures(entry.get("enclosures"), url),
+        related_links=_unique(_related_links(entry.get("links"), url)),
+    )
+
+
+def parse_both_ways(body: bytes, url: str = "") -> tuple[ParsedFeed | None, ParsedFeed | None]:
+    """(fast path, feedparser) for one document; None where a path gives nothing. For tests."""
+    content_type = ""
+    body, content_type, _ = _transcode(body, content_type)
+    body = strip_internal_subset(body)
+    root = _root_element(body)
+    fast = _parse_fast(body, content_type, url, root)
+    try:
+        slow = _parse_with_feedparser(body, content_type, url, root[0] if root else None)
+    except ParseError:
+        slow = None
+    return fast, slow
+
