@@ -1,0 +1,822 @@
+"""Dated events in an article's text, resolved against its publication date.
+
+Our own rules, standard library only. General date parsers read "we" as Wednesday and "may" as
+a month; these rules look only for the shapes newspapers use ("on Sunday", "last week",
+"6 January", "in 2020", "two days later") and check the words around each one before they
+believe it.
+
+Speed matters (this runs on every article the reader opens): every pattern is compiled at
+import and starts with a literal (a month name, a weekday, a digit), so the regular-expression
+engine can skip ahead; word boundaries and the words before a match are checked in Python.
+"""
+
+from __future__ import annotations
+
+import bisect
+import calendar
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from feeds.model import Event
+
+__all__ = ["events", "sentence_spans"]
+
+SNIPPET_LIMIT = 120
+GRANULARITIES = ("day", "week", "month", "year", "decade")
+
+# ---------------------------------------------------------------------------------------------
+# Vocabulary
+
+MONTHS = {name.lower(): number for number, name in enumerate(calendar.month_name) if name}
+MONTH_ABBREVIATIONS = {
+    "jan": 1, "feb": 2, "mar": 3, "apr": 4, "jun": 6, "jul": 7, "aug": 8,
+    "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
+}
+WEEKDAYS = {name.lower(): number for number, name in enumerate(calendar.day_name)}
+NUMBER_WORDS = {
+    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2,
+}
+
+# Words before a full stop that do not end a sentence ("Mr. Tokayev", "Gen. Serdyukov").
+ABBREVIATIONS = frozenset(
+    "mr mrs ms dr prof sen rep gov gen col lt sgt capt maj cmdr adm rev st mt jr sr inc co corp "
+    "ltd bros dept univ ave blvd rd approx est fig vs al e.g i.e cf ft pres".split()
+)
+# These end a sentence unless a number follows ("Jan. 6", "No. 10", "p. 4").
+ABBREVIATIONS_BEFORE_NUMBER = frozenset([*MONTH_ABBREVIATIONS, "no", "nos", "p", "pp"])
+# Initialisms that often end a sentence ("at 5 p.m. The next day").
+SENTENCE_FINAL_INITIALISMS = frozenset(["a.m", "p.m"])
+
+# Month names are matched capitalised only: "may" and "march" are verbs.
+_MONTH_NAMES = "|".join(name for name in calendar.month_name if name)
+_MONTH = rf"(?:{_MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)"
+_WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+_DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
+_YEAR = r"(?:1[5-9]\d\d|20\d\d)"
+_YEAR_END = r"(?![\w%]|[.,:]\d)"  # not "2020.1", "2020%", "2020,5"
+_RANGE = r"\s*(?:-|–|—|to|and|or|through|until)\s*"
+_NUMBER = (r"(?:\d{1,3}|a\s+couple\s+of|an?|one|two|three|four|five|six|seven|eight|nine|ten"
+           r"|eleven|twelve)")
+
+MONTH_ANCHOR = re.compile(rf"(?P<month>{_MONTH})(?P<dot>\.)?(?![A-Za-z])")
+MONTH_DAY_TAIL = re.compile(
+    rf"\s+(?P<day>{_DAY})(?:{_RANGE}(?P<day2>{_DAY}))?(?![\d:%]|[.,]\d)"
+    rf"(?:,?\s+(?P<year>{_YEAR}){_YEAR_END})?(?![\w:%]|[.,]\d)"
+)
+MONTH_YEAR_TAIL = re.compile(rf",?\s+(?P<year>{_YEAR}){_YEAR_END}")
+MONTH_PAIR_TAIL = re.compile(
+    rf"\s+(?:and|or|to|through|until)\s+(?P<month2>{_MONTH_NAMES})(?![A-Za-z])"
+)
+DAY_BEFORE_MONTH = re.compile(rf"(?P<day>{_DAY})(?:{_RANGE}(?P<day2>{_DAY}))?\s+(?:of\s+)?$")
+YEAR_AFTER_DAY_MONTH = re.compile(rf",?\s+(?P<year>{_YEAR}){_YEAR_END}")
+WEEKDAY_BEFORE_DATE = re.compile(rf"(?:(?i:on)\s+)?(?P<weekday>{_WEEKDAY}),?\s+(?:the\s+)?$")
+
+WEEKDAY_ANCHOR = re.compile(rf"(?P<weekday>{_WEEKDAY})(?![\w-])")
+WEEKDAY_MODIFIER = re.compile(
+    r"(?P<mod>last|next|this\s+coming|this|on|until|by|since|from|before|after)\s+$"
+)
+
+ISO_DATE = re.compile(
+    r"(?P<year>(?:19|20)\d\d)-(?P<month>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12]\d|3[01])(?![\w-])"
+)
+
+# These run on the lower-cased text.
+RELATIVE = re.compile(
+    r"(?:yesterday|today|tonight|tomorrow|last\s+night"
+    r"|this\s+(?P<this>morning|afternoon|evening|week|month|year)"
+    r"|(?P<step>last|next)\s+(?P<unit>week|month|year))(?!\w)"
+)
+UNITS_AWAY = re.compile(
+    r"(?P<unit>day|week|month|year)s?\s+"
+    r"(?P<dir>ago|later|earlier|afterwards?|after\s+that|before\s+that)(?!\w)"
+)
+NUMBER_BEFORE = re.compile(rf"(?P<n>{_NUMBER})\s+$")
+SEQUEL = re.compile(
+    r"(?:the\s+(?P<which>next|following|previous|preceding)\s+"
+    r"(?P<unit>day|morning|afternoon|evening|night|week|month|year)"
+    r"|the\s+day\s+(?P<dir>before|after)(?!\s+(?:the|a|an|his|her|their|its|our|my|that)\b)"
+    r"|(?:the|that)\s+(?:very\s+)?same\s+day|later\s+that\s+day|that\s+day)(?!\w)"
+)
+
+DECADE = re.compile(r"\d0['’]?s(?!\w)")
+DECADE_ARTICLE_BEFORE = re.compile(r"(?i:the\s+(?:early\s+|late\s+|mid-?\s*)?)$")
+YEAR_ANCHOR = re.compile(rf"(?P<year>{_YEAR})(?:[-–/](?P<year2>\d\d\d\d|\d\d))?")
+YEAR_AFTER = re.compile(r"(?![\w%]|[.,:]\d|-\d|['’]?s\b)")
+
+_PREVIOUS_WORD = re.compile(r"([A-Za-z]+)[^A-Za-z\d]{0,3}$")
+_NEXT_WORD = re.compile(r"[\s,]*([A-Za-z]+)")
+_WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
+
+# ---------------------------------------------------------------------------------------------
+# Context words for the false-positive traps.
+
+MONTH_PREPOSITIONS = frozenset(
+    "in since until till by from during through throughout before after early late mid last "
+    "next this of to around between".split()
+)
+STRONG_YEAR_PREPOSITIONS = frozenset(
+    "in since during until till by before after through from of between circa".split()
+)
+QUANTITY_BEFORE = frozenset(
+    "about around some nearly almost over under than least only just exactly roughly "
+    "approximately estimated total additional another extra all number no nos page pages room "
+    "flight route bus model version v release build code article section rule resolution "
+    "chapter paragraph item id pin score scored tally at cost costs costing paid pay worth "
+    "price priced sold bought rose fell reached hit top topped dropped climbed".split()
+)
+QUANTITY_AFTER = frozenset(
+    "people persons troops soldiers votes points km kilometres kilometers miles metres meters "
+    "feet foot tonnes tons kg kilograms dollars euros pounds rubles roubles tenge yuan units "
+    "cases deaths jobs workers employees residents households homes cars vehicles barrels "
+    "hectares acres calories words pages users members copies shares times hours minutes "
+    "seconds days weeks months years million billion thousand percent per gmt utc hrs "
+    "local degrees signatures visitors fans spectators passengers students children patients "
+    "protesters tickets items steps rounds".split()
+)
+EVENT_NOUNS_PLURAL = frozenset(
+    "elections olympics games protests midterms riots talks floods fires polls primaries "
+    "playoffs finals championships sanctions accords negotiations hearings attacks wildfires "
+    "bushfires results figures accounts rules reforms budgets estimates demonstrations strikes "
+    "clashes earthquakes".split()
+)
+VERBS_AFTER_YEAR = frozenset("was has is saw marks as its this were had brought".split())
+WEEKDAY_NAMES_BEFORE = frozenset(
+    "bloody black good easter palm ash cyber super holy maundy shrove giving whit low "
+    "mothering blue every each".split()
+)
+WEEKDAY_NAMES_AFTER = frozenset(
+    "times telegraph mirror express post herald mail independent sport people star tribune "
+    "magazine review night club school service league best roast paper newspaper edition "
+    "supplement trading schools services papers".split()
+)
+DURATION_BEFORE = frozenset("over within during for in throughout".split())
+TEMPERATURE_WORDS = re.compile(r"(?i:temperature|degree|°|fahrenheit|heat|thermometer|mercury)")
+
+# Tense: the nearest cue to a date decides "the next Sunday" or "the last Sunday".
+FUTURE_WORDS = frozenset(
+    "will shall won't won’t scheduled slated upcoming next begins starts opens resumes "
+    "reopens".split()
+)
+SCHEDULE_VERBS = frozenset("resume begin start open reopen convene".split())  # "talks resume"
+PAST_WORDS = frozenset(
+    "was were had did said told ago yesterday last earlier previously already took came went "
+    "fell rose hit met held made gave won lost left began saw sent spoke wrote ran got brought "
+    "thought found became kept led paid sold spent fought threw drew chose broke froze flew "
+    "grew knew shook stood struck taught caught bought sought fled shot hid heard meant felt "
+    "built dealt swept sat rode drove ate withdrew arose sank stole tore wore woke slid spun "
+    "quit".split()
+)
+NOT_PAST_ED = frozenset("hundred indeed naked wicked sacred kindred rugged ragged red bed".split())
+BASE_FORM_BEFORE = frozenset(
+    "will would to may might can could should must shall be been being not didn't didn’t "
+    "did cannot".split()
+)
+
+# ---------------------------------------------------------------------------------------------
+# Sentences
+
+_SENTENCE_END = re.compile(r"[.!?…]+[\"”’')\]]*(?=\s)|\n")
+_WORD_BEFORE_DOT = re.compile(r"([A-Za-z][A-Za-z.]*)$")
+_INITIALISM = re.compile(r"(?:[A-Za-z]\.)*[A-Za-z]")
+_SENTENCE_OPENERS = "\"“‘'([–—-•*"
+
+
+def sentence_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) of each sentence, not cut at abbreviations ("Jan. 6", "U.S.", "Mr.")."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    length = len(text)
+    for match in _SENTENCE_END.finditer(text):
+        end = match.end()
+        following = end
+        while following < length and text[following].isspace():
+            following += 1
+        if following >= length:
+            break
+        next_char = text[following]
+        if match.group() == "\n":
+            if next_char.islower():  # a hard-wrapped line, not a new paragraph
+                continue
+        else:
+            if not (next_char.isupper() or next_char.isdigit() or next_char in _SENTENCE_OPENERS):
+                continue
+            if match.group()[0] == "." and _is_abbreviation(text, match.start(), next_char):
+                continue
+        _add_span(text, start, end, spans)
+        start = end
+    _add_span(text, start, length, spans)
+    return spans
+
+
+def _is_abbreviation(text: str, dot: int, next_char: str) -> bool:
+    found = _WORD_BEFORE_DOT.search(text, max(0, dot - 16), dot)
+    if not found:
+        return False
+    word = found.group(1)
+    bare = word.lower().rstrip(".")
+    if bare in SENTENCE_FINAL_INITIALISMS:
+        return False
+    if bare in ABBREVIATIONS:
+        return True
+    if bare in ABBREVIATIONS_BEFORE_NUMBER:
+        return next_char.isdigit()
+    return _INITIALISM.fullmatch(word) is not None and len(word.replace(".", "")) <= 3
+
+
+def _add_span(text: str, start: int, end: int, spans: list[tuple[int, int]]) -> None:
+    while start < end and text[start].isspace():
+        start += 1
+    while end > start and text[end - 1].isspace():
+        end -= 1
+    if end > start:
+        spans.append((start, end))
+
+
+# ---------------------------------------------------------------------------------------------
+# Mentions: where a date might be, before we decide whether it is one.
+
+
+@dataclass(slots=True)
+class _Mention:
+    kind: str
+    start: int
+    end: int
+    fields: dict[str, str | None] = field(default_factory=dict)
+
+
+def _is_word_char(char: str) -> bool:
+    return char.isalnum() or char == "_"
+
+
+def _starts_word(text: str, position: int) -> bool:
+    return position == 0 or not _is_word_char(text[position - 1])
+
+
+def _word_before(text: str, position: int) -> str:
+    found = _PREVIOUS_WORD.search(text, max(0, position - 24), position)
+    return found.group(1) if found else ""
+
+
+def _word_after(text: str, position: int) -> str:
+    found = _NEXT_WORD.match(text, position)
+    return found.group(1) if found else ""
+
+
+def _month_mentions(text: str) -> Iterator[_Mention]:
+    for anchor in MONTH_ANCHOR.finditer(text):
+        start = anchor.start()
+        if start and text[start - 1].isalpha():
+            continue
+        month = anchor["month"]
+        abbreviated = month.lower() in MONTH_ABBREVIATIONS  # "Jan", "Sept", not "May"
+        after_name = anchor.end()
+        base: dict[str, str | None] = {"month": month}
+        weekday = WEEKDAY_BEFORE_DATE.search(text, max(0, start - 20), start)
+
+        tail = MONTH_DAY_TAIL.match(text, after_name)
+        if tail:
+            first = weekday.start() if weekday else start
+            fields = base | tail.groupdict() | {"weekday": weekday and weekday["weekday"]}
+            yield _Mention("month_day", first, tail.end(), fields)
+        tail = MONTH_YEAR_TAIL.match(text, after_name)
+        if tail:
+            yield _Mention("month_year", start, tail.end(), base | {"year": tail["year"]})
+
+        day = _day_before(text, start)
+        if day:
+            end = anchor.end()
+            fields = base | day.groupdict() | {"year": None}
+            year = YEAR_AFTER_DAY_MONTH.match(text, end)
+            if year:
+                end = year.end()
+                fields["year"] = year["year"]
+            weekday = WEEKDAY_BEFORE_DATE.search(text, max(0, day.start() - 20), day.start())
+            fields["weekday"] = weekday and weekday["weekday"]
+            yield _Mention("day_month", weekday.start() if weekday else day.start(), end, fields)
+
+        prep = _word_before(text, start).lower()
+        if prep not in MONTH_PREPOSITIONS:
+            continue
+        if abbreviated and prep not in ("in", "since", "until", "by", "from"):
+            continue
+        if text.startswith(("'", "’"), anchor.end()) or text.startswith("-", anchor.end()):
+            continue  # "March's", "May-born": not a bare month
+        fields = base | {"prep": prep}
+        pair = MONTH_PAIR_TAIL.match(text, anchor.end())
+        if pair:
+            yield _Mention("month_pair", start, pair.end(), fields | {"month2": pair["month2"]})
+        yield _Mention("month_alone", start, anchor.end(), fields)
+
+
+def _day_before(text: str, month_start: int) -> re.Match[str] | None:
+    """ "6 " or "13 to 19 " or "6th of " right before a month name, as a whole number."""
+    low = max(0, month_start - 24)
+    while low < month_start:
+        found = DAY_BEFORE_MONTH.search(text, low, month_start)
+        if not found:
+            return None
+        first = found.start()
+        if first == 0 or text[first - 1] not in "0123456789.,$£€:/-" and not text[
+                first - 1].isalpha():
+            return found
+        low = first + 1
+    return None
+
+
+def _weekday_mentions(text: str, lowered: str) -> Iterator[_Mention]:
+    for anchor in WEEKDAY_ANCHOR.finditer(text):
+        start = anchor.start()
+        if start and (_is_word_char(text[start - 1]) or text[start - 1] == "-"):
+            continue
+        modifier = WEEKDAY_MODIFIER.search(lowered, max(0, start - 16), start)
+        if modifier and not _starts_word(lowered, modifier.start()):
+            modifier = None
+        first = modifier.start() if modifier else start
+        fields = {"weekday": anchor["weekday"], "mod": modifier and modifier["mod"]}
+        yield _Mention("weekday", first, anchor.end(), fields)
+
+
+def _lowered_mentions(lowered: str) -> Iterator[_Mention]:
+    for found in RELATIVE.finditer(lowered):
+        if _starts_word(lowered, found.start()):
+            yield _Mention("relative", found.start(), found.end(),
+                           found.groupdict() | {"phrase": found.group()})
+    for found in UNITS_AWAY.finditer(lowered):
+        start = found.start()
+        number = NUMBER_BEFORE.search(lowered, max(0, start - 16), start)
+        if not number or not _starts_word(lowered, number.start()):
+            continue
+        kind = "ago" if found["dir"] == "ago" else "later"
+        yield _Mention(kind, number.start(), found.end(), found.groupdict() | {"n": number["n"]})
+    for found in SEQUEL.finditer(lowered):
+        if _starts_word(lowered, found.start()):
+            yield _Mention("sequel", found.start(), found.end(),
+                           found.groupdict() | {"phrase": found.group()})
+
+
+def _number_mentions(text: str) -> Iterator[_Mention]:
+    for found in ISO_DATE.finditer(text):
+        start = found.start()
+        if start == 0 or not (_is_word_char(text[start - 1]) or text[start - 1] in ".-"):
+            yield _Mention("iso", start, found.end(), found.groupdict())
+    for found in DECADE.finditer(text):
+        start = found.start()
+        digits = found.group()[:2]
+        fields: dict[str, str | None] = {}
+        if start >= 2 and text[start - 2:start].isdigit() and (
+                start == 2 or not _is_word_char(text[start - 3])):
+            start -= 2
+            fields["full"] = text[start:start + 4]
+        elif start and _is_word_char(text[start - 1]):
+            continue
+        elif start and text[start - 1] in "'’‘":
+            start -= 1
+            fields["short"] = digits
+        elif DECADE_ARTICLE_BEFORE.search(text, max(0, start - 16), start):
+            fields["bare"] = digits
+        else:
+            continue
+        yield _Mention("decade", start, found.end(), fields)
+    for found in YEAR_ANCHOR.finditer(text):
+        start = found.start()
+        if start and (_is_word_char(text[start - 1]) or text[start - 1] in "$£€#.,/:'’-"):
+            continue
+        if not YEAR_AFTER.match(text, found.end()):
+            continue
+        yield _Mention("year", start, found.end(), found.groupdict())
+
+
+PRIORITY = {kind: rank for rank, kind in enumerate(
+    ["iso", "month_day", "day_month", "month_year", "month_pair", "month_alone", "weekday",
+     "relative", "ago", "later", "sequel", "decade", "year"])}
+
+
+def _mentions(text: str) -> list[_Mention]:
+    """All mentions, longest first, that do not overlap one already kept; in text order."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few characters grow when lower-cased ("İ")
+        lowered = "".join(char.lower() if char.isascii() else char for char in text)
+    found = [
+        *_month_mentions(text),
+        *_weekday_mentions(text, lowered),
+        *_lowered_mentions(lowered),
+        *_number_mentions(text),
+    ]
+    found.sort(key=lambda m: (m.start - m.end, PRIORITY[m.kind], m.start))
+    kept_starts: list[int] = []
+    kept_ends: list[int] = []
+    kept: list[_Mention] = []
+    for mention in found:
+        index = bisect.bisect_right(kept_starts, mention.start)
+        if index > 0 and kept_ends[index - 1] > mention.start:
+            continue
+        if index < len(kept_starts) and kept_starts[index] < mention.end:
+            continue
+        kept_starts.insert(index, mention.start)
+        kept_ends.insert(index, mention.end)
+        kept.insert(index, mention)
+    return kept
+
+
+# ---------------------------------------------------------------------------------------------
+# Calendar arithmetic
+
+
+def _monday(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def _safe_date(year: int, month: int, day: int) -> date | None:
+    try:
+        return date(year, month, day)
+    except ValueError:
+        return None
+
+
+def _month_number(name: str) -> int:
+    name = name.lower().rstrip(".")
+    return MONTHS.get(name) or MONTH_ABBREVIATIONS[name]
+
+
+def _day_number(token: str) -> int:
+    return int(token.rstrip("stndrh"))
+
+
+def _count(token: str) -> int | None:
+    token = " ".join(token.split())
+    if token.isdigit():
+        value = int(token)
+        return value if 0 < value <= 100 else None
+    return NUMBER_WORDS.get(token)
+
+
+def _infer_day(month: int, day: int, ref: date, future: bool) -> date | None:
+    """The nearest such day not after `ref` (past) or not before it (future)."""
+    step = 1 if future else -1
+    for offset in range(9):  # 9 years always reach a 29 February
+        candidate = _safe_date(ref.year + step * offset, month, day)
+        if candidate and ((candidate >= ref) if future else (candidate <= ref)):
+            return candidate
+    return None
+
+
+def _year_by_weekday(month: int, day: int, weekday: int, ref: date) -> date | None:
+    """ "Sunday, March 6": the year next to `ref` in which that day is that weekday."""
+    for offset in (0, -1, 1):
+        candidate = _safe_date(ref.year + offset, month, day)
+        if candidate and candidate.weekday() == weekday:
+            return candidate
+    return None
+
+
+def _infer_month(month: int, ref: date, future: bool, strict: bool = False) -> date:
+    """The nearest such month not after `ref` (past) or not before it (future)."""
+    year = ref.year
+    if future and (month < ref.month or (month == ref.month and strict)):
+        year += 1
+    if not future and (month > ref.month or (month == ref.month and strict)):
+        year -= 1
+    return date(year, month, 1)
+
+
+def _weekday_date(weekday: int, ref: date, future: bool) -> date:
+    if future:
+        return ref + timedelta(days=(weekday - ref.weekday() - 1) % 7 + 1)
+    return ref - timedelta(days=(ref.weekday() - weekday - 1) % 7 + 1)
+
+
+def _shift(ref: date, unit: str, count: int) -> tuple[date, str]:
+    if unit == "day":
+        return ref + timedelta(days=count), "day"
+    if unit == "week":
+        return _monday(ref + timedelta(weeks=count)), "week"
+    if unit == "month":
+        return _add_months(ref, count), "month"
+    return date(ref.year + count, 1, 1), "year"
+
+
+def _shift_anchor(anchor: tuple[date, str], unit: str, count: int) -> tuple[date, str] | None:
+    """Move from the event before by whole units, if that event is precise enough."""
+    day, granularity = anchor
+    if GRANULARITIES.index(granularity) > GRANULARITIES.index(unit):
+        return None  # "in 2019 ... two days later": no day to count from
+    return _shift(day, unit, count)
+
+
+# ---------------------------------------------------------------------------------------------
+# Resolution
+
+
+class _Document:
+    """The text, its sentences and the tense cues of each sentence (found when first asked)."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.spans = sentence_spans(text) or [(0, len(text))]
+        self.starts = [start for start, _ in self.spans]
+        self._cues: dict[int, list[tuple[int, bool]]] = {}
+
+    def sentence_of(self, position: int) -> int:
+        return max(0, bisect.bisect_right(self.starts, position) - 1)
+
+    def sentence_text(self, sentence: int) -> str:
+        start, end = self.spans[sentence]
+        return self.text[start:end]
+
+    def cues(self, sentence: int) -> list[tuple[int, bool]]:
+        """(position, points_forward) of each tense cue in the sentence."""
+        if sentence not in self._cues:
+            self._cues[sentence] = list(_tense_cues(self.text, *self.spans[sentence]))
+        return self._cues[sentence]
+
+    def is_future(self, mention: _Mention, sentence: int, default: bool = False) -> bool:
+        """Whether the tense cue nearest to the mention points forward."""
+        best: tuple[int, bool] | None = None
+        for position, future in self.cues(sentence):
+            if mention.start <= position < mention.end:
+                continue
+            if position < mention.start:
+                distance = mention.start - position
+            else:
+                distance = position - mention.end
+            if best is None or distance < best[0]:
+                best = (distance, future)
+        return default if best is None else best[1]
+
+
+def _tense_cues(text: str, start: int, end: int) -> Iterator[tuple[int, bool]]:
+    words = [(found.start(), found.group().lower()) for found in _WORD.finditer(text, start, end)]
+    count = len(words)
+    for index, (position, word) in enumerate(words):
+        previous = words[index - 1][1] if index else ""
+        following = words[index + 1][1] if index + 1 < count else ""
+        after_next = words[index + 2][1] if index + 2 < count else ""
+        if word in FUTURE_WORDS or word.endswith(("'ll", "’ll")):
+            yield position, True
+        elif word in ("is", "are", "am") and (
+            following in ("to", "due", "expected", "on", "scheduled", "slated")
+            or (following in ("going", "set") and after_next == "to")
+        ):
+            yield position, True
+        elif word in ("plan", "plans", "planning", "intend", "intends") and following == "to":
+            yield position, True
+        elif (word, following) in (("take", "effect"), ("takes", "effect"), ("kicks", "off"),
+                                   ("take", "place"), ("kick", "off")):
+            if previous not in BASE_FORM_BEFORE or previous == "will":
+                yield position, True
+        elif word in ("comes", "come") and following == "into" and after_next == "force":
+            yield position, True
+        elif word == "to" and following == "be" and after_next == "held":
+            yield position, True
+        elif word in SCHEDULE_VERBS and previous not in BASE_FORM_BEFORE:
+            yield position, True
+        elif (word in PAST_WORDS or (
+                len(word) >= 4 and word.endswith("ed") and not word.endswith("eed")
+                and word not in NOT_PAST_ED)) and previous not in BASE_FORM_BEFORE:
+            yield position, False
+
+
+def _resolve(
+    mention: _Mention, doc: _Document, sentence: int, ref: date, anchor: tuple[date, str] | None
+) -> Iterator[tuple[date, str]]:
+    """The (date, granularity) pairs a mention stands for; nothing when it is a trap."""
+    kind = mention.kind
+    f = mention.fields
+    if kind == "iso":
+        found = _safe_date(int(f["year"] or 0), int(f["month"] or 0), int(f["day"] or 0))
+        if found:
+            yield found, "day"
+    elif kind in ("month_day", "day_month"):
+        yield from _resolve_day_of_month(mention, doc, sentence, ref)
+    elif kind == "month_year":
+        yield date(int(f["year"] or 0), _month_number(f["month"] or ""), 1), "month"
+    elif kind in ("month_alone", "month_pair"):
+        yield from _resolve_month(mention, doc, sentence, ref)
+    elif kind == "weekday":
+        yield from _resolve_weekday(mention, doc, sentence, ref)
+    elif kind == "relative":
+        yield from _resolve_relative(mention, doc.text, ref)
+    elif kind in ("ago", "later"):
+        count = _count(f["n"] or "")
+        unit = f["unit"] or "day"
+        if count is None:
+            return
+        if kind == "ago":
+            yield _shift(ref, unit, -count)
+        elif anchor is not None:
+            backwards = (f["dir"] or "").startswith(("earlier", "before"))
+            shifted = _shift_anchor(anchor, unit, -count if backwards else count)
+            if shifted:
+                yield shifted
+    elif kind == "sequel":
+        yield from _resolve_sequel(mention, doc.text, anchor)
+    elif kind == "decade":
+        yield from _resolve_decade(mention, ref, doc.sentence_text(sentence))
+    elif kind == "year":
+        yield from _resolve_year(mention, doc.text)
+
+
+def _resolve_day_of_month(
+    mention: _Mention, doc: _Document, sentence: int, ref: date
+) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    month = _month_number(f["month"] or "")
+    days = [_day_number(f["day"] or "")] + ([_day_number(f["day2"])] if f["day2"] else [])
+    if days != sorted(days):
+        days = days[:1]  # "6 and 2 January" is not a range
+    if not f["year"] and mention.kind == "month_day":
+        after = _word_after(doc.text, mention.end)
+        if after in QUANTITY_AFTER:
+            return  # "March 3 people" is not a date
+    future = doc.is_future(mention, sentence)
+    weekday = WEEKDAYS[f["weekday"].lower()] if f["weekday"] else None
+    for index, day in enumerate(days):
+        if f["year"]:
+            found = _safe_date(int(f["year"]), month, day)
+        elif weekday is not None and index == 0:
+            found = _year_by_weekday(month, day, weekday, ref) or _infer_day(
+                month, day, ref, future)
+        else:
+            found = _infer_day(month, day, ref, future)
+        if found:
+            yield found, "day"
+
+
+def _resolve_month(
+    mention: _Mention, doc: _Document, sentence: int, ref: date
+) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    prep = f["prep"]
+    months = [_month_number(f["month"] or "")]
+    if f.get("month2"):
+        months.append(_month_number(f["month2"] or ""))
+    for month in months:
+        if prep == "last":
+            yield _infer_month(month, ref, future=False, strict=True), "month"
+        elif prep == "next":
+            yield _infer_month(month, ref, future=True, strict=True), "month"
+        elif prep == "this":
+            yield date(ref.year, month, 1), "month"
+        else:
+            yield _infer_month(month, ref, doc.is_future(mention, sentence)), "month"
+
+
+def _resolve_weekday(
+    mention: _Mention, doc: _Document, sentence: int, ref: date
+) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    name = f["weekday"] or ""
+    name_start = mention.end - len(name)
+    before = _word_before(doc.text, name_start).lower()
+    after = _word_after(doc.text, mention.end)
+    mod = " ".join((f["mod"] or "").split())
+    if not mod and before in WEEKDAY_NAMES_BEFORE:
+        return  # "Bloody Sunday", "every Monday"
+    if after.lower() in WEEKDAY_NAMES_AFTER and after[:1].isupper():
+        return  # "the Sunday Times"
+    if mod == "last":
+        future = False
+    elif mod in ("next", "this coming"):
+        future = True
+    elif mod == "this":
+        future = doc.is_future(mention, sentence, default=True)
+    else:
+        future = doc.is_future(mention, sentence)
+    yield _weekday_date(WEEKDAYS[name.lower()], ref, future), "day"
+
+
+def _resolve_relative(mention: _Mention, text: str, ref: date) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    phrase = " ".join((f["phrase"] or "").split())
+    before = _word_before(text, mention.start).lower()
+    if phrase in ("today", "tonight") and before in ("usa", "the"):
+        return  # "USA Today", "the Today programme"
+    if phrase in ("yesterday", "last night"):
+        yield ref - timedelta(days=1), "day"
+    elif phrase in ("today", "tonight") or f["this"] in ("morning", "afternoon", "evening"):
+        yield ref, "day"
+    elif phrase == "tomorrow":
+        yield ref + timedelta(days=1), "day"
+    elif f["this"]:
+        yield _shift(ref, f["this"], 0)
+    elif f["step"] and f["unit"]:
+        if before in ("the", "over", "within", "past") or before.endswith("s") and before in (
+                "its", "his", "hers", "theirs"):
+            return  # "the last week of June", "over the next year": spans, not dates
+        yield _shift(ref, f["unit"], -1 if f["step"] == "last" else 1)
+
+
+def _resolve_sequel(
+    mention: _Mention, text: str, anchor: tuple[date, str] | None
+) -> Iterator[tuple[date, str]]:
+    if anchor is None:
+        return
+    f = mention.fields
+    if f["which"]:
+        unit = f["unit"] or "day"
+        if unit in ("morning", "afternoon", "evening", "night"):
+            unit = "day"
+        if unit != "day" and _word_before(text, mention.start).lower() in DURATION_BEFORE:
+            return  # "over the next week" is a span from now
+        step = -1 if f["which"] in ("previous", "preceding") else 1
+        shifted = _shift_anchor(anchor, unit, step)
+    elif f["dir"]:
+        shifted = _shift_anchor(anchor, "day", 1 if f["dir"] == "after" else -1)
+    else:
+        shifted = anchor if anchor[1] == "day" else None  # "that same day"
+    if shifted:
+        yield shifted
+
+
+def _resolve_decade(mention: _Mention, ref: date, sentence: str) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    if f.get("full"):
+        yield date(int(f["full"] or 0), 1, 1), "decade"
+        return
+    if f.get("bare") and TEMPERATURE_WORDS.search(sentence):
+        return  # "temperatures in the 90s"
+    year = 2000 + int(f.get("short") or f.get("bare") or 0)
+    if year + 9 > ref.year:  # a decade not over yet: "the '20s" are the 1920s
+        year -= 100
+    yield date(year, 1, 1), "decade"
+
+
+def _resolve_year(mention: _Mention, text: str) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    year = int(f["year"] or 0)
+    before = _word_before(text, mention.start).lower()
+    after = _word_after(text, mention.end)
+    after_lower = after.lower()
+    strong = before in STRONG_YEAR_PREPOSITIONS
+    if any(symbol in text[max(0, mention.start - 2):mention.start] for symbol in "$£€"):
+        return
+    if before in QUANTITY_BEFORE and not strong:
+        return  # "about 2020", "version 2020", "at 1930"
+    if year < 1900 and not strong:
+        return
+    lower_case_next = after == after_lower and text[mention.end:mention.end + 1] == " "
+    if lower_case_next and after_lower in QUANTITY_AFTER:
+        if not strong or before == "of" or after_lower in ("million", "billion", "percent"):
+            return  # "2020 people", "a crowd of 2020 people"
+    elif (lower_case_next and after.endswith("s") and not after.endswith(("ss", "us", "is"))
+          and after_lower not in EVENT_NOUNS_PLURAL and after_lower not in VERBS_AFTER_YEAR
+          and not strong):
+        return  # "2020 workers"
+    yield date(year, 1, 1), "year"
+    second = f["year2"]
+    if second and len(second) == 4 and int(second) > year:
+        yield date(int(second), 1, 1), "year"
+
+
+# ---------------------------------------------------------------------------------------------
+# Public
+
+
+def _snippet(sentence: str) -> str:
+    """The sentence on one line, cut at a word boundary near SNIPPET_LIMIT characters."""
+    sentence = " ".join(sentence.split())
+    if len(sentence) <= SNIPPET_LIMIT:
+        return sentence
+    cut = sentence.rfind(" ", 0, SNIPPET_LIMIT)
+    if cut < SNIPPET_LIMIT // 2:
+        cut = SNIPPET_LIMIT
+    return sentence[:cut].rstrip(" ,;:-–—") + "…"
+
+
+def events(text: str, published: datetime | date) -> list[Event]:
+    """Every dated event that `text` mentions, resolved against the publication date.
+
+    Relative mentions ("two days later", "the next day") count from the event before them;
+    weekdays and month names without a year look back from `published` unless the sentence
+    speaks of the future. Sorted by position; several events may share a sentence.
+    """
+    if not text or not text.strip():
+        return []
+    ref = published.date() if isinstance(published, datetime) else published
+    doc = _Document(text)
+    result: list[Event] = []
+    anchor: tuple[date, str] | None = None
+    seen: set[tuple[int, date, str]] = set()
+    snippets: dict[int, str] = {}
+    for mention in _mentions(text):
+        sentence = doc.sentence_of(mention.start)
+        start, end = doc.spans[sentence]
+        if mention.end > end:
+            continue  # a match across a sentence break is not one mention
+        for day, granularity in _resolve(mention, doc, sentence, ref, anchor):
+            anchor = (day, granularity)
+            if (sentence, day, granularity) in seen:
+                continue
+            seen.add((sentence, day, granularity))
+            if sentence not in snippets:
+                snippets[sentence] = _snippet(text[start:end])
+            result.append(Event(day, granularity, snippets[sentence], start))
+    return result
