@@ -476,6 +476,7 @@ def html_to_text(html: str | None, base_url: str | None = None) -> Rendered:
         renderer.close()
     except Exception:  # never let odd markup escape: fall back to the bare text
         return Rendered(strip_tags(html))
+    # Pending breaks never write more than one blank line; only <pre> keeps its own runs.
     lines = [line.rstrip() for line in "".join(renderer.out).split("\n")]
-    text = re.sub(r"\n{3,}", "\n\n", "\n".join(lines)).strip("\n")
+    text = "\n".join(lines).strip("\n")
     return Rendered(clean(text), tuple(renderer.links))
