@@ -26,12 +26,13 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 from textual.timer import Timer
 
-from reader.widgets.headline_list import plain
+from reader.widgets.headline_list import foreground, plain
 
 WORDS_PER_MINUTE = 230
 HIGHLIGHT_SECONDS = 1.5
 LOADING_MESSAGE = "Loading the full article…"
 _REFERENCE = re.compile(r"\[\d+\]")
+_HEADING = re.compile(r"#{1,6} ")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,20 @@ def safe_link(link: str | None) -> str | None:
     return None
 
 
+def paragraph_starts(text: str) -> list[int]:
+    """Offsets in `text` where each paragraph (a run of non-blank lines) starts."""
+    starts: list[int] = []
+    offset = 0
+    in_paragraph = False
+    for line in text.split("\n"):
+        blank = not plain(line).strip()  # the same test as _add_body's
+        if not blank and not in_paragraph:
+            starts.append(offset)
+        in_paragraph = not blank
+        offset += len(line) + 1
+    return starts
+
+
 def reading_time(text: str) -> str:
     minutes = max(1, round(len(text.split()) / WORDS_PER_MINUTE))
     return f"{minutes} min read"
@@ -60,10 +75,9 @@ def reading_time(text: str) -> str:
 
 @dataclass
 class _Block:
-    """One source line of the article, styled; `start` is its offset in the body text."""
+    """One source line of the article, styled."""
 
     text: Text
-    start: int | None = None  # offset in the body text, None outside the body
     paragraph: int | None = None  # index of the body paragraph it belongs to
     url: str | None = None  # clicking it opens this link
 
@@ -146,6 +160,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._stale = False
         self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(512)
         self._highlight: int | None = None  # paragraph index
+        self._pending_paragraph: int | None = None
         self._highlight_timer: Timer | None = None
 
     # -- public API -------------------------------------------------------------------
@@ -190,10 +205,11 @@ class ArticleView(ScrollView, can_focus=True):
         if not self._paragraph_starts:
             return
         paragraph = max(0, bisect.bisect_right(self._paragraph_starts, char_offset) - 1)
-        block = self._paragraph_blocks[paragraph]
         self._set_highlight(paragraph)
         if self._width > 0:
-            self.scroll_to(y=self._block_first_line[block], animate=False, force=True)
+            self._scroll_to_paragraph(paragraph)
+        else:  # not laid out yet: scroll once it is
+            self._pending_paragraph = paragraph
         if self._highlight_timer is not None:
             self._highlight_timer.stop()
         self._highlight_timer = self.set_timer(
@@ -215,10 +231,13 @@ class ArticleView(ScrollView, can_focus=True):
     # -- building -----------------------------------------------------------------------
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        style = self.get_component_rich_style(name)
+        return style if name == "article-view--highlight" else foreground(style)
 
     def _rebuild(self, scroll_home: bool) -> None:
         self._highlight = None
+        self._pending_paragraph = None
+        self._paragraph_starts = paragraph_starts(self.text) if self.text else []
         self._width = -1
         self._stale = True
         if scroll_home:
@@ -249,7 +268,8 @@ class ArticleView(ScrollView, can_focus=True):
         if self.loading_article:
             add(_Block(Text(LOADING_MESSAGE, style=self._style("article-view--note"))))
             return blocks
-        self._add_body(blocks)
+        if self.text:
+            self._add_body(blocks)
         safe = [(number, safe_link(url)) for number, url in enumerate(self.links, 1)]
         safe = [(number, url) for number, url in safe if url]
         if safe:
@@ -267,20 +287,18 @@ class ArticleView(ScrollView, can_focus=True):
         heading = self._style("article-view--heading")
         quote = self._style("article-view--quote")
         reference = self._style("article-view--reference")
-        self._paragraph_starts, self._paragraph_blocks = [], []
-        offset = 0
+        self._paragraph_blocks = []
         in_paragraph = False
         for source in self.text.split("\n"):
             line = plain(source)
             if not line.strip():
-                blocks.append(_Block(Text(""), start=offset))
+                blocks.append(_Block(Text("")))
                 in_paragraph = False
             else:
                 if not in_paragraph:
-                    self._paragraph_starts.append(offset)
                     self._paragraph_blocks.append(len(blocks))
                     in_paragraph = True
-                if line.startswith("#"):
+                if _HEADING.match(line):
                     text = Text(line.lstrip("#").strip(), style=heading)
                 elif line.startswith(">"):
                     text = Text(line, style=quote)
@@ -288,9 +306,7 @@ class ArticleView(ScrollView, can_focus=True):
                     text = Text(line)
                 if "[" in line:
                     text.highlight_regex(_REFERENCE, reference)
-                blocks.append(_Block(text, start=offset,
-                                     paragraph=len(self._paragraph_starts) - 1))
-            offset += len(source) + 1
+                blocks.append(_Block(text, paragraph=len(self._paragraph_blocks) - 1))
 
     def _layout(self) -> None:
         """Wrap every block at the current width (once per width)."""
@@ -318,7 +334,14 @@ class ArticleView(ScrollView, can_focus=True):
         self._lines, self._line_blocks, self._block_first_line = lines, line_blocks, first_lines
         self._strips.clear()
         self.virtual_size = Size(0, len(lines))
+        if self._pending_paragraph is not None:
+            self._scroll_to_paragraph(self._pending_paragraph)
+            self._pending_paragraph = None
         self.refresh()
+
+    def _scroll_to_paragraph(self, paragraph: int) -> None:
+        line = self._block_first_line[self._paragraph_blocks[paragraph]]
+        self.scroll_to(y=line, animate=False, force=True)
 
     def _set_highlight(self, paragraph: int | None) -> None:
         self._highlight = paragraph

@@ -55,6 +55,20 @@ def fit(text: str, width: int) -> str:
     return set_cell_size(set_cell_size(text, width - 1).rstrip() + ELLIPSIS, width)
 
 
+def foreground(style: Style) -> Style:
+    """A component style without its background, so it can be laid over a cursor or a
+    highlight (Textual's partial styles drop colours that need blending, like $text-muted)."""
+    return Style(
+        color=style.color,
+        bold=style.bold,
+        dim=style.dim,
+        italic=style.italic,
+        underline=style.underline,
+        strike=style.strike,
+        reverse=style.reverse,
+    )
+
+
 def _local_now() -> datetime:
     return datetime.now().astimezone()
 
@@ -156,6 +170,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self._rows: list[Headline] = list(rows)
         self._index: dict[int, int] | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._styles: dict[str, Style] = {}
         self.empty_message = empty_message
         self.clock: Callable[[], datetime] = _local_now
         """Gives "now": dates of this year read "Jan 10", older ones "2021-12-30"."""
@@ -283,6 +298,7 @@ class HeadlineList(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._styles.clear()
         self._strips.clear()
 
     def on_focus(self, event: events.Focus) -> None:
@@ -314,7 +330,13 @@ class HeadlineList(ScrollView, can_focus=True):
         return strip
 
     def _style(self, name: str) -> Style:
-        return self.get_component_rich_style(name, partial=True)
+        style = self._styles.get(name)
+        if style is None:
+            style = self.get_component_rich_style(name)
+            if name != "headline-list--cursor":
+                style = foreground(style)
+            self._styles[name] = style
+        return style
 
     def _row_style(self, headline: Headline | None, is_cursor: bool) -> Style:
         style = self.rich_style

@@ -41,7 +41,7 @@ def when_text(when: date, granularity: str) -> str:
 def entry_prompt(entry: TimelineEntry) -> Content:
     """Two lines: the date (and feed), then the title or the event's sentence."""
     title = plain(entry.title).strip() or "(untitled)"
-    dim = "$text-muted"
+    dim = "$foreground-muted"
     if entry.kind == "event":
         head = Content.assemble(("◆ ", "$text-accent"), (when_text(entry.when, entry.granularity),
                                                         "$text-accent"))
@@ -60,7 +60,7 @@ def entry_prompt(entry: TimelineEntry) -> Content:
         head = Content.assemble(*parts)
         title_style = "bold" if current or not entry.read else ""
         if entry.duplicate:
-            body = Content.assemble("  ", (title, "$text-muted"), " ", (DUPLICATE_NOTE, dim))
+            body = Content.assemble("  ", (title, "$foreground-muted"), " ", (DUPLICATE_NOTE, dim))
         else:
             body = Content.assemble("  ", (title, title_style))
     return Content("\n").join([head, body])
