@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 import socket
 import statistics
+import subprocess
+import sys
 import time
 from collections import Counter
 from pathlib import Path
@@ -327,3 +329,9 @@ def test_extraction_quality_on_real_pages() -> None:
     print("worst: " + ", ".join(f"{name} {f1:.3f}" for name, _, _, f1, _ in worst))
     assert mean_f1 > 0.90
     assert min(s[3] for s in scores) > 0.5
+
+
+def test_importing_the_module_does_not_import_trafilatura() -> None:
+    code = "import sys, feeds.article; print('trafilatura' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

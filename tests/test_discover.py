@@ -6,6 +6,7 @@ import time
 
 from feeds.discover import discover
 from feeds.model import DiscoveredFeed
+from tests.conftest import shared_path
 
 PAGE = "https://example.org/blog/post.html"
 
@@ -103,3 +104,17 @@ def test_a_huge_page_is_bounded() -> None:
     started = time.perf_counter()
     assert [f.url for f in discover(page, PAGE)] == ["https://example.org/rss"]
     assert time.perf_counter() - started < 5
+
+
+def test_real_pages_from_shared_articles() -> None:
+    pages = sorted(shared_path("articles").rglob("source.html"))
+    pages += sorted(shared_path("articles", "scrapinghub-aeb").glob("*.html"))
+    with_feeds = 0
+    for page in pages:
+        found = discover(page.read_bytes(), "https://news.example/section/story.html")
+        with_feeds += bool(found)
+        assert all(f.url.startswith(("http://", "https://")) for f in found), page
+        assert len({f.url for f in found}) == len(found), page
+        comments = ["comments" in f.title.lower() for f in found]
+        assert comments == sorted(comments), page  # comment feeds never before the others
+    assert with_feeds > 0
