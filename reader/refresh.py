@@ -128,13 +128,14 @@ async def refresh(
 ) -> AsyncIterator[RefreshEvent]:
     """Refresh all feeds (or `feed_ids`), yielding an event as each one finishes.
 
-    Feeds that are gone, or held back by a server's Retry-After, are skipped unless `force`.
+    Feeds that are gone, or held back by a server's Retry-After, are skipped unless `force`
+    (the user named them).
     """
     from feeds.fetch import FetchLimits, fetch_all
 
     limits = limits or FetchLimits()
     wanted = None if feed_ids is None else list(feed_ids)
-    due = store.feeds_due(now=0 if force else None, feed_ids=wanted)
+    due = store.feeds_due(feed_ids=wanted, include_held=force)
     considered = store.feed_count() if wanted is None else len(set(wanted))
     yield RefreshStarted(total=len(due), skipped=max(0, considered - len(due)))
     if not due:

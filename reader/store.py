@@ -350,14 +350,18 @@ class Store:
         return {"url": url, "etag": etag, "last_modified": last_modified,
                 "not_before": not_before, "gone": bool(gone)}
 
-    def feeds_due(self, now: float | None = None, feed_ids: Iterable[int] | None = None
+    def feeds_due(self, now: float | None = None, feed_ids: Iterable[int] | None = None,
+                  *, include_held: bool = False
                   ) -> list[tuple[int, str, str | None, str | None]]:
-        """(id, url, etag, last_modified) of feeds to fetch: not gone, not held back."""
+        """(id, url, etag, last_modified) of feeds to fetch: not gone, not held back by a
+        Retry-After (unless `include_held`: the user asked for these feeds by name)."""
         now = time.time() if now is None else now
+        if include_held:
+            now = float("inf")
         rows = self._query(
             "SELECT id, url, etag, last_modified FROM feeds "
-            "WHERE gone = 0 AND (not_before IS NULL OR not_before <= ?) ORDER BY id",
-            (now,),
+            "WHERE (gone = 0 OR ?) AND (not_before IS NULL OR not_before <= ?) ORDER BY id",
+            (int(include_held), now),
         )
         if feed_ids is not None:
             wanted = set(feed_ids)

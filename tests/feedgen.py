@@ -1,0 +1,31 @@
+"""Small RSS documents for tests, built from parameters (never from shared data)."""
+
+from __future__ import annotations
+
+from email.utils import format_datetime
+from datetime import UTC, datetime, timedelta
+from xml.sax.saxutils import escape
+
+BASE = datetime(2022, 1, 10, 12, 0, tzinfo=UTC)
+
+
+def rss(title: str, entries: list[tuple[str, str]] | int, *, link: str = "http://example.org/",
+        body: str = "Some words about {title}.") -> str:
+    """An RSS 2.0 document; `entries` is a count or (guid, title) pairs, newest first."""
+    if isinstance(entries, int):
+        entries = [(f"{title}-{i}", f"{title} item {i}") for i in range(entries)]
+    items = []
+    for index, (guid, item_title) in enumerate(entries):
+        when = format_datetime(BASE - timedelta(hours=index))
+        text = escape(body.format(title=item_title))
+        items.append(
+            f"<item><guid isPermaLink=\"false\">{escape(guid)}</guid>"
+            f"<title>{escape(item_title)}</title><link>{escape(link)}{escape(guid)}</link>"
+            f"<pubDate>{when}</pubDate><description>&lt;p&gt;{text}&lt;/p&gt;</description>"
+            "</item>"
+        )
+    return (
+        '<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel>'
+        f"<title>{escape(title)}</title><link>{escape(link)}</link>"
+        f"<description>test feed</description>{''.join(items)}</channel></rss>"
+    )

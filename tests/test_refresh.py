@@ -1,0 +1,155 @@
+"""Refresh against the real local HTTP server: 304, 301, 410, 429 and failures keep items."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feeds.fetch import FetchLimits
+from reader.refresh import (
+    AddError,
+    AlreadySubscribed,
+    FeedDone,
+    FeedFailed,
+    RefreshStarted,
+    RefreshSummary,
+    refresh,
+    subscribe,
+)
+from reader.store import Store, View
+from tests.feedgen import rss
+from tests.httpserver import LocalServer, Reply, Request
+
+FAST = FetchLimits(connect_timeout=2, total_timeout=3)
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    return Store(tmp_path / "reader.db")
+
+
+async def run(store: Store, feed_ids: list[int] | None = None, force: bool = False) -> list:
+    return [event async for event in refresh(store, feed_ids, limits=FAST, force=force)]
+
+
+def conditional(body: str, etag: str = '"v1"') -> object:
+    def reply(request: Request) -> Reply:
+        if request.headers.get("if-none-match") == etag:
+            return Reply(304, b"")
+        return Reply(200, body, headers={"ETag": etag,
+                                         "Last-Modified": "Mon, 10 Jan 2022 12:00:00 GMT"})
+    return reply
+
+
+async def test_not_modified_stores_nothing_new_and_keeps_validators(
+        store: Store, http_server: LocalServer) -> None:
+    url = http_server.route("/feed.xml", conditional(rss("Wire", 3)))
+    feed = store.add_feed(url)
+    first = await run(store)
+    assert isinstance(first[0], RefreshStarted)
+    assert [e.new for e in first if isinstance(e, FeedDone)] == [3]
+    assert store.fetch_state(feed)["etag"] == '"v1"'
+    second = await run(store)
+    done = [e for e in second if isinstance(e, FeedDone)]
+    assert done[0].not_modified and done[0].new == 0
+    assert http_server.requests_for("/feed.xml")[-1].headers["if-none-match"] == '"v1"'
+    assert store.fetch_state(feed)["etag"] == '"v1"'
+    assert store.count() == 3
+
+
+async def test_permanent_redirect_moves_the_feed_and_keeps_items(
+        store: Store, http_server: LocalServer) -> None:
+    new_url = http_server.route("/new.xml", Reply(200, rss("Moved", 2)))
+    old_url = http_server.route("/old.xml", Reply(200, rss("Moved", 2)))
+    feed = store.add_feed(old_url)
+    await run(store)
+    store.mark_read([row.id for row in store.headlines()])
+    http_server.route("/old.xml", Reply(301, b"", headers={"Location": "/new.xml"}))
+    events = await run(store)
+    done = [e for e in events if isinstance(e, FeedDone)][0]
+    assert done.moved_to == new_url
+    assert store.fetch_state(feed)["url"] == new_url
+    assert store.count() == 2 and store.count(View(kind="unread")) == 0
+
+
+async def test_gone_marks_the_feed_and_stops_fetching_it(
+        store: Store, http_server: LocalServer) -> None:
+    url = http_server.route("/feed.xml", Reply(200, rss("Soon gone", 2)))
+    feed = store.add_feed(url)
+    await run(store)
+    http_server.route("/feed.xml", Reply(410, b"gone"))
+    events = await run(store)
+    failed = [e for e in events if isinstance(e, FeedFailed)][0]
+    assert failed.gone and store.feeds()[0].gone
+    requests = len(http_server.requests_for("/feed.xml"))
+    again = await run(store)
+    assert again == [RefreshStarted(total=0, skipped=1)]
+    assert len(http_server.requests_for("/feed.xml")) == requests
+    assert store.count(View(kind="feed", feed_id=feed)) == 2
+
+
+async def test_too_many_requests_holds_the_feed_back(store: Store,
+                                                     http_server: LocalServer) -> None:
+    url = http_server.route("/feed.xml", Reply(429, b"", headers={"Retry-After": "3600"}))
+    feed = store.add_feed(url)
+    events = await run(store)
+    assert [e for e in events if isinstance(e, FeedFailed)]
+    assert store.fetch_state(feed)["not_before"] is not None
+    assert (await run(store))[0] == RefreshStarted(total=0, skipped=1)
+    forced = await run(store, [feed], force=True)
+    assert len(forced) == 3  # started, feed started, failed again
+
+
+@pytest.mark.parametrize("bad", [
+    Reply(500, b"oops", content_type="text/plain"),
+    Reply(404, b"missing", content_type="text/plain"),
+    Reply(200, b"<html><body>not a feed</body></html>", content_type="text/html"),
+    Reply(200, b""),
+    Reply(200, b"\x89PNG\r\n\x1a\n" + b"\0" * 64, content_type="image/png"),
+])
+async def test_a_failing_feed_keeps_its_items_and_marks(store: Store, http_server: LocalServer,
+                                                        bad: Reply) -> None:
+    url = http_server.route("/feed.xml", Reply(200, rss("Kept", 4)))
+    other = http_server.route("/other.xml", Reply(200, rss("Other", 1)))
+    feed = store.add_feed(url)
+    store.add_feed(other)
+    await run(store)
+    ids = [row.id for row in store.headlines(View(kind="feed", feed_id=feed))]
+    store.mark_read(ids[:2])
+    store.set_starred(ids[3:])
+    before = store.headlines(View(kind="feed", feed_id=feed))
+    http_server.route("/feed.xml", bad)
+    http_server.route("/other.xml", Reply(200, rss("Other", 3)))
+    summary = RefreshSummary()
+    for event in await run(store):
+        summary.add(event)
+    assert len(summary.failures) == 1 and "\n" not in summary.failures[0].error
+    assert summary.new == 2
+    assert store.headlines(View(kind="feed", feed_id=feed)) == before
+    assert store.feed(feed).last_error == summary.failures[0].error
+
+
+async def test_subscribe_follows_a_page_to_its_feed(store: Store,
+                                                    http_server: LocalServer) -> None:
+    feed_url = http_server.route("/feed.xml", Reply(200, rss("Found", 2)))
+    page = http_server.route("/", Reply(200, '<html><head><link rel="alternate" '
+                                        'type="application/rss+xml" href="/feed.xml">'
+                                        "</head><body>hi</body></html>",
+                                        content_type="text/html"))
+    feed_id, stats, found = await subscribe(store, page, limits=FAST)
+    assert found.url == feed_url and stats.new == 2
+    with pytest.raises(AlreadySubscribed):
+        await subscribe(store, feed_url, limits=FAST)
+    assert store.feed(feed_id).title == "Found"
+
+
+async def test_subscribe_refuses_what_is_not_a_feed(store: Store,
+                                                    http_server: LocalServer) -> None:
+    page = http_server.route("/page", Reply(200, "<html><body>no feeds</body></html>",
+                                            content_type="text/html"))
+    with pytest.raises(AddError, match="HTML page with no feed link"):
+        await subscribe(store, page, limits=FAST)
+    with pytest.raises(AddError, match="404"):
+        await subscribe(store, http_server.url("/missing"), limits=FAST)
+    assert store.feed_count() == 0
