@@ -416,6 +416,21 @@ async def test_links_open_by_click_and_key() -> None:
         assert len(app.of_type(ArticleView.OpenLink)) == 3
 
 
+async def test_article_text_can_be_selected_for_copying() -> None:
+    app = article_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(ArticleView)
+        view.show(META, "First paragraph [x] here.\n\nSecond one.", [])
+        await pilot.pause()
+        first = all_lines(view).index("First paragraph [x] here.")
+        padding = view.styles.padding.left
+        await pilot.mouse_down(ArticleView, offset=(padding, first))
+        await pilot.hover(ArticleView, offset=(padding + 5, first + 2))
+        await pilot.mouse_up(ArticleView, offset=(padding + 5, first + 2))
+        await pilot.pause()
+        assert app.screen.get_selected_text() == "First paragraph [x] here.\n\nSecond"
+
+
 async def test_scroll_to_position_and_page_down_or_end() -> None:
     body = long_body(3_000)
     target = body.index("## A heading in the middle") + 5

@@ -23,6 +23,7 @@ from textual.cache import LRUCache
 from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
+from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 
@@ -367,18 +368,34 @@ class ArticleView(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         block = self._blocks[self._line_blocks[line]]
         highlighted = self._highlight is not None and block.paragraph == self._highlight
+        selection = self.text_selection
         key = (line, highlighted)
-        strip = self._strips.get(key)
+        strip = self._strips.get(key) if selection is None else None
         if strip is None:
             style = self.rich_style
             if highlighted:
                 style += self._style("article-view--highlight")
             text = self._lines[line]
+            if selection is not None and (span := selection.get_span(line)) is not None:
+                start, end = span
+                text = text.copy()
+                text.stylize(self.screen.get_component_rich_style("screen--selection"),
+                             start, len(text) if end == -1 else end)
             segments = list(text.render(self.app.console))
             strip = Strip(segments, cell_len(text.plain)).apply_style(style)
-            strip = strip.crop_extend(0, width, style)
-            self._strips[key] = strip
+            # offsets let the screen map the mouse to (character, line) for selecting text
+            strip = strip.crop_extend(0, width, style).apply_offsets(0, line)
+            if selection is None:
+                self._strips[key] = strip
         return strip
+
+    def get_selection(self, selection: Selection) -> tuple[str, str] | None:
+        """The selected article text, for copying."""
+        return selection.extract("\n".join(text.plain for text in self._lines)), "\n"
+
+    def selection_updated(self, selection: Selection | None) -> None:
+        self._strips.clear()
+        self.refresh()
 
     async def _on_click(self, event: events.Click) -> None:
         offset = event.get_content_offset(self)

@@ -105,6 +105,8 @@ class HeadlineList(ScrollView, can_focus=True):
         "headline-list--broken",
     }
 
+    ALLOW_SELECT = False  # a drag over rows is not a text selection
+
     DEFAULT_CSS = """
     HeadlineList {
         overflow-x: hidden;
