@@ -99,6 +99,13 @@ class ArticleView(ScrollView, can_focus=True):
                 tooltip="Open the article's link in the browser"),
     ]
 
+    HELP = """
+    ## Article
+    The open item: title, feed, author, date, reading time, its link, the text and a
+    numbered list of the links it mentions. Press o (or click a link) to open it.
+    Drag with the mouse to select text.
+    """
+
     COMPONENT_CLASSES: ClassVar[set[str]] = {
         "article-view--title",
         "article-view--meta",

@@ -105,6 +105,12 @@ class HeadlineList(ScrollView, can_focus=True):
         "headline-list--broken",
     }
 
+    HELP = """
+    ## Headlines
+    One line per item: **●** unread, **★** starred, the date, the feed and the title.
+    Move with j/k, g/G and the page keys; Enter (or a click) opens the item.
+    """
+
     ALLOW_SELECT = False  # a drag over rows is not a text selection
 
     DEFAULT_CSS = """

@@ -80,6 +80,13 @@ class TimelinePane(Widget):
                 tooltip="Move to the latest row of the timeline", show=False),
     ]
 
+    HELP = """
+    ## Timeline
+    Related items from other feeds and the dates the article mentions, in date order; the
+    open article is marked ▶. Enter on an item opens it; Enter on a date scrolls the article
+    to where it is mentioned.
+    """
+
     DEFAULT_CSS = """
     TimelinePane {
         height: 1fr;
