@@ -371,6 +371,9 @@ class _Inflater:
 
 def _redirect_target(current: str, location: str) -> str:
     try:
+        scheme = urlsplit(location).scheme.lower()
+        if scheme and scheme not in ("http", "https"):
+            raise _Failed(f"redirect to a non-http(s) URL refused: {location}")
         target = httpx.URL(current).join(location)
     except (httpx.InvalidURL, ValueError, TypeError):
         raise _Failed(f"redirect to an invalid URL refused: {location}") from None
@@ -574,7 +577,7 @@ def _describe_connect(exc: httpx.ConnectError, host: str) -> str:
 
 
 def _describe_protocol(exc: httpx.RemoteProtocolError, host: str) -> str:
-    text = str(exc)
+    text = str(exc).split(": bytearray(")[0]  # h11 appends the raw bytes it choked on
     if "without sending complete message body" in text or "incomplete chunked read" in text:
         return "connection closed before the whole body arrived"
     if "without sending a response" in text or "disconnected" in text.lower():

@@ -1,0 +1,218 @@
+"""Servers that misbehave: feeds.fetch turns each into one clear line and never raises."""
+
+from __future__ import annotations
+
+import gzip
+import socket
+import time
+import tracemalloc
+import zlib
+from http.server import BaseHTTPRequestHandler
+
+import pytest
+
+from feeds.fetch import FetchLimits, fetch, fetch_all
+from feeds.model import FetchResult, FetchStatus
+from tests.httpserver import LocalServer, Raw, Reply
+
+FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360000002000001e221bc330000000049454e44ae426082"
+)
+
+
+def one_line(result: FetchResult) -> str:
+    """The error of a failed fetch, checked to be a single line."""
+    assert result.status is FetchStatus.ERROR, result
+    assert result.error and "\n" not in result.error and "\r" not in result.error
+    return result.error
+
+
+def head(*lines: str) -> bytes:
+    """A status line and headers, ready to write on the socket."""
+    return ("\r\n".join(lines) + "\r\n\r\n").encode()
+
+
+def write_then_close(data: bytes) -> Raw:
+    def write(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(data)
+
+    return Raw(write)
+
+
+def trickle(first: bytes, piece: bytes, every: float, times: int) -> Raw:
+    """Sends `first`, then `piece` every `every` seconds, `times` times (or until hung up)."""
+
+    def write(handler: BaseHTTPRequestHandler) -> None:
+        handler.wfile.write(first)
+        for _ in range(times):
+            time.sleep(every)
+            handler.wfile.write(piece)
+
+    return Raw(write)
+
+
+async def test_connection_closed_mid_body(http_server: LocalServer) -> None:
+    chunked = head("HTTP/1.1 200 OK", "Content-Type: application/xml", "Transfer-Encoding: chunked")
+    url = http_server.route("/cut", write_then_close(chunked + b"64\r\n" + b"x" * 40))
+    result = await fetch(url)
+    assert one_line(result) == "connection closed before the whole body arrived"
+    assert result.body == b""
+
+
+async def test_content_length_longer_than_the_body(http_server: LocalServer) -> None:
+    lying = head("HTTP/1.1 200 OK", "Content-Length: 500")
+    url = http_server.route("/short", write_then_close(lying + b"y" * 200))
+    result = await fetch(url)
+    assert one_line(result) == "connection closed before the whole body arrived"
+
+
+async def test_endless_body_is_capped_by_size(http_server: LocalServer) -> None:
+    endless = head("HTTP/1.1 200 OK", "Connection: close")
+    url = http_server.route("/endless", trickle(endless, b"z" * 8192, every=0.0, times=100_000))
+    started = time.monotonic()
+    result = await fetch(url, limits=FetchLimits(max_bytes=64 * 1024, total_timeout=5))
+    assert one_line(result) == "response larger than 64 KiB"
+    assert time.monotonic() - started < 2
+
+
+async def test_endless_body_is_capped_by_total_timeout(http_server: LocalServer) -> None:
+    endless = head("HTTP/1.1 200 OK", "Connection: close")
+    url = http_server.route("/endless-slow", trickle(endless, b"z" * 100, every=0.05, times=100))
+    started = time.monotonic()
+    result = await fetch(url, limits=FetchLimits(total_timeout=0.5))
+    took = time.monotonic() - started
+    assert one_line(result) == "timed out after 0.5 s"
+    assert 0.45 < took < 1.5
+
+
+async def test_one_byte_a_second_ends_at_the_total_timeout(http_server: LocalServer) -> None:
+    # Each byte arrives well within any per-read timeout; only the total timeout stops it.
+    slow = head("HTTP/1.1 200 OK", "Content-Length: 100")
+    url = http_server.route("/drip", trickle(slow + b"<", b"r", every=1.0, times=100))
+    started = time.monotonic()
+    result = await fetch(url, limits=FetchLimits(total_timeout=1.5))
+    took = time.monotonic() - started
+    assert one_line(result) == "timed out after 1.5 s"
+    assert 1.4 < took < 2.5
+
+
+async def test_invalid_gzip(http_server: LocalServer) -> None:
+    url = http_server.route(
+        "/badgz", Reply(200, b"this is not gzip at all", headers={"Content-Encoding": "gzip"})
+    )
+    assert one_line(await fetch(url)) == "invalid gzip data"
+
+
+async def test_truncated_gzip(http_server: LocalServer) -> None:
+    cut = gzip.compress(FEED * 20)[:-12]
+    url = http_server.route("/cutgz", Reply(200, cut, headers={"Content-Encoding": "gzip"}))
+    assert one_line(await fetch(url)) == ("invalid gzip data: the compressed body ends too early")
+
+
+def gzip_bomb(megabytes: int) -> bytes:
+    """`megabytes` MiB of zeros, gzipped a MiB at a time (never holds the whole thing)."""
+    packer = zlib.compressobj(9, zlib.DEFLATED, 16 + zlib.MAX_WBITS)
+    zeros = bytes(1 << 20)
+    return b"".join(packer.compress(zeros) for _ in range(megabytes)) + packer.flush()
+
+
+async def test_gzip_bomb_stops_at_the_cap_with_little_memory(http_server: LocalServer) -> None:
+    bomb = gzip_bomb(100)
+    assert len(bomb) < 120_000  # about 100 KB on the wire for 100 MiB inflated
+    url = http_server.route("/bomb", Reply(200, bomb, headers={"Content-Encoding": "gzip"}))
+    tracemalloc.start()
+    try:
+        result = await fetch(url)  # the default cap: 10 MiB
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert one_line(result) == "response larger than 10 MiB"
+    print(f"gzip bomb: {len(bomb)} bytes, tracemalloc peak {peak / 2**20:.1f} MiB")
+    assert peak < 60 * 1024 * 1024, f"peak {peak / 2**20:.1f} MiB"
+
+
+async def test_double_gzip_is_refused(http_server: LocalServer) -> None:
+    twice = gzip.compress(gzip.compress(FEED))
+    url = http_server.route("/twice", Reply(200, twice, headers={"Content-Encoding": "gzip, gzip"}))
+    assert one_line(await fetch(url)) == "unsupported content encoding 'gzip, gzip'"
+
+
+async def test_redirect_loop(http_server: LocalServer) -> None:
+    http_server.route("/loop-a", Reply(302, b"", headers={"Location": "/loop-b"}))
+    url = http_server.route("/loop-b", Reply(301, b"", headers={"Location": "/loop-a"}))
+    result = await fetch(url)
+    assert one_line(result) == "too many redirects (more than 5)"
+    asked = http_server.requests_for("/loop-a") + http_server.requests_for("/loop-b")
+    assert len(asked) == 6  # the first request and five redirects followed
+
+
+@pytest.mark.parametrize("target", ["file:///etc/passwd", "ftp://example.org/feed.xml"])
+async def test_redirect_to_another_scheme_is_refused(http_server: LocalServer, target: str) -> None:
+    url = http_server.route("/sneaky", Reply(302, b"", headers={"Location": target}))
+    result = await fetch(url)
+    assert one_line(result) == f"redirect to a non-http(s) URL refused: {target}"
+    assert result.body == b""
+
+
+async def test_host_that_does_not_resolve() -> None:
+    result = await fetch("http://nonexistent.invalid/feed", limits=FetchLimits(total_timeout=5))
+    # "host not found", or "host lookup failed (...)" where DNS itself is unreachable
+    assert one_line(result).startswith("nonexistent.invalid: host ")
+
+
+async def test_connection_refused() -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    result = await fetch(f"http://127.0.0.1:{port}/feed")
+    assert one_line(result) == "could not connect to 127.0.0.1: connection refused"
+
+
+async def test_server_hangs_up_without_answering(http_server: LocalServer) -> None:
+    url = http_server.route("/hangup", write_then_close(b""))
+    assert one_line(await fetch(url)) == "127.0.0.1 closed the connection without answering"
+
+
+async def test_garbage_instead_of_http(http_server: LocalServer) -> None:
+    url = http_server.route("/garbage", write_then_close(b"\x00\x01 hello\r\n\r\n"))
+    message = one_line(await fetch(url))
+    assert message == "127.0.0.1 sent a malformed HTTP response: illegal status line"
+
+
+async def test_empty_200_is_ok_with_empty_body(http_server: LocalServer) -> None:
+    url = http_server.route("/empty", Reply(200, b""))
+    result = await fetch(url)
+    assert result.status is FetchStatus.OK
+    assert result.body == b"" and result.error is None
+
+
+async def test_png_instead_of_a_feed_is_returned_as_bytes(http_server: LocalServer) -> None:
+    url = http_server.route("/feed.png", Reply(200, PNG, content_type="image/png"))
+    result = await fetch(url)
+    assert result.status is FetchStatus.OK
+    assert result.body == PNG
+    assert result.headers["content-type"] == "image/png"
+
+
+async def test_fetch_all_with_failures_among_good_feeds(http_server: LocalServer) -> None:
+    good = [http_server.route(f"/good{i}", Reply(200, FEED)) for i in range(4)]
+    bad = [
+        http_server.route("/broken", Reply(500, b"")),
+        http_server.route(
+            "/cut-off", write_then_close(head("HTTP/1.1 200 OK", "Content-Length: 9"))
+        ),
+        "http://nonexistent.invalid/feed",
+        "ftp://example.org/feed",
+        http_server.url("/loop-a"),
+    ]
+    http_server.route("/loop-a", Reply(302, b"", headers={"Location": "/loop-a"}))
+    requests = [(url, None) for url in bad[:2] + good + bad[2:]]
+    limits = FetchLimits(total_timeout=5)
+    results = {r.url: r async for r in fetch_all(requests, limits=limits)}
+    assert set(results) == set(good) | set(bad)
+    for url in good:
+        assert results[url].ok and results[url].body == FEED
+    for url in bad:
+        one_line(results[url])
