@@ -1,0 +1,319 @@
+"""The app driven with Pilot: every binding changes what it should, in the store and on screen."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from feeds.fetch import FetchLimits
+from feeds.parse import parse
+from reader.app import ReaderApp
+from reader.refresh import prepared_from
+from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, HelpScreen, SearchDialog
+from reader.screens.main import MainScreen
+from reader.store import Store, View
+from tests.feedgen import rss
+from tests.httpserver import LocalServer, Reply
+
+HOSTILE_TITLES = [
+    "[/]",
+    "[link=file:///etc/passwd]x[/link]",
+    "[@click=app.quit]Click me[/]",
+    "[bold red]not bold[/bold red]",
+]
+
+SIZES = [(120, 40), (80, 24)]
+
+
+def fill(store: Store, url: str, document: str) -> int:
+    feed_id = store.add_feed(url)
+    prepared = prepared_from(parse(document.encode(), {}, url))
+    store.apply(feed_id, prepared.records, title=prepared.title)
+    return feed_id
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "reader.db")
+    fill(store, "http://one.example/feed", rss("Alpha", 30, body="Alpha text about {title}."))
+    fill(store, "http://two.example/feed", rss("Beta", 5, body="Beta words on {title}."))
+    return store
+
+
+def make_app(store: Store) -> ReaderApp:
+    return ReaderApp(store, fetch_limits=FetchLimits(connect_timeout=2, total_timeout=3))
+
+
+def screen_of(app: ReaderApp) -> MainScreen:
+    screen = app.screen
+    assert isinstance(screen, MainScreen)
+    return screen
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_moving_and_opening_marks_read(store: Store, size: tuple[int, int]) -> None:
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        rows = main.headlines.rows
+        assert len(rows) == 35
+        await pilot.press("j", "j", "down", "k")
+        assert main.headlines.cursor_row == 2
+        await pilot.press("G")
+        assert main.headlines.cursor_row == 34
+        await pilot.press("g")
+        assert main.headlines.cursor_row == 0
+        await pilot.press("pagedown")
+        assert main.headlines.cursor_row > 0
+        await pilot.press("g", "j", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        opened = rows[1]
+        assert store.item(opened.id).read
+        assert main.article.meta is not None and main.article.meta.item_id == opened.id
+        assert opened.title in main.article.text or "Alpha text" in main.article.text
+        assert main.headlines.rows[1].read
+        await pilot.press("escape")
+        assert main.headlines.has_focus
+
+
+async def test_toggle_read_star_and_counts(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        first = main.headlines.rows[0]
+        await pilot.press("m")
+        assert store.item(first.id).read and main.headlines.rows[0].read
+        await pilot.press("m")
+        assert not store.item(first.id).read
+        await pilot.press("s")
+        assert store.item(first.id).starred and main.headlines.rows[0].starred
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert store.counts()["starred"] == 1
+
+
+async def test_next_unread_and_space(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        rows = main.headlines.rows
+        store.mark_read([rows[0].id, rows[1].id])
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.open_item is not None and main.open_item.id == rows[2].id
+        await pilot.press("n")
+        await app.workers.wait_for_complete()
+        assert main.open_item.id == rows[3].id
+        store.mark_read([rows[2].id], False)  # opening read it; make it unread again
+        await pilot.press("p")
+        await app.workers.wait_for_complete()
+        assert main.open_item.id == rows[2].id
+        await pilot.press("space")  # short article: already at its end, so the next unread
+        await app.workers.wait_for_complete()
+        assert main.open_item.id == rows[4].id  # rows[3] was read when it was opened
+
+
+async def test_mark_view_read_asks_when_more_than_a_screen(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await pilot.press("A")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("n")
+        assert store.counts()["unread"] == 35
+        await pilot.press("A")
+        await pilot.pause()
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert store.counts()["unread"] == 0
+        assert all(row.read for row in screen_of(app).headlines.rows)
+
+
+async def test_unread_only_timeline_feeds_and_help_toggle(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        store.mark_read([row.id for row in main.headlines.rows[:5]])
+        await pilot.press("u")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert len(main.headlines.rows) == 30
+        assert not main.timeline.display or not main.has_class("show-timeline")
+        await pilot.press("t")
+        assert main.has_class("show-timeline") and main.timeline.display
+        await pilot.press("t")
+        assert not main.has_class("show-timeline")
+        await pilot.press("f")
+        assert main.feed_panel.display and main.feed_panel.has_focus
+        await pilot.press("question_mark")
+        await pilot.pause()
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("tab")
+        assert app.focused is not main.feed_panel
+
+
+async def test_choosing_a_feed_and_searching(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        await app.workers.wait_for_complete()
+        main.feed_panel.focus()
+        main.feed_panel.select_key(f"feed:{store.feed_id('http://two.example/feed')}")
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert {row.feed_title for row in main.headlines.rows} == {"Beta"}
+        await pilot.press("slash")
+        await pilot.pause()
+        assert isinstance(app.screen, SearchDialog)
+        await pilot.press(*"alpha", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.view.kind == "search"
+        assert len(main.headlines.rows) == 30
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.view == View() and len(main.headlines.rows) == 35
+
+
+async def test_open_and_copy_only_http_links(store: Store,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        link = main.headlines.rows[0].link
+        await pilot.press("y")
+        assert app.clipboard == link
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        assert opened == [link]
+        main.open_url("javascript:alert(1)")
+        main.open_url("file:///etc/passwd")
+        await app.workers.wait_for_complete()
+        assert opened == [link]
+
+
+async def test_add_feed_dialog_adds_selects_and_refuses(store: Store,
+                                                        http_server: LocalServer) -> None:
+    good = http_server.route("/feed.xml", Reply(200, rss("Gamma", 4)))
+    page = http_server.route("/page", Reply(200, "<html><body>no feed</body></html>",
+                                            content_type="text/html"))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        for bad, reason in [(page, "no feed link"), ("ftp://example.org/x", "not an http"),
+                            (http_server.url("/missing"), "404"),
+                            ("http://one.example/feed", "already subscribed")]:
+            await pilot.press("a")
+            await pilot.pause()
+            dialog = app.screen
+            assert isinstance(dialog, AddFeedDialog)
+            await pilot.press(*bad, "enter")
+            await dialog.workers.wait_for_complete()
+            await pilot.pause()
+            assert reason in str(dialog.query_one("#reason").render())
+            await pilot.press("escape")
+            await pilot.pause()
+        assert store.feed_count() == 2
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        await pilot.press(*good, "enter")
+        await dialog.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert store.feed_count() == 3
+        assert main.view.kind == "feed"
+        assert {row.feed_title for row in main.headlines.rows} == {"Gamma"}
+
+
+async def test_remove_feed_after_confirm(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert store.feed_count() == 1
+
+
+async def test_refresh_with_a_failing_feed_keeps_everything(store: Store,
+                                                           http_server: LocalServer) -> None:
+    good = http_server.route("/good.xml", Reply(200, rss("Good", 2)))
+    bad = http_server.route("/bad.xml", Reply(200, rss("Bad", 2)))
+    fill(store, good, rss("Good", 1))
+    bad_id = fill(store, bad, rss("Bad", 2))
+    http_server.route("/bad.xml", Reply(500, b"no"))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        before = store.headlines(View(kind="feed", feed_id=bad_id))
+        cursor_item = main.headlines.highlighted.id
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert store.feed(bad_id).last_error == "HTTP 500 Internal Server Error"
+        assert store.headlines(View(kind="feed", feed_id=bad_id)) == before
+        assert main.headlines.highlighted.id == cursor_item
+        assert any(row.title == "Good item 1" for row in main.headlines.rows)
+
+
+async def test_read_marks_and_stars_survive_a_relaunch(tmp_path: Path) -> None:
+    path = tmp_path / "relaunch.db"
+    store = Store(path)
+    fill(store, "http://one.example/feed", rss("Alpha", 5))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("m", "j", "s", "q")
+    store.close()
+    again = Store(path)
+    rows = again.headlines()
+    assert rows[0].read and rows[1].starred and not rows[1].read
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_hostile_titles_show_literally(tmp_path: Path, size: tuple[int, int]) -> None:
+    store = Store(tmp_path / "hostile.db")
+    entries = [(f"h{i}", title) for i, title in enumerate(HOSTILE_TITLES)]
+    fill(store, "http://evil.example/feed", rss("[b]Evil[/b] \x1b[31mFeed", entries))
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        lines = [main.headlines.render_line(y).text for y in range(len(HOSTILE_TITLES))]
+        for title in HOSTILE_TITLES:
+            assert any(title[:12] in line for line in lines), (title, lines)
+        for index in range(len(HOSTILE_TITLES)):
+            await pilot.press("enter")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            await pilot.click("#headlines", offset=(10, index))
+            await pilot.pause()
+            await pilot.press("escape", "j")
+        assert app.is_running
+        assert "\x1b" not in "".join(lines)
