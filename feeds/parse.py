@@ -387,7 +387,9 @@ def _struct_to_datetime(value: Any) -> datetime | None:
 
 
 def _entry_from_feedparser(entry: Mapping[str, Any], url: str) -> Entry:
-    date_raw = str(entry.get("published") or entry.get("updated") or "")
+    # dict.get: FeedParserDict.get maps updated<->published with a DeprecationWarning.
+    raw = dict(entry)
+    date_raw = str(raw.get("published") or raw.get("updated") or "")
     summary = _html_of(entry.get("summary"), _detail_type(entry.get("summary_detail")), url)
     contents = entry.get("content") or []
     content = ""
@@ -409,8 +411,8 @@ def _entry_from_feedparser(entry: Mapping[str, Any], url: str) -> Entry:
         title=title,
         link=_pick_link(entry, url),
         author=_author(entry),
-        published=_struct_to_datetime(entry.get("published_parsed")),
-        updated=_struct_to_datetime(entry.get("updated_parsed")),
+        published=_struct_to_datetime(raw.get("published_parsed")),
+        updated=_struct_to_datetime(raw.get("updated_parsed")),
         date_raw=clean_line(date_raw),
         summary_html=summary,
         content_html=content,
@@ -709,9 +711,42 @@ def _parse_fast(
     return _from_fast_result(result, body, url, fmt)
 
 
+def _cp1252_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for code in range(0x80, 0xA0):
+        try:
+            table[code] = bytes([code]).decode("cp1252")
+        except UnicodeDecodeError:
+            continue
+    return table
+
+
+# feedparser reads C1 controls as the Windows-1252 characters they were meant to be; so do we.
+_CP1252 = _cp1252_table()
+_C1 = re.compile("[\x80-\x9f]")
+
+
+def _as_feedparser_text(value: Any) -> Any:
+    """`value` with every string repaired as feedparser repairs text in a UTF-8 document:
+    UTF-8 that was read as Latin-1 is read again, C1 characters become Windows-1252 ones."""
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value = value.encode("iso-8859-1").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+        return value.translate(_CP1252) if _C1.search(value) else value
+    if isinstance(value, Mapping):
+        return {key: _as_feedparser_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_as_feedparser_text(item) for item in value]
+    return value
+
+
 def _from_fast_result(result: Any, body: bytes, url: str, fmt: str) -> ParsedFeed | None:
     if not isinstance(result, Mapping):
         return None
+    result = _as_feedparser_text(result)  # C1 may come from the bytes or from &#150;
     entries = result.get("entries") or []
     expected = len((_ITEM_TAG if fmt == "rss20" else _ENTRY_TAG).findall(body))
     if len(entries) != expected:
@@ -725,8 +760,8 @@ def _from_fast_result(result: Any, body: bytes, url: str, fmt: str) -> ParsedFee
         converted = _entry_from_fast(entry, url, atom)
         if converted is None or not converted.title:
             return None  # feedparser looks further for titles (media:title, ...)
-        if atom and converted.link is None:
-            return None  # feedparser may take the id as the link
+        if converted.link is None:
+            return None  # feedparser may take the guid/id as the link
         if entry.get("id") == entry.get("link") and _id_link(entry) != entry.get("id"):
             return None  # fastfeedparser made the id up from a link feedparser would not pick
         if guid_not_link and converted.link is not None and entry.get("link") == entry.get("id"):
