@@ -192,9 +192,13 @@ async def test_update_row_redraws_read_and_starred() -> None:
         widget = app.query_one(HeadlineList)
         await pilot.pause()
         assert widget.render_line(1).text.startswith("● ")
+        title = next(seg for seg in widget.render_line(1) if "Headline number 1" in seg.text)
+        assert title.style.bold  # unread
         widget.update_row(headline(1, read=True, starred=True))
         await pilot.pause()
         assert widget.render_line(1).text.startswith(" ★")
+        title = next(seg for seg in widget.render_line(1) if "Headline number 1" in seg.text)
+        assert not title.style.bold
         assert widget.rows[1].read
 
 
@@ -377,6 +381,32 @@ async def test_article_layout_is_literal_and_lists_links() -> None:
         assert "javascript" not in "\n".join(lines)
         width = view.scrollable_content_region.width
         assert max(cell_len(line.rstrip()) for line in lines) <= width
+
+
+def style_of(view: ArticleView, needle: str):
+    """The style of the drawn segment that holds `needle` (it must be on the first screen)."""
+    for y in range(view.scrollable_content_region.height):
+        for segment in view.render_line(y):
+            if needle in segment.text:
+                return segment.style
+    raise AssertionError(f"{needle!r} is not on screen")
+
+
+async def test_article_parts_are_styled_by_spans_not_markup() -> None:
+    body = "# Heading here\n\nPlain words and a reference [1] here.\n\n> quoted words"
+    app = article_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = app.query_one(ArticleView)
+        view.show(META, body, ["https://ref.example/1"])
+        await pilot.pause()
+        assert style_of(view, "[@click=app.quit]").bold  # the title, shown literally
+        assert style_of(view, "https://example.org/story").underline
+        assert style_of(view, "Heading here").bold
+        assert not style_of(view, "Plain words").bold
+        assert style_of(view, "> quoted words").italic
+        reference, plain_words = style_of(view, "[1]"), style_of(view, "Plain words")
+        assert reference.color != plain_words.color
+        assert not style_of(view, "Plain words").meta.get("@click")
 
 
 async def test_loading_note_and_clear_states() -> None:

@@ -166,6 +166,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._paragraph_blocks: list[int] = []  # first block of each paragraph
         self._width = -1
         self._stale = False
+        self._baked_styles: tuple[Style, ...] = ()
         self._strips: LRUCache[tuple[int, bool], Strip] = LRUCache(512)
         self._highlight: int | None = None  # paragraph index
         self._pending_paragraph: int | None = None
@@ -363,8 +364,18 @@ class ArticleView(ScrollView, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
-        if self.is_mounted and self._blocks:
-            self._rebuild(scroll_home=False)  # styles are baked into the Text
+        self._strips.clear()
+        if not self.is_mounted:
+            return
+        # Component styles are baked into the wrapped Text: rebuild only when they changed
+        # (a theme switch), not on every focus or hover change.
+        styles = tuple(self._style(name) for name in sorted(self.COMPONENT_CLASSES))
+        if styles != self._baked_styles:
+            self._baked_styles = styles
+            if self._blocks:
+                self._stale = True
+                self._width = -1
+                self._layout()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -388,8 +399,10 @@ class ArticleView(ScrollView, can_focus=True):
                 text = text.copy()
                 text.stylize(self.screen.get_component_rich_style("screen--selection"),
                              start, len(text) if end == -1 else end)
-            segments = list(text.render(self.app.console))
-            strip = Strip(segments, cell_len(text.plain)).apply_style(style)
+            console = self.app.console
+            # Text.render leaves out the Text's own style (console.render adds it): add it here
+            base = style + console.get_style(text.style or "none", default=Style.null())
+            strip = Strip(text.render(console), cell_len(text.plain)).apply_style(base)
             # offsets let the screen map the mouse to (character, line) for selecting text
             strip = strip.crop_extend(0, width, style).apply_offsets(0, line)
             if selection is None:

@@ -221,7 +221,7 @@ class HeadlineList(ScrollView, can_focus=True):
         self._scroll_cursor_visible()
         self.refresh()
         after = self.highlighted
-        if after is not None and after != before:
+        if after is not None and (before is None or after.id != before.id):
             self.post_message(self.Highlighted(self, after))
 
     def update_row(self, headline: Headline) -> None:
