@@ -10,6 +10,7 @@ import argparse
 import asyncio
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -39,12 +40,16 @@ def build_parser() -> argparse.ArgumentParser:
     add = commands.add_parser("add", help="subscribe to feeds (a page: its feed is found)")
     add.add_argument("urls", nargs="+", metavar="URL")
     add.add_argument("--tag", action="append", default=[], help="put the feed in a folder")
+    add.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                     help="give up after this long (default 30)")
     remove = commands.add_parser("remove", help="unsubscribe (its items go too)")
     remove.add_argument("url", metavar="URL")
     feeds = commands.add_parser("feeds", help="subscriptions with unread/total and last error")
     feeds.add_argument("--json", action="store_true")
     refresh = commands.add_parser("refresh", help="fetch all feeds, or the ones named")
     refresh.add_argument("urls", nargs="*", metavar="URL")
+    refresh.add_argument("--timeout", type=_seconds, metavar="SECONDS",
+                         help="give up on a feed after this long (default 30)")
     listing = commands.add_parser("list", help="headlines, newest first")
     listing.add_argument("--unread", action="store_true")
     listing.add_argument("--starred", action="store_true")
@@ -80,6 +85,20 @@ def _positive(text: str) -> int:
     return value
 
 
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not 0 < value <= 3600:
+        raise argparse.ArgumentTypeError("must be between 0 and 3600 seconds")
+    return value
+
+
+def _limits(args: argparse.Namespace) -> object:
+    return locations.fetch_limits(locations.load_config(), getattr(args, "timeout", None))
+
+
 def _version() -> str:
     from feeds import __version__
 
@@ -98,6 +117,12 @@ def main(argv: Sequence[str] | None = None) -> int:
             store.close()
     except (Failure, StoreError, locations.ConfigError) as error:
         print(f"reader: {_one_line(str(error))}", file=sys.stderr)
+        return 1
+    except sqlite3.Error as error:
+        from reader.store import describe_error
+
+        path = locations.database_path(args.data_dir)
+        print(f"reader: {_one_line(describe_error(error, path))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print("reader: interrupted", file=sys.stderr)
@@ -126,7 +151,8 @@ def launch_app(data_dir: str | None) -> int:
         store.settings_set("demo_offered", "1")
         from reader.app import ReaderApp  # Textual is paid for only here
 
-        ReaderApp(store, config=locations.load_config()).run()
+        config = locations.load_config()
+        ReaderApp(store, config=config, fetch_limits=locations.fetch_limits(config)).run()
     finally:
         store.close()
     return 0
@@ -169,7 +195,8 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
     status = 0
     for url in args.urls:
         try:
-            feed_id, stats, found = _run(subscribe(store, url, tags=args.tag))
+            feed_id, stats, found = _run(subscribe(store, url, tags=args.tag,
+                                                   limits=_limits(args)))
         except AddError as error:
             print(f"reader: {url}: {_one_line(str(error))}", file=sys.stderr)
             status = 1
@@ -219,6 +246,7 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
 
     ids = [_feed_by_url(store, url) for url in args.urls] if args.urls else None
     summary = RefreshSummary()
+    limits = _limits(args)
     show_progress = sys.stderr.isatty()
 
     async def run() -> None:
@@ -231,7 +259,7 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
                                 console=Console(stderr=True), transient=True)
             progress.start()
         try:
-            async for event in refresh(store, ids):
+            async for event in refresh(store, ids, limits=limits):
                 summary.add(event)
                 if progress is None:
                     continue

@@ -50,3 +50,28 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         return {}
     except (OSError, tomllib.TOMLDecodeError) as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
+
+
+def fetch_limits(config: dict[str, Any], timeout: float | None = None) -> Any:
+    """FetchLimits from the `[fetch]` table of config.toml (and `--timeout` when given)."""
+    from feeds.fetch import FetchLimits
+
+    table = config.get("fetch", {})
+    if not isinstance(table, dict):
+        raise ConfigError("config.toml: [fetch] must be a table")
+    known = {"concurrency": int, "per_host": int, "connect_timeout": float,
+             "total_timeout": float, "max_bytes": int, "max_redirects": int}
+    values: dict[str, Any] = {}
+    for key, value in table.items():
+        if key not in known:
+            raise ConfigError(f"config.toml: unknown setting fetch.{key}")
+        try:
+            values[key] = known[key](value)
+        except (TypeError, ValueError):
+            raise ConfigError(f"config.toml: fetch.{key} must be a number") from None
+        if values[key] <= 0:
+            raise ConfigError(f"config.toml: fetch.{key} must be more than 0")
+    if timeout is not None:
+        values["total_timeout"] = timeout
+        values["connect_timeout"] = min(values.get("connect_timeout", timeout), timeout)
+    return FetchLimits(**values)

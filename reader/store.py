@@ -183,9 +183,13 @@ def _headline(row: Sequence) -> Headline:
     )
 
 
-def _describe(error: sqlite3.Error, path: Path) -> str:
+def describe_error(error: sqlite3.Error, path: Path) -> str:
     message = str(error)
-    if "not a database" in message or "malformed" in message:
+    damaged = ("not a database", "malformed", "vtable constructor failed", "Could not decode")
+    if any(sign in message for sign in damaged) or (
+            isinstance(error, sqlite3.DatabaseError)
+            and not isinstance(error, sqlite3.OperationalError)
+            and "full" not in message):
         return (
             f"the database {path} is damaged ({message}); move it aside "
             "(it is left untouched) and run reader again to start a new one"
@@ -234,7 +238,7 @@ class Store:
             if version < SCHEMA_VERSION:
                 self._migrate(version)
         except sqlite3.Error as error:
-            raise StoreError(_describe(error, self.path)) from None
+            raise StoreError(describe_error(error, self.path)) from None
 
     # -- plumbing ---------------------------------------------------------------------
 
@@ -253,24 +257,29 @@ class Store:
             try:
                 self.conn.execute("BEGIN IMMEDIATE")
             except sqlite3.Error as error:
-                raise StoreError(_describe(error, self.path)) from None
+                raise StoreError(describe_error(error, self.path)) from None
             try:
                 yield self.conn
-            except BaseException:
-                self.conn.execute("ROLLBACK")
+            except BaseException as error:
+                # On a full disk or an I/O error SQLite has already rolled back by itself.
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                if isinstance(error, sqlite3.Error):
+                    raise StoreError(describe_error(error, self.path)) from None
                 raise
             try:
                 self.conn.execute("COMMIT")
             except sqlite3.Error as error:
-                self.conn.execute("ROLLBACK")
-                raise StoreError(_describe(error, self.path)) from None
+                if self.conn.in_transaction:
+                    self.conn.execute("ROLLBACK")
+                raise StoreError(describe_error(error, self.path)) from None
 
     def _query(self, sql: str, params: Sequence | dict = ()) -> list:
         with self._lock:
             try:
                 return self.conn.execute(sql, params).fetchall()
-            except sqlite3.OperationalError as error:
-                raise StoreError(_describe(error, self.path)) from None
+            except sqlite3.Error as error:
+                raise StoreError(describe_error(error, self.path)) from None
 
     def close(self) -> None:
         with self._lock:
@@ -624,12 +633,10 @@ class Store:
     def doc_freq(self, words: list[str]) -> dict[str, int]:
         """How many items hold each word (from the full-text index's vocabulary)."""
         found: dict[str, int] = {}
-        with self._lock:
-            for word in words:
-                row = self.conn.execute("SELECT doc FROM items_vocab WHERE term = ?",
-                                        (word,)).fetchone()
-                if row:
-                    found[word] = row[0]
+        for word in words:
+            rows = self._query("SELECT doc FROM items_vocab WHERE term = ?", (word,))
+            if rows:
+                found[word] = rows[0][0]
         return found
 
     def related(self, item_id: int, *, window_days: int = 30, limit: int = 200
