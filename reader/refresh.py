@@ -268,9 +268,13 @@ def store_probe(store: Store, probe_result: Probe, tags: Iterable[str] = ()) -> 
     prepared = probe_result.prepared
     feed_id = store.add_feed(probe_result.url, prepared.title, tags)
     validators = probe_result.result.validators
-    stats = store.apply(feed_id, prepared.records, title=prepared.title,
-                        site_link=prepared.site_link, etag=validators.etag,
-                        last_modified=validators.last_modified, warning=prepared.warning)
+    try:
+        stats = store.apply(feed_id, prepared.records, title=prepared.title,
+                            site_link=prepared.site_link, etag=validators.etag,
+                            last_modified=validators.last_modified, warning=prepared.warning)
+    except BaseException:
+        store.remove_feed(feed_id)  # a subscription is added whole or not at all
+        raise
     return feed_id, stats
 
 
