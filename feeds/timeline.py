@@ -158,9 +158,13 @@ TEMPERATURE_WORDS = re.compile(r"(?i:temperature|degree|°|fahrenheit|heat|therm
 # Tense: the nearest cue to a date decides "the next Sunday" or "the last Sunday".
 FUTURE_WORDS = frozenset(
     "will shall won't won’t scheduled slated upcoming next begins starts opens resumes "
-    "reopens".split()
+    "reopens returns runs ends closes expires lasts continues premieres launches".split()
 )
 SCHEDULE_VERBS = frozenset("resume begin start open reopen convene".split())  # "talks resume"
+SCHEDULE_PHRASES = frozenset(
+    [("take", "effect"), ("takes", "effect"), ("take", "place"), ("kick", "off"),
+     ("kicks", "off")]
+)
 PAST_WORDS = frozenset(
     "was were had did said told ago yesterday last earlier previously already took came went "
     "fell rose hit met held made gave won lost left began saw sent spoke wrote ran got brought "
@@ -169,11 +173,16 @@ PAST_WORDS = frozenset(
     "built dealt swept sat rode drove ate withdrew arose sank stole tore wore woke slid spun "
     "quit".split()
 )
+LINKING_BEFORE_SCHEDULE = frozenset(
+    "to would could may might should must did didn't didn’t not cannot can stay stays stayed "
+    "remain remains remained keep keeps kept was were be been being".split()
+)
 NOT_PAST_ED = frozenset("hundred indeed naked wicked sacred kindred rugged ragged red bed".split())
 BASE_FORM_BEFORE = frozenset(
     "will would to may might can could should must shall be been being not didn't didn’t "
-    "did cannot".split()
+    "did cannot is are am".split()  # "is expected", "are scheduled": not the past
 )
+MODALS = frozenset("may might can should must".split())  # "flights may resume on Friday"
 
 # ---------------------------------------------------------------------------------------------
 # Sentences
@@ -458,8 +467,15 @@ def _count(token: str) -> int | None:
     return NUMBER_WORDS.get(token)
 
 
-def _infer_day(month: int, day: int, ref: date, future: bool) -> date | None:
-    """The nearest such day not after `ref` (past) or not before it (future)."""
+def _infer_day(month: int, day: int, ref: date, future: bool | None) -> date | None:
+    """The nearest such day not after `ref` (past), not before it (future), or either way
+    when the sentence gives no tense ("the window runs until 14 February")."""
+    if future is None:
+        before = _infer_day(month, day, ref, False)
+        after = _infer_day(month, day, ref, True)
+        if before is None or after is None:
+            return before or after
+        return after if (after - ref) < (ref - before) else before
     step = 1 if future else -1
     for offset in range(9):  # 9 years always reach a 29 February
         candidate = _safe_date(ref.year + step * offset, month, day)
@@ -477,8 +493,14 @@ def _year_by_weekday(month: int, day: int, weekday: int, ref: date) -> date | No
     return None
 
 
-def _infer_month(month: int, ref: date, future: bool, strict: bool = False) -> date:
-    """The nearest such month not after `ref` (past) or not before it (future)."""
+def _infer_month(month: int, ref: date, future: bool | None, strict: bool = False) -> date:
+    """The nearest such month not after `ref` (past), not before it (future), or either way
+    when the sentence gives no tense."""
+    if future is None:
+        before = _infer_month(month, ref, False, strict)
+        after = _infer_month(month, ref, True, strict)
+        ref_month = date(ref.year, ref.month, 1)
+        return after if (after - ref_month) < (ref_month - before) else before
     year = ref.year
     if future and (month < ref.month or (month == ref.month and strict)):
         year += 1
@@ -522,7 +544,7 @@ class _Document:
         self.text = text
         self.spans = sentence_spans(text) or [(0, len(text))]
         self.starts = [start for start, _ in self.spans]
-        self._cues: dict[int, list[tuple[int, bool]]] = {}
+        self._cues: dict[int, list[tuple[int, int, bool]]] = {}
 
     def sentence_of(self, position: int) -> int:
         return max(0, bisect.bisect_right(self.starts, position) - 1)
@@ -531,57 +553,74 @@ class _Document:
         start, end = self.spans[sentence]
         return self.text[start:end]
 
-    def cues(self, sentence: int) -> list[tuple[int, bool]]:
-        """(position, points_forward) of each tense cue in the sentence."""
+    def cues(self, sentence: int) -> list[tuple[int, int, bool]]:
+        """(start, end, points_forward) of each tense cue word in the sentence."""
         if sentence not in self._cues:
             self._cues[sentence] = list(_tense_cues(self.text, *self.spans[sentence]))
         return self._cues[sentence]
 
-    def is_future(self, mention: _Mention, sentence: int, default: bool = False) -> bool:
-        """Whether the tense cue nearest to the mention points forward."""
+    def is_future(self, mention: _Mention, sentence: int) -> bool | None:
+        """Whether the tense cue nearest to the mention points forward; None without cues."""
         best: tuple[int, bool] | None = None
-        for position, future in self.cues(sentence):
+        for position, word_end, future in self.cues(sentence):
             if mention.start <= position < mention.end:
                 continue
             if position < mention.start:
-                distance = mention.start - position
+                distance = mention.start - word_end
             else:
-                distance = position - mention.end
+                distance = position - mention.end + 1  # a tie goes to the verb before
             if best is None or distance < best[0]:
                 best = (distance, future)
-        return default if best is None else best[1]
+        return None if best is None else best[1]
 
 
-def _tense_cues(text: str, start: int, end: int) -> Iterator[tuple[int, bool]]:
-    words = [(found.start(), found.group().lower()) for found in _WORD.finditer(text, start, end)]
+def _tense_cues(text: str, start: int, end: int) -> Iterator[tuple[int, int, bool]]:
+    found_words = list(_WORD.finditer(text, start, end))
+    words = [(found.start(), found.group().lower()) for found in found_words]
     count = len(words)
     for index, (position, word) in enumerate(words):
-        previous = words[index - 1][1] if index else ""
-        following = words[index + 1][1] if index + 1 < count else ""
-        after_next = words[index + 2][1] if index + 2 < count else ""
-        if word in FUTURE_WORDS or word.endswith(("'ll", "’ll")):
-            yield position, True
-        elif word in ("is", "are", "am") and (
-            following in ("to", "due", "expected", "on", "scheduled", "slated")
-            or (following in ("going", "set") and after_next == "to")
-        ):
-            yield position, True
-        elif word in ("plan", "plans", "planning", "intend", "intends") and following == "to":
-            yield position, True
-        elif (word, following) in (("take", "effect"), ("takes", "effect"), ("kicks", "off"),
-                                   ("take", "place"), ("kick", "off")):
-            if previous not in BASE_FORM_BEFORE or previous == "will":
-                yield position, True
-        elif word in ("comes", "come") and following == "into" and after_next == "force":
-            yield position, True
-        elif word == "to" and following == "be" and after_next == "held":
-            yield position, True
-        elif word in SCHEDULE_VERBS and previous not in BASE_FORM_BEFORE:
-            yield position, True
-        elif (word in PAST_WORDS or (
-                len(word) >= 4 and word.endswith("ed") and not word.endswith("eed")
-                and word not in NOT_PAST_ED)) and previous not in BASE_FORM_BEFORE:
-            yield position, False
+        if word in MODALS and found_words[index].group()[0].islower():  # not "May"
+            following = words[index + 1][1] if index + 1 < count else ""
+            cue: bool | None = following != "have"  # "may resume", not "may have left"
+        else:
+            cue = _tense_of(words, index, count)
+        if cue is not None:
+            yield position, position + len(word), cue
+
+
+def _tense_of(words: list[tuple[int, str]], index: int, count: int) -> bool | None:
+    """True when the word points forward, False when back, None when it says neither."""
+    word = words[index][1]
+    previous = words[index - 1][1] if index else ""
+    following = words[index + 1][1] if index + 1 < count else ""
+    after_next = words[index + 2][1] if index + 2 < count else ""
+    if word in FUTURE_WORDS or word.endswith(("'ll", "’ll")):
+        return True
+    if word in ("is", "are", "am") and (
+        following in ("to", "due", "expected", "on", "scheduled", "slated")
+        or (following in ("going", "set") and after_next == "to")
+    ):
+        return True
+    if word in ("plan", "plans", "planning", "intend", "intends") and following == "to":
+        return True
+    if (word, following) in SCHEDULE_PHRASES and previous not in LINKING_BEFORE_SCHEDULE:
+        return True
+    if word in ("comes", "come") and following == "into" and after_next == "force":
+        return True
+    if word == "to" and following == "be" and after_next == "held":
+        return True
+    if word in SCHEDULE_VERBS and previous not in LINKING_BEFORE_SCHEDULE and not _is_past(
+            previous):
+        return True  # "talks resume", not "stayed open" or "forced to close"
+    if _is_past(word) and previous not in BASE_FORM_BEFORE:
+        return False
+    return None
+
+
+def _is_past(word: str) -> bool:
+    return word in PAST_WORDS or (
+        len(word) >= 4 and word.endswith("ed") and not word.endswith("eed")
+        and word not in NOT_PAST_ED)
 
 
 def _resolve(
@@ -638,15 +677,19 @@ def _resolve_day_of_month(
             return  # "March 3 people" is not a date
     future = doc.is_future(mention, sentence)
     weekday = WEEKDAYS[f["weekday"].lower()] if f["weekday"] else None
-    for index, day in enumerate(days):
+    first: date | None = None
+    for day in days:
         if f["year"]:
             found = _safe_date(int(f["year"]), month, day)
-        elif weekday is not None and index == 0:
+        elif first is not None:
+            found = _safe_date(first.year, month, day)  # "13 to 19 January": one year
+        elif weekday is not None:
             found = _year_by_weekday(month, day, weekday, ref) or _infer_day(
                 month, day, ref, future)
         else:
             found = _infer_day(month, day, ref, future)
         if found:
+            first = first or found
             yield found, "day"
 
 
@@ -687,9 +730,9 @@ def _resolve_weekday(
     elif mod in ("next", "this coming"):
         future = True
     elif mod == "this":
-        future = doc.is_future(mention, sentence, default=True)
+        future = doc.is_future(mention, sentence) is not False
     else:
-        future = doc.is_future(mention, sentence)
+        future = doc.is_future(mention, sentence) is True
     yield _weekday_date(WEEKDAYS[name.lower()], ref, future), "day"
 
 
