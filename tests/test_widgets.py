@@ -472,6 +472,8 @@ async def test_scroll_to_position_and_page_down_or_end() -> None:
         view.scroll_to_position(target)
         await pilot.pause()
         assert view.render_line(0).text.strip() == "A heading in the middle"
+        highlighted = view.render_line(0)._segments[0].style.bgcolor
+        assert highlighted != view.render_line(1)._segments[0].style.bgcolor  # a blank line
         quote = body.index("and its second line")
         view.scroll_to_position(quote)
         await pilot.pause()
