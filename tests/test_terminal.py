@@ -1,0 +1,62 @@
+"""The real program in a real terminal (tmux): what a new user sees on first launch."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import shared_path
+
+
+@pytest.fixture
+def tui(tmp_path: Path) -> Iterator[tuple[Path, str, dict[str, str]]]:
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    tool = shared_path("tools", "tui")
+    env = dict(os.environ, TUI_SOCKET=f"reader-test-{os.getpid()}")
+    name = "first-launch"
+    yield tool, name, env
+    subprocess.run([str(tool), "stop", name], env=env, check=False)
+
+
+def run(tool: Path, env: dict[str, str], *args: str, check: bool = True) -> str:
+    done = subprocess.run([str(tool), *args], env=env, capture_output=True, text=True,
+                          timeout=60)
+    if check:
+        assert done.returncode == 0, (args, done.stdout, done.stderr)
+    return done.stdout
+
+
+@pytest.mark.slow
+def test_first_launch_shows_the_demo_story(tui, tmp_path: Path) -> None:
+    tool, name, env = tui
+    home = tmp_path / "home"
+    folders = {f"XDG_{kind}_HOME": str(home / kind.lower())
+               for kind in ("DATA", "CONFIG", "CACHE")}
+    command = ["env", *(f"{key}={value}" for key, value in folders.items()),
+               sys.executable, "-m", "reader"]
+    run(tool, env, "start", name, "-x", "120", "-y", "40", "--", *command)
+    run(tool, env, "wait", name, "CSTO", "20")
+    screen = run(tool, env, "screen", name)
+    assert "Traceback" not in screen
+    run(tool, env, "keys", name, "Enter")
+    run(tool, env, "wait", name, "min read", "10")
+    run(tool, env, "wait", name, "Story:", "10")
+    screen = run(tool, env, "screen", name)
+    assert "Story:" in screen and "min read" in screen
+    run(tool, env, "keys", name, "q")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        if subprocess.run([str(tool), "alive", name], env=env).returncode != 0:
+            break
+        time.sleep(0.2)
+    else:
+        pytest.fail("the reader did not quit on q")
+    assert (home / "data" / "reader" / "reader.db").exists()
