@@ -390,8 +390,12 @@ def _entry_from_feedparser(entry: Mapping[str, Any], url: str) -> Entry:
     # dict.get: FeedParserDict.get maps updated<->published with a DeprecationWarning.
     raw = dict(entry)
     date_raw = str(raw.get("published") or raw.get("updated") or "")
-    summary = _html_of(entry.get("summary"), _detail_type(entry.get("summary_detail")), url)
     contents = entry.get("content") or []
+    raw_summary = entry.get("summary")
+    if any(isinstance(p, Mapping) and p.get("value") == raw_summary for p in contents):
+        summary = ""  # the same text twice: keep it once, as the content
+    else:
+        summary = _html_of(raw_summary, _detail_type(entry.get("summary_detail")), url)
     content = ""
     for part in contents:
         if isinstance(part, Mapping) and part.get("value"):
@@ -799,9 +803,11 @@ def _entry_from_fast(entry: Mapping[str, Any], url: str, atom: bool) -> Entry | 
         if isinstance(part, Mapping) and part.get("value"):
             content = _html_of(part.get("value"), str(part.get("type") or ""), url)
             break
-    summary = _html_of(entry.get("description"), "text/html", url)
-    if content and content == summary:
-        summary = ""
+    description = entry.get("description")
+    if any(isinstance(p, Mapping) and p.get("value") == description for p in contents):
+        summary = ""  # the same text twice: keep it once, as the content
+    else:
+        summary = _html_of(description, "text/html", url)
     return Entry(
         id=_entry_id(raw_id, _id_link(entry), entry.get("title"), date_raw),
         title=_title(entry.get("title")),

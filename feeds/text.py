@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import re
+from html import unescape
 from html.parser import HTMLParser
 from urllib.parse import urljoin, urlsplit
 
@@ -110,8 +111,8 @@ def strip_tags(html: str | None) -> str:
     """An HTML fragment as one line of plain text, entities decoded (for titles)."""
     if not html:
         return ""
-    if "<" not in html and "&" not in html:
-        return clean_line(html)
+    if "<" not in html:  # no markup: decoding entities is all HTMLParser would do
+        return clean_line(unescape(html)) if "&" in html else clean_line(html)
     stripper = _TagStripper()
     try:
         stripper.feed(html)
@@ -129,7 +130,7 @@ def safe_url(url: str | None, base: str | None = None) -> str | None:
     url = clean(url).replace("\t", "").replace("\n", "").strip()
     if not url:
         return None
-    if base:
+    if base and not url[:8].lower().startswith(("http://", "https://")):
         base = clean(base).replace("\t", "").replace("\n", "").strip()
         try:
             url = urljoin(base, url)
@@ -165,6 +166,20 @@ def _html_cleaner():  # type: ignore[no-untyped-def]
     return _cleaner
 
 
+# Tags that are harmless without attributes; a fragment made only of these needs no parse.
+_BARE_TAG = re.compile(
+    r"</?(?:p|br|b|i|u|s|em|strong|small|sub|sup|code|pre|kbd|blockquote|q|ul|ol|li|dl|dt|dd"
+    r"|h[1-6]|hr|span|div|section|article|figure|figcaption|table|thead|tbody|tr|th|td|abbr"
+    r"|cite|mark|del|ins)\s*/?>",
+    re.I,
+)
+# Attributes that hold a URL and that the cleaner's safe list lets through.
+_URL_ATTRIBUTES = frozenset(
+    {"href", "src", "cite", "longdesc", "usemap", "action", "background", "poster", "lowsrc",
+     "dynsrc", "srcset"}
+)
+
+
 def sanitize_html(html: str | None, base_url: str | None = None) -> str:
     """HTML that is safe to keep: no scripts, styles, event handlers, frames or forms, and
     every link and image made absolute against `base_url` and kept only when http(s).
@@ -177,9 +192,17 @@ def sanitize_html(html: str | None, base_url: str | None = None) -> str:
     try:
         from lxml.html import fragment_fromstring, tostring
 
+        if not _BARE_TAG.sub("", html).count("<"):
+            return html  # only attribute-less tags from the allowlist: nothing to remove
         root = fragment_fromstring(html, create_parent="div")
         _html_cleaner()(root)
-        root.rewrite_links(lambda link: safe_url(link, base_url), resolve_base_href=False)
+        for element in root.iter():
+            for name in _URL_ATTRIBUTES.intersection(element.attrib):
+                link = safe_url(element.attrib[name], base_url) if name != "srcset" else None
+                if link is None:
+                    del element.attrib[name]
+                else:
+                    element.attrib[name] = link
         out = tostring(root, encoding="unicode")
     except Exception:  # odd markup lxml cannot take: keep only its text
         from html import escape
