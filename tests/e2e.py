@@ -91,7 +91,7 @@ def rss(title: str, items: Iterable[tuple[str, str, str | None]], *, raw_titles:
         ) -> bytes:
     """An RSS 2.0 document; each item is (guid, title, link). `raw_titles` skips escaping."""
     parts = ["<?xml version='1.0' encoding='utf-8'?>\n<rss version='2.0'><channel>",
-             f"<title>{escape(title)}</title><link>https://example.org/</link>"]
+             f"<title>{escape(title)}</title><link>https://example.invalid/</link>"]
     for guid, item_title, link in items:
         shown = item_title if raw_titles else escape(item_title)
         parts.append(f"<item><guid isPermaLink='false'>{escape(guid)}</guid>"

@@ -69,7 +69,7 @@ def _words(count: int, seed: int) -> str:
 def _feed_file(folder: Path, name: str, count: int, seed: int = 0) -> Path:
     """A local RSS file with `count` items whose titles hold random words (so FTS grows)."""
     path = folder / name
-    items = [(f"{name}-{n}", f"word {_words(40, seed * 100_000 + n)}", f"https://example.org/{n}")
+    items = [(f"{name}-{n}", f"word {_words(40, seed * 100_000 + n)}", f"https://example.invalid/{n}")
              for n in range(count)]
     path.write_bytes(rss(name, items))
     return path

@@ -26,7 +26,7 @@ INVALID_HOST_URL = "http://feed.invalid/feed.xml"
 
 
 def _items(feed: str, count: int) -> list[tuple[str, str, str | None]]:
-    return [(f"{feed}-{n}", f"{feed} story {n}", f"https://example.org/{feed}/{n}")
+    return [(f"{feed}-{n}", f"{feed} story {n}", f"https://example.invalid/{feed}/{n}")
             for n in range(count)]
 
 
