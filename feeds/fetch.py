@@ -597,7 +597,8 @@ def _describe_network(exc: httpx.NetworkError, host: str) -> str:
 def _describe_tls(exc: ssl.SSLError, host: str) -> str:
     if isinstance(exc, ssl.SSLCertVerificationError):
         return f"{host}: TLS certificate rejected: {exc.verify_message or exc.reason}"
-    return f"{host}: TLS failed: {exc.reason or exc}"
+    reason = (exc.reason or str(exc) or type(exc).__name__).replace("_", " ").lower()
+    return f"{host}: TLS handshake failed: {reason}"
 
 
 def _causes(exc: BaseException) -> Iterator[BaseException]:

@@ -6,6 +6,7 @@ Tests never mock the HTTP client; they talk to this server over a real socket.
 from __future__ import annotations
 
 import gzip
+import ssl
 import threading
 import time
 from collections.abc import Callable
@@ -127,3 +128,14 @@ class LocalServer:
     def requests_for(self, path: str) -> list[Request]:
         with self._lock:
             return [r for r in self.requests if r.path == path]
+
+    def use_tls(self, context: ssl.SSLContext) -> LocalServer:
+        """Speak TLS with `context` (server side) instead of plain HTTP; call before start().
+
+        `route()` and `url()` still return http:// URLs: use `https_url()` for this server.
+        """
+        self._httpd.socket = context.wrap_socket(self._httpd.socket, server_side=True)
+        return self
+
+    def https_url(self, path: str) -> str:
+        return f"https://127.0.0.1:{self.port}{path}"

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import gzip
+import shutil
 import socket
+import ssl
+import subprocess
 import time
 import tracemalloc
 import zlib
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 
+import httpx
 import pytest
 
 from feeds.fetch import FetchLimits, fetch, fetch_all
@@ -216,3 +222,56 @@ async def test_fetch_all_with_failures_among_good_feeds(http_server: LocalServer
         assert results[url].ok and results[url].body == FEED
     for url in bad:
         one_line(results[url])
+
+
+# --- TLS ------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def certificate(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A throwaway self-signed certificate for 127.0.0.1, made with the openssl command."""
+    openssl = shutil.which("openssl")
+    if openssl is None:
+        pytest.skip("the openssl command is not installed")
+    folder = tmp_path_factory.mktemp("tls")
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    subprocess.run(
+        [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
+         "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
+         "-addext", "subjectAltName=IP:127.0.0.1", "-keyout", str(key), "-out", str(cert)],
+        check=True, capture_output=True, timeout=30,
+    )  # fmt: skip
+    return cert, key
+
+
+@pytest.fixture
+def tls_server(certificate: tuple[Path, Path]) -> Iterator[LocalServer]:
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(*certificate)
+    server = LocalServer().use_tls(context).start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_untrusted_certificate_is_rejected(tls_server: LocalServer) -> None:
+    tls_server.route("/feed.xml", Reply(200, FEED))
+    result = await fetch(tls_server.https_url("/feed.xml"), limits=FetchLimits(total_timeout=5))
+    assert one_line(result) == "127.0.0.1: TLS certificate rejected: self-signed certificate"
+
+
+async def test_trusted_certificate_works(
+    tls_server: LocalServer, certificate: tuple[Path, Path]
+) -> None:
+    tls_server.route("/feed.xml", Reply(200, FEED))
+    trust = ssl.create_default_context(cafile=str(certificate[0]))
+    async with httpx.AsyncClient(verify=trust) as client:
+        result = await fetch(tls_server.https_url("/feed.xml"), client=client)
+    assert result.ok and result.body == FEED
+
+
+async def test_https_to_a_plain_http_server(http_server: LocalServer) -> None:
+    url = http_server.route("/plain", Reply(200, FEED)).replace("http://", "https://")
+    result = await fetch(url, limits=FetchLimits(total_timeout=5))
+    assert one_line(result) == "127.0.0.1: TLS handshake failed: wrong version number"
