@@ -141,4 +141,6 @@ def test_a_broken_20000_item_feed_parses_within_bounds() -> None:
     feed = parse(body, {}, FEED_URL)
     elapsed = time.perf_counter() - start
     assert len(feed.entries) >= 20_000 and feed.warnings
-    assert elapsed < 15.0, elapsed  # feedparser's fallback parser; see the report
+    # Measured 0.7 s: a large broken document is repaired with lxml, not fed to feedparser's
+    # fallback parser (8.4 s for this one).
+    assert elapsed < 5.0, elapsed
