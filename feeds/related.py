@@ -101,7 +101,7 @@ _NOT_PLURAL = frozenset("news series species always perhaps whereas chaos".split
 _WORD = re.compile(r"[^\W_]+")
 _LINK_REFERENCE = re.compile(r"\[\d+\]\W*$")
 _LINE_SPLIT = re.compile(r"\s*\n\s*")
-_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates
 
 # A whitespace-separated token (lowercased, punctuation and all: "jupiter's", "(nasa)") -> its
 # term; "" when it holds none; a mark (a NUL and the token: never a term) when it holds several,
@@ -119,20 +119,35 @@ def _learn(tokens: set[str]) -> None:
         _TERM_OF.clear()
         _SEVERAL.clear()
     for token in tokens:
-        word = token.strip(_EDGE_PUNCTUATION)
-        if word.isalpha():  # most tokens: spare them the regular expression
-            _TERM_OF[token] = _stem(word)
-            continue
-        if _LINK_REFERENCE.match(token):  # "[12]": feeds.text numbers the links it keeps
-            _TERM_OF[token] = ""
-            continue
-        terms = [term for word in _WORD.findall(token) if (term := _stem(word))]
+        terms = _analyse(token)
         if len(terms) <= 1:
             _TERM_OF[token] = terms[0] if terms else ""
         else:
             mark = "\0" + token
+            _SEVERAL[mark] = terms
             _TERM_OF[token] = mark
-            _SEVERAL[mark] = tuple(terms)
+
+
+def _analyse(token: str) -> tuple[str, ...]:
+    """The terms of one lowercase whitespace token."""
+    word = token.strip(_EDGE_PUNCTUATION)
+    if word.isalpha():  # most tokens: spare them the regular expression
+        term = _stem(word)
+        return (term,) if term else ()
+    if _LINK_REFERENCE.match(token):  # "[12]": feeds.text numbers the links it keeps
+        return ()
+    return tuple(term for word in _WORD.findall(token) if (term := _stem(word)))
+
+
+def _terms_of(token: str) -> tuple[str, ...]:
+    """The terms of a token from the shared tables (or afresh, if another thread just cleared
+    them)."""
+    term = _TERM_OF.get(token)
+    if term is None:
+        return _analyse(token)
+    if term.startswith("\0"):
+        return _SEVERAL.get(term) or _analyse(token)
+    return (term,) if term else ()
 
 
 _EDGE_PUNCTUATION = "\"'()[]{}<>.,;:!?*\u2018\u2019\u201c\u201d\u00ab\u00bb\u2026"
@@ -180,11 +195,7 @@ def tokenize(text: str) -> list[str]:
     _learn(set(tokens).difference(_TERM_OF))
     terms: list[str] = []
     for token in tokens:
-        term = _TERM_OF[token]
-        if term.startswith("\0"):
-            terms.extend(_SEVERAL[term])
-        elif term:
-            terms.append(term)
+        terms.extend(_terms_of(token))
     return terms
 
 
@@ -195,11 +206,13 @@ def _term_counts(text: str) -> dict[str, int]:
     counts = Counter(map(_TERM_OF.get, tokens))
     if None in counts:
         _learn(set(tokens).difference(_TERM_OF))
-        counts = Counter(map(_TERM_OF.__getitem__, tokens))
+        counts = Counter(map(_TERM_OF.get, tokens))
+        if None in counts:  # another thread cleared the tables in between: count by hand
+            return Counter(term for token in tokens for term in _analyse(token))
     counts.pop("", None)
     for mark in _SEVERAL.keys() & counts.keys() if _SEVERAL else ():
         occurrences = counts.pop(mark)
-        for term in _SEVERAL[mark]:
+        for term in _SEVERAL.get(mark, ()):
             counts[term] += occurrences
     return counts
 
@@ -217,27 +230,31 @@ def distinctive_terms(
 ) -> list[str]:
     """The words that best say what this article is about, best first.
 
-    Title words weigh `TITLE_BOOST` times a body word. With `doc_freq` (a word -> number of
-    stored items holding it, for the words it is given; the store answers it from its FTS5
-    vocabulary) and `doc_count` (items in the store), words are picked by tf-idf, and words the
-    index does not hold, or that half the store holds, are skipped. The words returned are
-    lowercase and as they appear in the text (the most frequent form of each term), so an FTS5
-    index with the default tokenizer matches them.
+    Title words weigh `TITLE_BOOST` times a body word. With `doc_freq` (given lowercase words as
+    they appear in the text, it answers how many stored items hold each; the store answers from
+    its FTS5 vocabulary) and `doc_count` (items in the store), words are picked by tf-idf, and
+    words the index does not hold, or that half the store holds, are skipped; with no answer at
+    all it falls back to tf. The words returned are lowercase and as they appear in the text
+    (the most frequent form of each term), so an FTS5 index with the default tokenizer matches
+    them.
     """
     weights: dict[str, float] = {}
     surface_counts: dict[str, Counter[str]] = {}
-    for source, boost in ((title, TITLE_BOOST), (text[:MAX_TEXT_CHARS], 1.0)):
-        for word in _WORD.findall(source.lower()):
-            term = _stem(word)
-            if term:
-                weights[term] = weights.get(term, 0.0) + boost
-                surface_counts.setdefault(term, Counter())[word] += 1
+    for source, boost in ((title[:MAX_TITLE_CHARS], TITLE_BOOST), (text[:MAX_TEXT_CHARS], 1.0)):
+        for token in _split(source):
+            if _LINK_REFERENCE.match(token):
+                continue
+            for word in _WORD.findall(token):
+                term = _stem(word)
+                if term:
+                    weights[term] = weights.get(term, 0.0) + boost
+                    surface_counts.setdefault(term, Counter())[word] += 1
     if not weights:
         return []
     surface = {term: forms.most_common(1)[0][0] for term, forms in surface_counts.items()}
     scores = {term: 1.0 + math.log(weight) for term, weight in weights.items()}
-    if doc_freq is not None and doc_count > 0:
-        answer = _ask(doc_freq, sorted(set(surface.values())))
+    answer = _ask(doc_freq, sorted(set(surface.values()))) if doc_freq and doc_count > 0 else {}
+    if answer:  # no answer at all (a failing store): fall back to tf, never to nothing
         for term in list(scores):
             df = answer.get(surface[term], 0)
             if df <= 0 or (doc_count >= 20 and df > doc_count / 2):
@@ -261,7 +278,8 @@ def fts_query(terms: Iterable[str]) -> str:
     """A safe FTS5 MATCH expression: each term a double-quoted string, joined with OR.
 
     Inside an FTS5 string nothing is syntax (AND, NEAR, *, ^, :, parentheses are plain text)
-    except the double quote, which is doubled. Controls are dropped. With no usable term the
+    except the double quote, which is doubled. Controls and lone surrogates (which SQLite could
+    not even be given) become spaces. With no usable term the
     query is `""`, which is valid and matches nothing.
     """
     quoted = []
@@ -286,20 +304,22 @@ class _Side:
     doc: Doc
     title: dict[str, int]
     text: dict[str, int]
+    terms: frozenset[str]  # of title and text
     lines: list[str] | None = None  # paragraphs, only when a same-feed comparison needs them
 
 
 def _side(doc: Doc) -> _Side:
-    title, text = _counts_of(doc)
-    return _Side(doc, title, text)
+    return _Side(doc, *_counts_of(doc))
 
 
 @functools.lru_cache(maxsize=512)
-def _counts_of(doc: Doc) -> tuple[dict[str, int], dict[str, int]]:
+def _counts_of(doc: Doc) -> tuple[dict[str, int], dict[str, int], frozenset[str]]:
     """Term counts of a document's title and text head. Remembered (by value: id, feed, title,
     text, date) because opening the next article asks about mostly the same candidates; the
     callers never change the dicts."""
-    return _term_counts(doc.title[:MAX_TITLE_CHARS]), _term_counts(doc.text[:MAX_TEXT_CHARS])
+    title = _term_counts(doc.title[:MAX_TITLE_CHARS])
+    text = _term_counts(doc.text[:MAX_TEXT_CHARS])
+    return title, text, frozenset(title.keys() | text.keys())
 
 
 # 1 + log(tf), looked up rather than computed: the hot loops below run in C through map().
@@ -371,13 +391,13 @@ def _idf_table(
     terms when it gives them, rescaled so both kinds of weight live on the pool's scale."""
     df: Counter[str] = Counter()
     for side in sides:
-        df.update(side.title.keys() | side.text.keys())
+        df.update(side.terms)
     pool = len(sides)
     by_count = [math.log((pool + 1) / (n + 1)) + 1.0 for n in range(pool + 1)]
     idf = dict(zip(df.keys(), map(by_count.__getitem__, df.values()), strict=True))
     if doc_freq is not None and doc_count > pool:
         target = sides[0]
-        answer = _ask(doc_freq, sorted(target.title.keys() | target.text.keys()))
+        answer = _ask(doc_freq, sorted(target.terms))
         scale = (math.log(pool + 1) + 1.0) / (math.log(doc_count + 1) + 1.0)
         for term, n in answer.items():
             if term in idf and isinstance(n, int) and n > 0:
@@ -397,15 +417,19 @@ def rank(
 ) -> list[Match]:
     """The candidates that are about the same story as `target`, best first.
 
-    The score is a TF-IDF cosine: `TITLE_SHARE` of it from the titles, the rest from the texts,
-    with IDF over the pool (target + candidates). A candidate from the target's own feed must
-    reach `same_feed_threshold` instead of `threshold`, and paragraphs the two share word for
-    word (a footer, a newsletter box) are left out of its comparison. A candidate whose text is
-    `duplicate_threshold` similar to the target or to a better match is marked `duplicate_of`.
-    The target itself and repeated ids among the candidates are ignored.
+    The score is a TF-IDF cosine: `TITLE_SHARE` of it from the titles, the rest from the texts
+    (their first MAX_TEXT_CHARS), with IDF over the pool (target + candidates). A candidate from
+    the target's own feed must reach `same_feed_threshold` instead of `threshold`, and
+    paragraphs the two share word for word (a footer, a newsletter box) are left out of its
+    comparison. A candidate whose text (or title, when there is no text) is
+    `duplicate_threshold` similar to the target's, or to a better match's, is kept and marked
+    `duplicate_of`. The target itself and repeated ids among the candidates are ignored; dates
+    are not looked at (the store chooses the window).
 
-    `doc_freq`/`doc_count` optionally give store-wide document frequencies for the target's
-    terms (as `tokenize` makes them); see `_idf_table`.
+    `doc_freq`/`doc_count`: the store's document frequencies, asked once for the target's terms
+    (lowercase words, singular as `tokenize` makes them; a word left out of the answer keeps its
+    pool IDF). The pool was chosen for sharing the target's words, which makes exactly those
+    words look common in it; the store's counts correct that. See `_idf_table`.
     """
     seen = {target.id}
     pool = [_side(target)]
@@ -422,7 +446,7 @@ def rank(
     target_text = _weights(target_side.text, idf)
     target_text_norm = _norm(target_side.text, idf)
 
-    scored: list[tuple[float, int, float]] = []  # (score, pool index, text cosine)
+    scored: list[tuple[float, int, float]] = []  # (score, pool index, copy similarity)
     for index in range(1, len(pool)):
         side = pool[index]
         title_cosine = _cosine_to(target_title, target_title_norm, side.title, idf)
@@ -434,8 +458,10 @@ def rank(
             text_cosine = _cosine_to(target_text, target_text_norm, side.text, idf)
             limit = threshold
         score = _combine(title_cosine, text_cosine, has_text)
-        if score >= limit or (has_text and text_cosine >= duplicate_threshold):
-            scored.append((score, index, text_cosine))
+        # How alike the two are as copies: their texts, or their titles when there is no text.
+        copy = text_cosine if has_text else title_cosine
+        if score >= limit or copy >= duplicate_threshold:
+            scored.append((score, index, copy))
 
     scored.sort(key=lambda entry: (-entry[0], pool[entry[1]].doc.id))
     return _mark_duplicates(pool, idf, scored, duplicate_threshold)
@@ -494,15 +520,17 @@ def _mark_duplicates(
     # Two texts this similar are at most this far apart in angle, so a match whose angle to the
     # target differs more than that from another's cannot be its copy: no need to compare.
     max_angle = _angle(duplicate_threshold)
-    for position, (score, index, text_cosine) in enumerate(scored):
+    target_feed = pool[0].doc.feed_id
+    for position, (score, index, copy) in enumerate(scored):
         duplicate_of = None
-        angle = _angle(text_cosine)
-        if text_cosine >= duplicate_threshold:
+        # A same-feed match was compared without shared paragraphs: its angle is not comparable.
+        angle = _angle(copy) if pool[index].doc.feed_id != target_feed else math.nan
+        if copy >= duplicate_threshold:
             duplicate_of = target_id
         elif position < _DUPLICATE_CHECK_LIMIT:
             counts = pool[index].text
             for other, other_angle, vector, norm in originals:
-                if abs(angle - other_angle) <= max_angle and (
+                if not abs(angle - other_angle) > max_angle and (  # NaN: always compare
                     _cosine_to(vector, norm, counts, idf) >= duplicate_threshold
                 ):
                     duplicate_of = pool[other].doc.id
