@@ -54,7 +54,6 @@ FEED_ACCEPT = (
 )
 # Only what `_Inflater` decodes itself (br/zstd would bypass the inflated-size cap).
 ACCEPT_ENCODING = "gzip, deflate"
-PROJECT_URL = "https://github.com/reader-news/reader"
 
 DEFAULT_RETRY_AFTER = {429: timedelta(hours=1), 503: timedelta(minutes=15)}
 MAX_RETRY_AFTER = timedelta(days=7)
@@ -82,7 +81,7 @@ class _Failed(Exception):
 
 def user_agent() -> str:
     """Names the reader and its version, so feed owners know who is asking."""
-    return f"reader/{__version__} (+{PROJECT_URL}; terminal news reader)"
+    return f"reader/{__version__} (terminal news reader; python-httpx)"
 
 
 def make_client(limits: FetchLimits = FetchLimits()) -> httpx.AsyncClient:  # noqa: B008
