@@ -106,6 +106,7 @@ DECADE_ARTICLE_BEFORE = re.compile(r"(?i:the\s+(?:early\s+|late\s+|mid-?\s*)?)$"
 YEAR_ANCHOR = re.compile(rf"(?P<year>{_YEAR})(?:[-–/](?P<year2>\d\d\d\d|\d\d))?")
 YEAR_AFTER = re.compile(r"(?![\w%]|[.,:]\d|-\d|['’]?s\b)")
 
+DESIGNATION_AFTER_YEAR = re.compile(r" [A-Z]{1,2}\d+\b")
 _PREVIOUS_WORD = re.compile(r"([A-Za-z]+)[^A-Za-z\d]{0,3}$")
 _NEXT_WORD = re.compile(r"[\s,]*([A-Za-z]+)")
 _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
@@ -115,7 +116,7 @@ _WORD = re.compile(r"[A-Za-z]+(?:['’][A-Za-z]+)?")
 
 MONTH_PREPOSITIONS = frozenset(
     "in since until till by from during through throughout before after early late mid last "
-    "next this of to around between".split()
+    "next this of to around between into".split()
 )
 STRONG_YEAR_PREPOSITIONS = frozenset(
     "in since during until till by before after through from of between circa".split()
@@ -145,7 +146,7 @@ EVENT_NOUNS_PLURAL = frozenset(
 VERBS_AFTER_YEAR = frozenset("was has is saw marks as its this were had brought".split())
 WEEKDAY_NAMES_BEFORE = frozenset(
     "bloody black good easter palm ash cyber super holy maundy shrove giving whit low "
-    "mothering blue every each".split()
+    "mothering blue every each first second third fourth fifth".split()  # "first Friday of"
 )
 WEEKDAY_NAMES_AFTER = frozenset(
     "times telegraph mirror express post herald mail independent sport people star tribune "
@@ -157,10 +158,10 @@ TEMPERATURE_WORDS = re.compile(r"(?i:temperature|degree|°|fahrenheit|heat|therm
 
 # Tense: the nearest cue to a date decides "the next Sunday" or "the last Sunday".
 FUTURE_WORDS = frozenset(
-    "will shall won't won’t scheduled slated upcoming next begins starts opens resumes "
-    "reopens returns runs ends closes expires lasts continues premieres launches".split()
+    "will shall won't won’t scheduled slated expected due upcoming next begins starts opens "
+    "resumes reopens returns runs ends closes expires lasts continues premieres launches".split()
 )
-SCHEDULE_VERBS = frozenset("resume begin start open reopen convene".split())  # "talks resume"
+SCHEDULE_VERBS = frozenset("resume begin start open reopen convene go".split())  # "talks resume"
 SCHEDULE_PHRASES = frozenset(
     [("take", "effect"), ("takes", "effect"), ("take", "place"), ("kick", "off"),
      ("kicks", "off")]
@@ -584,6 +585,9 @@ def _tense_cues(text: str, start: int, end: int) -> Iterator[tuple[int, int, boo
             cue: bool | None = following != "have"  # "may resume", not "may have left"
         else:
             cue = _tense_of(words, index, count)
+            if cue is False and index and found_words[index].group()[0].isupper() and (
+                    word not in PAST_WORDS):
+                cue = None  # "Westfield United" is a name, not a verb
         if cue is not None:
             yield position, position + len(word), cue
 
@@ -623,10 +627,28 @@ def _is_past(word: str) -> bool:
         and word not in NOT_PAST_ED)
 
 
+@dataclass(slots=True)
+class _Story:
+    """What the text has said so far: the event before, and the last one with a year in it."""
+
+    anchor: tuple[date, str] | None = None
+    dated: tuple[date, str] | None = None
+    dated_sentence: int = -2
+
+    def narrative(self, sentence: int) -> tuple[date, str] | None:
+        """An explicit date in this sentence or the one before: "in August 2020 ... in
+        September" is September 2020, not the last September before publication."""
+        return self.dated if sentence - self.dated_sentence <= 1 else None
+
+
+EXPLICIT_YEAR_KINDS = frozenset(["iso", "month_year", "year"])
+
+
 def _resolve(
-    mention: _Mention, doc: _Document, sentence: int, ref: date, anchor: tuple[date, str] | None
+    mention: _Mention, doc: _Document, sentence: int, ref: date, story: _Story
 ) -> Iterator[tuple[date, str]]:
     """The (date, granularity) pairs a mention stands for; nothing when it is a trap."""
+    anchor = story.anchor
     kind = mention.kind
     f = mention.fields
     if kind == "iso":
@@ -634,11 +656,11 @@ def _resolve(
         if found:
             yield found, "day"
     elif kind in ("month_day", "day_month"):
-        yield from _resolve_day_of_month(mention, doc, sentence, ref)
+        yield from _resolve_day_of_month(mention, doc, sentence, ref, story.narrative(sentence))
     elif kind == "month_year":
         yield date(int(f["year"] or 0), _month_number(f["month"] or ""), 1), "month"
     elif kind in ("month_alone", "month_pair"):
-        yield from _resolve_month(mention, doc, sentence, ref)
+        yield from _resolve_month(mention, doc, sentence, ref, story.narrative(sentence))
     elif kind == "weekday":
         yield from _resolve_weekday(mention, doc, sentence, ref)
     elif kind == "relative":
@@ -664,7 +686,8 @@ def _resolve(
 
 
 def _resolve_day_of_month(
-    mention: _Mention, doc: _Document, sentence: int, ref: date
+    mention: _Mention, doc: _Document, sentence: int, ref: date,
+    narrative: tuple[date, str] | None,
 ) -> Iterator[tuple[date, str]]:
     f = mention.fields
     month = _month_number(f["month"] or "")
@@ -686,6 +709,8 @@ def _resolve_day_of_month(
         elif weekday is not None:
             found = _year_by_weekday(month, day, weekday, ref) or _infer_day(
                 month, day, ref, future)
+        elif narrative is not None and narrative[0].year != ref.year:
+            found = _after_narrative(narrative, month, day)
         else:
             found = _infer_day(month, day, ref, future)
         if found:
@@ -693,8 +718,21 @@ def _resolve_day_of_month(
             yield found, "day"
 
 
+def _after_narrative(narrative: tuple[date, str], month: int, day: int = 1) -> date | None:
+    """The first such date in the narrative's year (a year) or from its date on (a day or
+    month)."""
+    start, granularity = narrative
+    if granularity == "year":
+        return _safe_date(start.year, month, day)
+    found = _safe_date(start.year, month, day)
+    if found and found < start.replace(day=1):
+        found = _safe_date(start.year + 1, month, day)
+    return found
+
+
 def _resolve_month(
-    mention: _Mention, doc: _Document, sentence: int, ref: date
+    mention: _Mention, doc: _Document, sentence: int, ref: date,
+    narrative: tuple[date, str] | None,
 ) -> Iterator[tuple[date, str]]:
     f = mention.fields
     prep = f["prep"]
@@ -708,6 +746,10 @@ def _resolve_month(
             yield _infer_month(month, ref, future=True, strict=True), "month"
         elif prep == "this":
             yield date(ref.year, month, 1), "month"
+        elif narrative is not None and narrative[0].year != ref.year:
+            found = _after_narrative(narrative, month)
+            if found:
+                yield found, "month"
         else:
             yield _infer_month(month, ref, doc.is_future(mention, sentence)), "month"
 
@@ -805,6 +847,8 @@ def _resolve_year(mention: _Mention, text: str) -> Iterator[tuple[date, str]]:
         return  # "about 2020", "version 2020", "at 1930"
     if year < 1900 and not strong:
         return
+    if DESIGNATION_AFTER_YEAR.match(text, mention.end):
+        return  # "2003 EH1" names an asteroid
     lower_case_next = after == after_lower and text[mention.end:mention.end + 1] == " "
     if lower_case_next and after_lower in QUANTITY_AFTER:
         if not strong or before == "of" or after_lower in ("million", "billion", "percent"):
@@ -846,7 +890,7 @@ def events(text: str, published: datetime | date) -> list[Event]:
     ref = published.date() if isinstance(published, datetime) else published
     doc = _Document(text)
     result: list[Event] = []
-    anchor: tuple[date, str] | None = None
+    story = _Story()
     seen: set[tuple[int, date, str]] = set()
     snippets: dict[int, str] = {}
     for mention in _mentions(text):
@@ -854,8 +898,11 @@ def events(text: str, published: datetime | date) -> list[Event]:
         start, end = doc.spans[sentence]
         if mention.end > end:
             continue  # a match across a sentence break is not one mention
-        for day, granularity in _resolve(mention, doc, sentence, ref, anchor):
-            anchor = (day, granularity)
+        explicit = mention.kind in EXPLICIT_YEAR_KINDS or bool(mention.fields.get("year"))
+        for day, granularity in _resolve(mention, doc, sentence, ref, story):
+            story.anchor = (day, granularity)
+            if explicit:
+                story.dated, story.dated_sentence = (day, granularity), sentence
             if (sentence, day, granularity) in seen:
                 continue
             seen.add((sentence, day, granularity))

@@ -347,6 +347,8 @@ def test_relative_to_publication(text: str, expected: list[tuple[str, str]]) -> 
          [("2021-12-20", "day"), ("2021-12-24", "day")]),
         ("The window runs until mid-February.", [("2022-02-01", "month")]),
         ("The archive was opened on 2021-05-04.", [("2021-05-04", "day")]),
+        ("Results are expected in March.", [("2022-03-01", "month")]),
+        ("The reserve will play Westfield United on 22 January.", [("2022-01-22", "day")]),
     ],
 )
 def test_month_names(text: str, expected: list[tuple[str, str]]) -> None:
@@ -417,10 +419,20 @@ def test_relative_to_the_event_before(text: str, expected: list[tuple[str, str]]
         "Temperatures climbed into the 90s.",
         "Nearly 1990 ballots were spoiled.",
         "She quoted Article 2019 of the code.",
+        "The club meets on the first Friday of every month.",
+        "The dust comes from an object called 2003 EH1.",
     ],
 )
 def test_false_positive_traps(text: str) -> None:
     assert found(text) == []
+
+
+def test_a_month_without_a_year_follows_the_story_year() -> None:
+    """"In August 2020 ... in September" is September 2020, even read in January 2022."""
+    text = "The vote was held in August 2020. A large loan followed in September."
+    assert found(text) == [("2020-08-01", "month"), ("2020-09-01", "month")]
+    later = "The vote was held in August 2020. Nothing changed. Talks resumed in September."
+    assert found(later)[-1] == ("2021-09-01", "month")  # two sentences on: the story moved
 
 
 # ---------------------------------------------------------------------------------------------
