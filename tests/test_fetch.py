@@ -126,7 +126,7 @@ async def test_user_agent_accept_and_encoding_headers(http_server: LocalServer) 
     await fetch(url)
     seen = http_server.requests_for("/ua.xml")[0].headers
     assert seen["user-agent"] == user_agent()
-    assert seen["user-agent"].startswith(f"reader/{feeds.__version__} (+https://")
+    assert seen["user-agent"].startswith(f"reader/{feeds.__version__} (")
     assert seen["accept"] == FEED_ACCEPT
     assert seen["accept-encoding"] == "gzip, deflate"
 
