@@ -178,7 +178,10 @@ def _transcode(body: bytes, content_type: str) -> tuple[bytes, str, str | None]:
     declared = _declared_encoding(body)
     charset = _header_charset(content_type)
     if declared or charset:
-        return body, content_type, None
+        utf8 = _from_declared_encoding(body, content_type, declared, charset)
+        if utf8 is not body:
+            content_type = "application/xml; charset=utf-8"
+        return utf8, content_type, None
     try:
         body.decode("utf-8")
     except UnicodeDecodeError:
@@ -197,6 +200,33 @@ def _transcode(body: bytes, content_type: str) -> tuple[bytes, str, str | None]:
     text = body.decode(encoding, "replace")
     warning = f"the feed does not declare its encoding; read as {encoding}"
     return _as_utf8_document(text), "application/xml; charset=utf-8", warning
+
+
+def _codec(name: str | None) -> str | None:
+    try:
+        return codecs.lookup(name).name if name else None
+    except LookupError:
+        return None
+
+
+def _from_declared_encoding(
+    body: bytes, content_type: str, declared: str | None, charset: str | None
+) -> bytes:
+    """A document in a declared 8-bit encoding, as UTF-8 (so the fast path can read it).
+
+    Left unchanged when the declarations disagree or the bytes do not decode: feedparser then
+    sorts it out (its override rules, chardet) and says so in a warning.
+    """
+    codec = _codec(charset) if charset else _codec(declared)
+    if codec is None or codec == "utf-8" or codec.startswith(("utf-16", "utf-32")):
+        return body
+    if charset and declared and _codec(declared) != codec:
+        return body
+    try:
+        text = body.decode(codec)
+    except (UnicodeDecodeError, LookupError):
+        return body
+    return _as_utf8_document(text)
 
 
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.I)
