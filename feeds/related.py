@@ -232,9 +232,11 @@ def distinctive_terms(
 
     Title words weigh `TITLE_BOOST` times a body word. With `doc_freq` (given lowercase words as
     they appear in the text, it answers how many stored items hold each; the store answers from
-    its FTS5 vocabulary) and `doc_count` (items in the store), words are picked by tf-idf, and
-    words the index does not hold, or that half the store holds, are skipped; with no answer at
-    all it falls back to tf. The words returned are lowercase and as they appear in the text
+    its FTS5 vocabulary, one query for all of them if it can) and `doc_count` (items in the
+    store), words are picked by tf-idf. The article is expected to be in the store already, so a
+    word only one item holds can find nothing else and is skipped, as is a word half the store
+    holds; a word missing from the answer counts as rare. With no answer at all (a failing
+    lookup) it falls back to tf. The words returned are lowercase and as they appear in the text
     (the most frequent form of each term), so an FTS5 index with the default tokenizer matches
     them.
     """
@@ -257,10 +259,13 @@ def distinctive_terms(
     if answer:  # no answer at all (a failing store): fall back to tf, never to nothing
         for term in list(scores):
             df = answer.get(surface[term], 0)
-            if df <= 0 or (doc_count >= 20 and df > doc_count / 2):
-                del scores[term]
-            else:
-                scores[term] *= math.log((doc_count + 1) / (df + 1)) + 1.0
+            if df == 1 or (doc_count >= 20 and df > doc_count / 2):
+                del scores[term]  # it finds only the article itself, or half the store
+                continue
+            # A word the index lacks is spelled differently there (an FTS5 tokenizer that
+            # removes diacritics: "zürich" is "zurich"); FTS5 will still match it: call it rare.
+            df = df if df > 0 else 2
+            scores[term] *= math.log((doc_count + 1) / (df + 1)) + 1.0
     ranked = sorted(scores, key=lambda term: (-scores[term], term))
     return [surface[term] for term in ranked[: max(limit, 0)]]
 

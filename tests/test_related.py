@@ -189,7 +189,13 @@ def test_distinctive_terms_return_the_words_as_written() -> None:
 
 def test_distinctive_terms_with_document_frequencies_pick_rare_words() -> None:
     asked: list[list[str]] = []
-    frequencies = {"government": 5_000, "budget": 4_000, "lighthouse": 12, "keeper": 30}
+    frequencies = {
+        "government": 5_000,
+        "budget": 4_000,
+        "pays": 3_000,
+        "lighthouse": 12,
+        "keeper": 30,
+    }
 
     def doc_freq(words: list[str]) -> dict[str, int]:
         asked.append(words)
@@ -199,8 +205,20 @@ def test_distinctive_terms_with_document_frequencies_pick_rare_words() -> None:
     terms = distinctive_terms(title, "", doc_freq=doc_freq, doc_count=100_000, limit=2)
     assert terms == ["lighthouse", "keeper"]
     assert asked and "government" in asked[0]
-    # A word the index does not hold cannot find anything ("pays" is absent above): skipped.
+    # A word only the article itself holds can find nothing else: skipped.
+    frequencies["pays"] = 1
     assert "pays" not in distinctive_terms(title, "", doc_freq=doc_freq, doc_count=100_000)
+
+
+def test_distinctive_terms_keep_words_the_index_spells_differently() -> None:
+    """An FTS5 index that removes diacritics holds "zurich", not "zürich": still a good term."""
+    vocabulary = {"zurich": 3, "council": 9_000, "cuts": 2_000, "tram": 40, "fares": 200}
+
+    def doc_freq(words: list[str]) -> dict[str, int]:
+        return {word: vocabulary[word] for word in words if word in vocabulary}
+
+    terms = distinctive_terms("Zürich council cuts tram fares", "", doc_freq, 100_000, limit=3)
+    assert terms == ["zürich", "tram", "fares"]
 
 
 def test_distinctive_terms_survive_a_failing_store() -> None:
