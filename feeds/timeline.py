@@ -90,7 +90,7 @@ RELATIVE = re.compile(
     r"|(?P<step>last|next)\s+(?P<unit>week|month|year))(?!\w)"
 )
 UNITS_AWAY = re.compile(
-    r"(?P<unit>day|week|month|year)s?\s+"
+    r"(?P<unit>day|week|fortnight|month|year)s?\s+"
     r"(?P<dir>ago|later|earlier|afterwards?|after\s+that|before\s+that)(?!\w)"
 )
 NUMBER_BEFORE = re.compile(rf"(?P<n>{_NUMBER})\s+$")
@@ -106,6 +106,7 @@ DECADE_ARTICLE_BEFORE = re.compile(r"(?i:the\s+(?:early\s+|late\s+|mid-?\s*)?)$"
 YEAR_ANCHOR = re.compile(rf"(?P<year>{_YEAR})(?:[-–/](?P<year2>\d\d\d\d|\d\d))?")
 YEAR_AFTER = re.compile(r"(?![\w%]|[.,:]\d|-\d|['’]?s\b)")
 
+YEAR_PREFIX_BEFORE = re.compile(r"(?<![A-Za-z])(?i:mid|pre|post)-$")
 DESIGNATION_AFTER_YEAR = re.compile(r" [A-Z]{1,2}\d+\b")
 _PREVIOUS_WORD = re.compile(r"([A-Za-z]+)[^A-Za-z\d]{0,3}$")
 _NEXT_WORD = re.compile(r"[\s,]*([A-Za-z]+)")
@@ -153,13 +154,19 @@ WEEKDAY_NAMES_AFTER = frozenset(
     "magazine review night club school service league best roast paper newspaper edition "
     "supplement trading schools services papers".split()
 )
+DEADLINE_PREPOSITIONS = frozenset("to until till for".split())
+DEFERRAL_VERBS = re.compile(
+    r"(?i:\b(?:extended|postponed|delayed|deferred|adjourned|moved|pushed\s+back|put\s+off"
+    r"|rescheduled|brought\s+forward|set|fixed)\b)"
+)
 DURATION_BEFORE = frozenset("over within during for in throughout".split())
 TEMPERATURE_WORDS = re.compile(r"(?i:temperature|degree|°|fahrenheit|heat|thermometer|mercury)")
 
 # Tense: the nearest cue to a date decides "the next Sunday" or "the last Sunday".
 FUTURE_WORDS = frozenset(
     "will shall won't won’t scheduled slated expected due upcoming next begins starts opens "
-    "resumes reopens returns runs ends closes expires lasts continues premieres launches".split()
+    "resumes reopens returns runs ends closes expires lasts continues premieres launches "
+    "departs arrives leaves lands meets plays hosts faces visits travels holds".split()
 )
 SCHEDULE_VERBS = frozenset("resume begin start open reopen convene go".split())  # "talks resume"
 SCHEDULE_PHRASES = frozenset(
@@ -393,7 +400,8 @@ def _number_mentions(text: str) -> Iterator[_Mention]:
     for found in YEAR_ANCHOR.finditer(text):
         start = found.start()
         if start and (_is_word_char(text[start - 1]) or text[start - 1] in "$£€#.,/:'’-"):
-            continue
+            if not YEAR_PREFIX_BEFORE.search(text, max(0, start - 6), start):
+                continue  # but "mid-2019", "pre-2020" are years
         if not YEAR_AFTER.match(text, found.end()):
             continue
         yield _Mention("year", start, found.end(), found.groupdict())
@@ -561,7 +569,12 @@ class _Document:
         return self._cues[sentence]
 
     def is_future(self, mention: _Mention, sentence: int) -> bool | None:
-        """Whether the tense cue nearest to the mention points forward; None without cues."""
+        """Whether the tense cue nearest to the mention points forward; None without cues,
+        and None for a new deadline ("was extended to May 31" may still lie ahead)."""
+        if _word_before(self.text, mention.start).lower() in DEADLINE_PREPOSITIONS:
+            start, end = self.spans[sentence]
+            if DEFERRAL_VERBS.search(self.text, start, end):
+                return None
         best: tuple[int, bool] | None = None
         for position, word_end, future in self.cues(sentence):
             if mention.start <= position < mention.end:
@@ -670,6 +683,8 @@ def _resolve(
         unit = f["unit"] or "day"
         if count is None:
             return
+        if unit == "fortnight":
+            unit, count = "week", 2 * count
         if kind == "ago":
             yield _shift(ref, unit, -count)
         elif anchor is not None:

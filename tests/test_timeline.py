@@ -149,6 +149,48 @@ BLIND_SENTENCES: list[tuple[str, str, list[tuple[str, str]]]] = [
      [("2020-08-19", "day"), ("2020-08-20", "day")]),
 ]
 
+# A third batch, in a different style, written and scored once after the second batch passed:
+# F1 0.906 on its first run (no "mid-2019", no "fortnight", "departs ... on Friday" and "was
+# extended to May 31" read as past). The rules were then fixed for those four.
+THIRD_BATCH: list[tuple[str, str, list[tuple[str, str]]]] = [
+    ("2022-05-18", "In early 2020, the virus reached Europe.", [("2020", "year")]),
+    ("2022-05-18", "Sales picked up in late 2021.", [("2021", "year")]),
+    ("2022-05-18", "The tower was built in mid-2019.", [("2019", "year")]),
+    ("2022-05-18", "During the summer of 2018, the lake dried up.", [("2018", "year")]),
+    ("2022-05-18", "On Tuesday night, gunmen attacked a checkpoint.", [("2022-05-17", "day")]),
+    ("2022-05-18", "Thursday's meeting will decide the budget.", [("2022-05-19", "day")]),
+    ("2022-05-18", "The deadline was extended to May 31.", [("2022-05-31", "day")]),
+    ("2022-05-18", "Two weeks later, a second quake struck.", []),
+    ("2022-05-18", "Authorities lifted the curfew a fortnight ago.", [("2022-05-04", "week")]),
+    ("2022-05-18", "The 1,000 delegates voted on Monday.", [("2022-05-16", "day")]),
+    ("2022-05-18", "Officials expect 20,000 visitors in June.", [("2022-06", "month")]),
+    ("2022-05-18", "The record was set in 1968 and stood for decades.", [("1968", "year")]),
+    ("2022-05-18", "A 2019 report warned of the risk.", [("2019", "year")]),
+    ("2022-05-18", "He served two terms, from 2009 to 2017.", [("2009", "year"), ("2017", "year")]),
+    ("2022-05-18", "The flight departs at 0930 on Friday.", [("2022-05-20", "day")]),
+    ("2022-05-18", "The company lost $1.2 billion in the first quarter.", []),
+    ("2022-05-18", "The ban takes effect on July 1.", [("2022-07-01", "day")]),
+    ("2022-05-18", "Voters rejected the proposal on Sunday by a wide margin.",
+     [("2022-05-15", "day")]),
+    ("2022-05-18", "The river burst its banks this morning.", [("2022-05-18", "day")]),
+    ("2022-05-18", "Construction is expected to finish by 2025.", [("2025", "year")]),
+    ("2019-11-29", "Shoppers queued overnight for Black Friday deals.", []),
+    ("2019-11-29", "The store opened at 5 a.m. on Thursday.", [("2019-11-28", "day")]),
+    ("2019-11-29", "The ceasefire collapsed in October.", [("2019-10", "month")]),
+    ("2019-11-29", "Parliament was dissolved on 6 November.", [("2019-11-06", "day")]),
+    ("2019-11-29", "Elections are scheduled for December 12.", [("2019-12-12", "day")]),
+    ("2019-11-29", "The minister resigned last Tuesday.", [("2019-11-26", "day")]),
+    ("2019-11-29", "The '70s were a decade of strikes.", [("1970", "decade")]),
+    ("2019-11-29", "The rally on 16 November drew 3,000 people.", [("2019-11-16", "day")]),
+    ("2019-11-29", "The trial ended a week ago and the verdict is due next month.",
+     [("2019-11-18", "week"), ("2019-12", "month")]),
+    ("2019-11-29", "More than 1,500 people attended the funeral on Saturday.",
+     [("2019-11-23", "day")]),
+    ("2019-11-29", "The station closed in 1999, reopened in 2004 and will close again in 2021.",
+     [("1999", "year"), ("2004", "year"), ("2021", "year")]),
+    ("2019-11-29", "He was born in Moscow in the 1950s.", [("1950", "decade")]),
+]
+
 @dataclass
 class Score:
     tp: int = 0
@@ -261,10 +303,12 @@ def test_own_sentences_f1() -> None:
     assert score.f1 >= 0.90, "\n".join(misses)
 
 
-def test_second_batch_f1() -> None:
-    score, misses = score_all(BLIND_SENTENCES)
-    print(f"\nsecond batch ({len(BLIND_SENTENCES)}): {score}")
-    assert len(BLIND_SENTENCES) >= 30
+@pytest.mark.parametrize(
+    ("name", "batch"), [("second batch", BLIND_SENTENCES), ("third batch", THIRD_BATCH)])
+def test_later_batches_f1(name: str, batch: list[tuple[str, str, list[tuple[str, str]]]]) -> None:
+    score, misses = score_all(batch)
+    print(f"\n{name} ({len(batch)}): {score}")
+    assert len(batch) >= 30
     assert score.f1 >= 0.90, "\n".join(misses)
 
 
