@@ -1,0 +1,88 @@
+"""`python -m tests.benchmarks [--quick] [--only NAME ...] [--fresh-store] [--keep]`.
+
+Runs every figure of issue 7 (or the named ones) and prints the table at the end. A figure that
+breaks prints its error in its row and the others still run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import sys
+import tempfile
+import time
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+
+from tests.benchmarks import app_figures, refresh_figures, store_figures
+from tests.benchmarks.context import FULL, QUICK, Bench
+from tests.benchmarks.report import Row, table
+
+Figure = Callable[[Bench], list[Row]]
+
+FIGURES: dict[str, tuple[str, Figure]] = {
+    "cold": ("1. cold refresh vs newsboat",
+             lambda b: refresh_figures.cold_and_steady(b, cold=True, steady="steady" in b.only)),
+    "latency": ("2. cold refresh with latency", refresh_figures.latency_refresh),
+    "steady": ("3. steady refresh (all 304)",
+               lambda b: [] if "cold" in b.only
+               else refresh_figures.cold_and_steady(b, cold=False, steady=True)),
+    "startup": ("4. start to first headline (tmux)", app_figures.startup),
+    "keys": ("5. cursor keys (Pilot)", app_figures.keys),
+    "article": ("6. open a 5,000-word article (Pilot)", app_figures.article),
+    "search": ("7. full-text search", store_figures.search),
+    "list": ("8. reader list --json --limit 50", store_figures.list_json),
+    "memory": ("9. peak memory (tmux)", app_figures.memory),
+    "related": ("10. related items", store_figures.related),
+}
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.benchmarks",
+                                     description="Issue 7's speed figures, side by side.")
+    parser.add_argument("--only", action="append", choices=list(FIGURES), metavar="NAME",
+                        help="run only this figure (repeatable): " + ", ".join(FIGURES))
+    parser.add_argument("--quick", action="store_true",
+                        help="small sizes and fewer runs: a smoke run (< 60 s)")
+    parser.add_argument("--fresh-store", action="store_true",
+                        help="rebuild the generated store even when a cached one exists")
+    parser.add_argument("--keep", action="store_true", help="keep the work folder")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    only = args.only or list(FIGURES)
+    workdir = Path(tempfile.mkdtemp(prefix="reader-bench-"))
+    bench = Bench(QUICK if args.quick else FULL, workdir, fresh_store=args.fresh_store)
+    bench.only = set(only)
+    rows: list[Row] = []
+    started = time.perf_counter()
+    try:
+        for name in FIGURES:
+            if name not in only:
+                continue
+            title, figure = FIGURES[name]
+            bench.log(f"figure {title}")
+            try:
+                rows += figure(bench)
+            except Exception as error:  # one broken figure must not hide the others
+                traceback.print_exc()
+                rows.append(Row(title, "error", "-", "-", "-", False,
+                                [f"{type(error).__name__}: {error}".splitlines()[0]]))
+    finally:
+        bench.close()
+        if args.keep:
+            bench.log(f"work folder kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    mode = "quick (smoke sizes)" if args.quick else "full"
+    print(f"\nreader vs newsboat, {mode} run, {time.perf_counter() - started:.0f} s "
+          f"({time.strftime('%Y-%m-%d %H:%M')}); medians, ranges in brackets\n")
+    print(table(rows))
+    return 0 if all(row.passed is not False for row in rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,121 @@
+"""What every figure shares: the sizes, a private work folder and environment, lazily built
+inputs (feeds, the 100k store, a tmux server) and how to run the `reader` command."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.benchmarks.baseline import private_env
+from tests.benchmarks.feedgen import Document, generate_feeds
+from tests.benchmarks.storegen import StoreFacts, prepared_store
+from tests.benchmarks.terminal import Terminal, tmux_path
+
+REPO = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Sizes:
+    cold_feeds: int = 500
+    cold_items: int = 50
+    cold_runs: int = 3
+    steady_runs: int = 5
+    latency_feeds: int = 100
+    latency_items: int = 50
+    latency: float = 0.1
+    latency_runs: int = 3
+    store_items: int = 100_000
+    store_feeds: int = 500
+    startup_runs: int = 5
+    keys: int = 200
+    key_runs: int = 3
+    article_runs: int = 5
+    search_runs: int = 5
+    list_runs: int = 5
+    related_articles: int = 20
+    memory_runs: int = 1
+
+
+FULL = Sizes()
+QUICK = Sizes(cold_feeds=40, cold_items=20, cold_runs=1, steady_runs=2, latency_feeds=16,
+              latency_items=10, latency_runs=1, store_items=10_000, store_feeds=50,
+              startup_runs=2, key_runs=1, article_runs=2, search_runs=3, list_runs=2,
+              related_articles=5)
+
+
+class ReaderFailed(RuntimeError):
+    pass
+
+
+class Bench:
+    def __init__(self, sizes: Sizes, workdir: Path, *, fresh_store: bool = False) -> None:
+        self.sizes = sizes
+        self.workdir = workdir
+        self.python = sys.executable
+        self.only: set[str] = set()  # the figures asked for (some share their setup)
+        self.env = private_env(workdir / "home")
+        self.fresh_store = fresh_store
+        self._feeds: dict[tuple[int, int], list[Document]] = {}
+        self._store: StoreFacts | None = None
+        self._terminal: Terminal | None = None
+
+    def log(self, message: str) -> None:
+        print(f"[bench {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+    def feeds(self, count: int, items: int) -> list[Document]:
+        key = (count, items)
+        if key not in self._feeds:
+            started = time.perf_counter()
+            self._feeds[key] = generate_feeds(count, items)
+            size = sum(len(d.body) for d in self._feeds[key]) / 2**20
+            self.log(f"generated {count} feeds x {items} items ({size:.0f} MiB) in "
+                     f"{time.perf_counter() - started:.1f} s")
+        return self._feeds[key]
+
+    def store(self) -> StoreFacts:
+        """The generated store, copied into the work folder (built at most once a day)."""
+        if self._store is None:
+            sizes = self.sizes
+            self.log(f"preparing the store: {sizes.store_items} items in "
+                     f"{sizes.store_feeds} feeds")
+            self._store, built = prepared_store(self.workdir / "store", items=sizes.store_items,
+                                                feeds=sizes.store_feeds,
+                                                fresh=self.fresh_store)
+            how = (f"built in {self._store.build_seconds:.0f} s" if built
+                   else "copied from the cache")
+            self.log(f"store ready ({how}): {self._store.path}")
+        return self._store
+
+    def terminal(self) -> Terminal | None:
+        if self._terminal is None and tmux_path():
+            self._terminal = Terminal(self.env)
+        return self._terminal
+
+    def fresh_dir(self, name: str) -> Path:
+        folder = self.workdir / name
+        shutil.rmtree(folder, ignore_errors=True)
+        folder.mkdir(parents=True)
+        return folder
+
+    def reader_command(self, *args: str) -> list[str]:
+        return [self.python, "-m", "reader", *args]
+
+    def run_reader(self, data_dir: Path, *args: str, timeout: float = 900) -> tuple[float, str]:
+        """Run `reader --data-dir DATA ARGS`; returns (wall seconds, stdout)."""
+        command = self.reader_command("--data-dir", str(data_dir), *args)
+        started = time.perf_counter()
+        done = subprocess.run(command, env=self.env, cwd=REPO, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=timeout)
+        elapsed = time.perf_counter() - started
+        if done.returncode != 0:
+            raise ReaderFailed(f"reader {' '.join(args)} exited {done.returncode}: "
+                               f"{done.stderr.strip()[-400:]}")
+        return elapsed, done.stdout
+
+    def close(self) -> None:
+        if self._terminal is not None:
+            self._terminal.close()
