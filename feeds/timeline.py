@@ -914,7 +914,11 @@ def events(text: str, published: datetime | date) -> list[Event]:
         if mention.end > end:
             continue  # a match across a sentence break is not one mention
         explicit = mention.kind in EXPLICIT_YEAR_KINDS or bool(mention.fields.get("year"))
-        for day, granularity in _resolve(mention, doc, sentence, ref, story):
+        try:
+            resolved = list(_resolve(mention, doc, sentence, ref, story))
+        except (OverflowError, ValueError):
+            continue  # "tomorrow" on 31 December 9999: no such date
+        for day, granularity in resolved:
             story.anchor = (day, granularity)
             if explicit:
                 story.dated, story.dated_sentence = (day, granularity), sentence

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from feeds.model import Event
 from feeds.timeline import events, sentence_spans
@@ -527,6 +529,30 @@ def test_hostile_text_does_not_raise() -> None:
     nasty = "\x00\u202e" + "Jan. " * 500 + "31 February 2021 and 2020-02-30 " + "1" * 5000
     events(nasty, REF)
     assert events("On 31 February 2021 nothing happened.", REF) == []
+
+
+WORDS = st.sampled_from(
+    "on in last next this the a two days weeks ago later Monday Sunday May may March January "
+    "Jan. 6 2020 1990s '90s yesterday tomorrow week month year . , ; \n 31 29 February "
+    "will was said $ % : - mid- following day same that".split()
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    words=st.lists(WORDS | st.text(max_size=8), max_size=40),
+    published=st.dates(min_value=date(1, 1, 1), max_value=date(9999, 12, 31)),
+)
+def test_any_text_and_date_give_sorted_events_without_raising(
+    words: list[str], published: date
+) -> None:
+    text = " ".join(words)
+    result = events(text, published)
+    assert [e.position for e in result] == sorted(e.position for e in result)
+    for event in result:
+        assert 0 <= event.position < len(text)
+        assert event.granularity in GRANULARITY_ORDER
+        assert len(event.text) <= 121
 
 
 # ---------------------------------------------------------------------------------------------
