@@ -103,7 +103,7 @@ _LINK_REFERENCE = re.compile(r"\[\d+\]\W*$")
 _LINE_SPLIT = re.compile(r"\s*\n\s*")
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\ud800-\udfff]")  # and lone surrogates
 
-# A whitespace-separated token (lowercased, punctuation and all: "jupiter's", "(nasa)") -> its
+# A whitespace-separated token (as written, punctuation and all: "Jupiter's", "(NASA)") -> its
 # term; "" when it holds none; a mark (a NUL and the token: never a term) when it holds several,
 # which _SEVERAL spells out. Shared by every call, so each distinct token is analysed once and
 # the counting itself runs in C. A news vocabulary is a few hundred thousand tokens; the tables
@@ -129,7 +129,8 @@ def _learn(tokens: set[str]) -> None:
 
 
 def _analyse(token: str) -> tuple[str, ...]:
-    """The terms of one lowercase whitespace token."""
+    """The terms of one whitespace token."""
+    token = token.lower()
     word = token.strip(_EDGE_PUNCTUATION)
     if word.isalpha():  # most tokens: spare them the regular expression
         term = _stem(word)
@@ -173,9 +174,9 @@ def _stem(word: str) -> str:
 
 
 def _split(text: str) -> list[str]:
-    """Lowercase whitespace tokens, dashes and slashes made spaces first (cheap, and it spares
-    the slower path for tokens holding several words)."""
-    text = text.lower()
+    """Whitespace tokens, dashes and slashes made spaces first (cheap, and it spares the slower
+    path for tokens holding several words). Not lowercased: the tables know "Moon" and "moon",
+    which costs less than lowercasing every text."""
     for mark in _SPACED:
         if mark in text:
             text = text.replace(mark, " ")
@@ -246,7 +247,7 @@ def distinctive_terms(
         for token in _split(source):
             if _LINK_REFERENCE.match(token):
                 continue
-            for word in _WORD.findall(token):
+            for word in _WORD.findall(token.lower()):
                 term = _stem(word)
                 if term:
                     weights[term] = weights.get(term, 0.0) + boost
@@ -309,7 +310,6 @@ class _Side:
     doc: Doc
     title: dict[str, int]
     text: dict[str, int]
-    terms: frozenset[str]  # of title and text
     lines: list[str] | None = None  # paragraphs, only when a same-feed comparison needs them
 
 
@@ -318,13 +318,11 @@ def _side(doc: Doc) -> _Side:
 
 
 @functools.lru_cache(maxsize=512)
-def _counts_of(doc: Doc) -> tuple[dict[str, int], dict[str, int], frozenset[str]]:
+def _counts_of(doc: Doc) -> tuple[dict[str, int], dict[str, int]]:
     """Term counts of a document's title and text head. Remembered (by value: id, feed, title,
     text, date) because opening the next article asks about mostly the same candidates; the
     callers never change the dicts."""
-    title = _term_counts(doc.title[:MAX_TITLE_CHARS])
-    text = _term_counts(doc.text[:MAX_TEXT_CHARS])
-    return title, text, frozenset(title.keys() | text.keys())
+    return _term_counts(doc.title[:MAX_TITLE_CHARS]), _term_counts(doc.text[:MAX_TEXT_CHARS])
 
 
 # 1 + log(tf), looked up rather than computed: the hot loops below run in C through map().
@@ -396,13 +394,14 @@ def _idf_table(
     terms when it gives them, rescaled so both kinds of weight live on the pool's scale."""
     df: Counter[str] = Counter()
     for side in sides:
-        df.update(side.terms)
+        df.update(side.text.keys())
+        df.update(side.title.keys() - side.text.keys())
     pool = len(sides)
     by_count = [math.log((pool + 1) / (n + 1)) + 1.0 for n in range(pool + 1)]
     idf = dict(zip(df.keys(), map(by_count.__getitem__, df.values()), strict=True))
     if doc_freq is not None and doc_count > pool:
         target = sides[0]
-        answer = _ask(doc_freq, sorted(target.terms))
+        answer = _ask(doc_freq, sorted(target.title.keys() | target.text.keys()))
         scale = (math.log(pool + 1) + 1.0) / (math.log(doc_count + 1) + 1.0)
         for term, n in answer.items():
             if term in idf and isinstance(n, int) and n > 0:
