@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.e2e import db_rows, ok, one_error_line, reader_json, rss, run_reader
+from tests.httpserver import LocalServer, Reply
 
 COMMANDS = (("feeds",), ("list",), ("refresh",), ("mark", "1", "--read"), ("search", "word"))
 
@@ -159,15 +160,21 @@ def test_fresh_read_only_folder(read_only_view: tuple[Path, Path]) -> None:
     assert os.listdir(source) == []
 
 
-def test_full_disk(tmp_path: Path, small_disk: Path) -> None:
+def test_full_disk(tmp_path: Path, small_disk: Path, http_server: LocalServer) -> None:
     data_dir = small_disk / "data"
     small = _feed_file(tmp_path, "small.xml", 5)
     ok(run_reader(data_dir, "add", str(small)))
     ok(run_reader(data_dir, "mark", "2", "--read"))
     before = reader_json(data_dir, "list")
     big = _feed_file(tmp_path, "big.xml", 1000, seed=7)  # far more than 600 KiB once indexed
-    line = one_error_line(run_reader(data_dir, "add", str(big)))
-    assert "full" in line and "free" in line, line
-    assert str(data_dir / "reader.db") in line, line
-    assert reader_json(data_dir, "list") == before
-    assert db_rows(data_dir / "reader.db", "PRAGMA integrity_check") == [("ok",)]
+    for command in (("add", str(big)), ("refresh",)):
+        if command == ("refresh",):  # the same feed, subscribed while it was still small
+            url = http_server.route("/big.xml", Reply(200, rss("big", [("x", "x", None)])))
+            ok(run_reader(data_dir, "add", url))
+            before = reader_json(data_dir, "list")
+            http_server.route("/big.xml", Reply(200, big.read_bytes()))
+        line = one_error_line(run_reader(data_dir, *command))
+        assert "full" in line and "free" in line, line
+        assert str(data_dir / "reader.db") in line, line
+        assert reader_json(data_dir, "list") == before
+        assert db_rows(data_dir / "reader.db", "PRAGMA integrity_check") == [("ok",)]
