@@ -43,7 +43,7 @@ def test_first_launch_shows_the_demo_story(tui, tmp_path: Path) -> None:
     command = ["env", *(f"{key}={value}" for key, value in folders.items()),
                sys.executable, "-m", "reader"]
     run(tool, env, "start", name, "-x", "120", "-y", "40", "--", *command)
-    run(tool, env, "wait", name, "CSTO", "20")
+    run(tool, env, "wait", name, "Kazakhstan", "20")
     screen = run(tool, env, "screen", name)
     assert "Traceback" not in screen
     run(tool, env, "keys", name, "Enter")
