@@ -317,3 +317,18 @@ async def test_hostile_titles_show_literally(tmp_path: Path, size: tuple[int, in
             await pilot.press("escape", "j")
         assert app.is_running
         assert "\x1b" not in "".join(lines)
+
+
+async def test_keys_remap_from_config_and_actions_are_in_the_palette(store: Store) -> None:
+    app = ReaderApp(store, config={"keys": {"toggle-star": "S", "toggle-read": "M"}})
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        first = main.headlines.rows[0]
+        await pilot.press("S", "M")
+        assert store.item(first.id).starred and store.item(first.id).read
+        names = {command.title for command in app.get_system_commands(main)}
+        assert {"Star", "Read/unread", "Next unread", "Add feed", "Search"} <= names
+        help_keys = {binding.id: binding.key for _, bindings in app.binding_sections()
+                     for binding in bindings}
+        assert help_keys["toggle-star"] == "S"
