@@ -131,3 +131,38 @@ def _max_id(database: Path) -> int:
         return conn.execute("SELECT coalesce(max(id), 0) FROM items").fetchone()[0]
     finally:
         conn.close()
+
+
+def test_ctrl_c_during_refresh(tmp_path: Path, http_server: LocalServer) -> None:
+    """SIGINT at random moments: "reader: interrupted", exit 130, no traceback, nothing lost."""
+    data = tmp_path / "data"
+    database = data / "reader.db"
+    current = {"round": 1}
+
+    def serve(request: Request) -> Reply:
+        feed = int(request.path.rsplit("/", 1)[1].split(".")[0])
+        return Reply(200, _document(feed, current["round"]), delay=DELAY)
+
+    urls = [http_server.route(f"/int/{n}.xml", serve) for n in range(100)]
+    (tmp_path / "urls").write_text("\n".join(urls) + "\n")
+    ok(run_reader(data, "import", str(tmp_path / "urls")))
+    ok(run_reader(data, "refresh", timeout=60))
+    ok(run_reader(data, "mark", "3", "17", "250", "--read"))
+    rng = random.Random(5)
+    interrupted = 0
+    for attempt in range(2, 6):
+        current["round"] = attempt
+        process = subprocess.Popen(reader_command(data, "refresh"), cwd=ROOT, env=child_env(),
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(rng.uniform(0.4, 1.2))
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=20)  # an interrupted refresh must not hang
+        assert "Traceback" not in out + err, err
+        if process.returncode == 0:
+            continue  # it had finished already
+        interrupted += 1
+        assert (process.returncode, err) == (130, "reader: interrupted\n"), (out, err)
+        for titles in _state(database).values():
+            _round_of(titles)
+        assert {3, 17, 250} <= _read_ids(database)
+    assert interrupted >= 3

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-from tests.e2e import db_rows, ok, reader_json, rss, run_reader
+from tests.e2e import FORBIDDEN_OUTPUT, db_rows, ok, reader_json, rss, run_reader
 from tests.httpserver import LocalServer, Raw, Reply
 
 PNG = bytes.fromhex(
@@ -76,6 +76,9 @@ def _bad_routes(server: LocalServer) -> dict[str, tuple[Raw | Reply, str]]:
         "/gzip-bomb": (Reply(200, _gzip_bomb(), headers={"Content-Encoding": "gzip"}), "larger"),
         "/loop": (Reply(302, b"", headers={"Location": server.url("/loop-b")}), "redirect"),
         "/to-file": (Reply(301, b"", headers={"Location": "file:///etc/passwd"}), "refused"),
+        # 8-bit CSI and OSC in a header (latin-1): the one line quoting it must not carry them.
+        "/to-evil": (Reply(302, b"", headers={"Location": "ftp://x/\x9b2J\x9d0;pwned\x9cclear"}),
+                     "refused"),
         "/empty": (Reply(200, b""), "empty"),
         "/png": (Reply(200, PNG, content_type="image/png"), "png"),
         "/html": (Reply(200, b"<!doctype html><html><body><p>hi</p></body></html>",
@@ -140,6 +143,8 @@ def test_one_refresh_with_every_kind_of_bad_server(tmp_path: Path,
         assert len(mine) == 1, (url, result.stderr)
         assert word in mine[0].lower(), (word, mine[0])
     assert f"{len(failing)} failed" in result.stdout, result.stdout
+    unsafe = [ch for ch in result.stdout + result.stderr if ch in FORBIDDEN_OUTPUT]
+    assert not unsafe, f"unsafe characters printed: {unsafe}"
     assert "6 new items" in result.stdout, result.stdout
 
     after = _by_feed(reader_json(data, "list"))
