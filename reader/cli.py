@@ -384,7 +384,9 @@ def cmd_import(store: Store, args: argparse.Namespace) -> int:
             continue
         store.add_feed(subscription.url, subscription.title, subscription.tags)
         added += 1
-    if not result.subscriptions and not result.skipped:
+    if not result.subscriptions:
+        if result.skipped:
+            raise Failure(f"{args.file}: nothing imported ({len(result.skipped)} skipped)")
         raise Failure(f"{args.file} holds no feeds (not an OPML or newsboat urls file?)")
     print(f"imported {added} feeds" + (f" ({known} already subscribed)" if known else "")
           + (f", skipped {len(result.skipped)}" if result.skipped else "")

@@ -8,6 +8,7 @@ upserts items by (feed, entry id) and never touches `read` or `starred`.
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 import time
@@ -199,6 +200,8 @@ def describe_error(error: sqlite3.Error, path: Path) -> str:
     if "disk is full" in message or "full" in message:
         return f"cannot write to {path}: the disk is full; free some space and try again"
     if "unable to open" in message:
+        if path.parent.is_dir() and not os.access(path.parent, os.W_OK):
+            return f"cannot write to {path}: the data folder {path.parent} is read-only"
         return f"cannot open {path}: check that its folder exists and is writable"
     if "locked" in message:
         return f"the database {path} stayed locked by another program; try again"
@@ -211,6 +214,9 @@ class Store:
     def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        if self.path.parent.exists() and not self.path.parent.is_dir():
+            raise StoreError(f"the data folder {self.path.parent} is a file, not a folder; "
+                             "choose another --data-dir")
         try:
             if not readonly:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
