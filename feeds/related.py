@@ -243,7 +243,8 @@ def distinctive_terms(
     """
     weights: dict[str, float] = {}
     surface_counts: dict[str, Counter[str]] = {}
-    for source, boost in ((title[:MAX_TITLE_CHARS], TITLE_BOOST), (text[:MAX_TEXT_CHARS], 1.0)):
+    title, text = (title or "")[:MAX_TITLE_CHARS], (text or "")[:MAX_TEXT_CHARS]
+    for source, boost in ((title, TITLE_BOOST), (text, 1.0)):
         for token in _split(source):
             if _LINK_REFERENCE.match(token):
                 continue
@@ -322,7 +323,8 @@ def _counts_of(doc: Doc) -> tuple[dict[str, int], dict[str, int]]:
     """Term counts of a document's title and text head. Remembered (by value: id, feed, title,
     text, date) because opening the next article asks about mostly the same candidates; the
     callers never change the dicts."""
-    return _term_counts(doc.title[:MAX_TITLE_CHARS]), _term_counts(doc.text[:MAX_TEXT_CHARS])
+    title, text = doc.title or "", doc.text or ""  # a NULL from the database is no text
+    return _term_counts(title[:MAX_TITLE_CHARS]), _term_counts(text[:MAX_TEXT_CHARS])
 
 
 # 1 + log(tf), looked up rather than computed: the hot loops below run in C through map().
@@ -381,7 +383,8 @@ def _combine(title_cosine: float, text_cosine: float, has_text: bool) -> float:
 
 def _paragraphs(side: _Side) -> list[str]:
     if side.lines is None:
-        side.lines = [line for line in _LINE_SPLIT.split(side.doc.text[:MAX_TEXT_CHARS]) if line]
+        text = (side.doc.text or "")[:MAX_TEXT_CHARS]
+        side.lines = [line for line in _LINE_SPLIT.split(text) if line]
     return side.lines
 
 

@@ -356,6 +356,40 @@ def test_rank_handles_items_without_text() -> None:
     assert 0 < matches[0].score <= 1
 
 
+WORDS = st.sampled_from(
+    "volcano ash harbour ferry council vote tram fare island airport eruption tremor "
+    "the a of and 1973 2019 [12] Zürich feather-duvet O'Brien \n\n".split(" ")
+)
+DOCS = st.builds(
+    lambda number, feed, title, text: Doc(number, feed, " ".join(title), " ".join(text)),
+    st.integers(1, 12),
+    st.integers(1, 3),
+    st.lists(WORDS, max_size=8),
+    st.lists(WORDS, max_size=60),
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(target=DOCS, candidates=st.lists(DOCS, max_size=12))
+def test_rank_returns_a_consistent_list_for_any_pool(target: Doc, candidates: list[Doc]) -> None:
+    matches = rank(target, candidates)
+    ids = [match.id for match in matches]
+    assert len(ids) == len(set(ids)) and target.id not in ids
+    assert set(ids) <= {doc.id for doc in candidates}
+    assert [match.score for match in matches] == sorted((m.score for m in matches), reverse=True)
+    assert all(0.0 <= match.score <= 1.0 + 1e-9 for match in matches)
+    for position, match in enumerate(matches):  # a copy points at the target or a match above
+        assert match.duplicate_of in {None, target.id, *ids[:position]}
+
+
+def test_rank_takes_missing_text_as_no_text() -> None:
+    target = Doc(1, 7, "Volcano erupts on northern island", None)  # type: ignore[arg-type]
+    headline = Doc(2, 8, None, STORY)  # type: ignore[arg-type]
+    copy = Doc(3, 9, "Volcano erupts on northern island", None)  # type: ignore[arg-type]
+    assert [match.id for match in rank(target, [headline, copy, *others()])] == [3]
+    assert distinctive_terms(None, None) == []  # type: ignore[arg-type]
+
+
 def test_rank_uses_store_frequencies_for_the_targets_terms() -> None:
     """The pool can make a story's own words look common: the store's counts correct that."""
     target = Doc(1, 7, "Volcano erupts", "Volcano ash over the town; the council met on Monday.")
