@@ -228,6 +228,7 @@ def distinctive_terms(
     doc_freq: Callable[[list[str]], dict[str, int]] | None = None,
     doc_count: int = 0,
     limit: int = 12,
+    max_postings: int = 8_000,
 ) -> list[str]:
     """The words that best say what this article is about, best first.
 
@@ -237,9 +238,13 @@ def distinctive_terms(
     store), words are picked by tf-idf. The article is expected to be in the store already, so a
     word only one item holds can find nothing else and is skipped, as is a word half the store
     holds; a word missing from the answer counts as rare. With no answer at all (a failing
-    lookup) it falls back to tf. The words returned are lowercase and as they appear in the text
-    (the most frequent form of each term), so an FTS5 index with the default tokenizer matches
-    them.
+    lookup) it falls back to tf. The words' document frequencies add up to at most
+    `max_postings` (a word that would pass it is skipped): an FTS5 OR query costs about a
+    microsecond per matching row to rank (measured: 7,000 rows 10 ms, 68,000 rows 54 ms, in a
+    store of 100,000 items), and the related lookup has 50 ms in all.
+
+    The words returned are lowercase and as they appear in the text (the most frequent form of
+    each term), so an FTS5 index with the default tokenizer matches them.
     """
     weights: dict[str, float] = {}
     surface_counts: dict[str, Counter[str]] = {}
@@ -258,9 +263,11 @@ def distinctive_terms(
     surface = {term: forms.most_common(1)[0][0] for term, forms in surface_counts.items()}
     scores = {term: 1.0 + math.log(weight) for term, weight in weights.items()}
     answer = _ask(doc_freq, sorted(set(surface.values()))) if doc_freq and doc_count > 0 else {}
+    postings: dict[str, int] = {}  # term -> items that hold it, when the store said
     if answer:  # no answer at all (a failing store): fall back to tf, never to nothing
         for term in list(scores):
             df = answer.get(surface[term], 0)
+            df = df if isinstance(df, int) else 0
             if df == 1 or (doc_count >= 20 and df > doc_count / 2):
                 del scores[term]  # it finds only the article itself, or half the store
                 continue
@@ -268,8 +275,20 @@ def distinctive_terms(
             # removes diacritics: "zürich" is "zurich"); FTS5 will still match it: call it rare.
             df = df if df > 0 else 2
             scores[term] *= math.log((doc_count + 1) / (df + 1)) + 1.0
+            postings[term] = df
     ranked = sorted(scores, key=lambda term: (-scores[term], term))
-    return [surface[term] for term in ranked[: max(limit, 0)]]
+    if not postings:
+        return [surface[term] for term in ranked[: max(limit, 0)]]
+    chosen, total = [], 0
+    for term in ranked:
+        if len(chosen) >= limit:
+            break
+        if total + postings[term] <= max_postings:
+            chosen.append(term)
+            total += postings[term]
+    if not chosen and ranked and limit > 0:  # every word is common: the least common one
+        chosen = [min(ranked, key=lambda term: (postings[term], term))]
+    return [surface[term] for term in chosen]
 
 
 def _ask(doc_freq: Callable[[list[str]], dict[str, int]], words: list[str]) -> dict[str, int]:

@@ -210,6 +210,23 @@ def test_distinctive_terms_with_document_frequencies_pick_rare_words() -> None:
     assert "pays" not in distinctive_terms(title, "", doc_freq=doc_freq, doc_count=100_000)
 
 
+def test_distinctive_terms_keep_the_search_cheap() -> None:
+    """Their document frequencies add up to at most max_postings: the FTS5 query stays fast."""
+    vocabulary = {"kazakhstan": 900, "protests": 6_000, "fuel": 2_500, "almaty": 300}
+
+    def doc_freq(words: list[str]) -> dict[str, int]:
+        return {word: vocabulary[word] for word in words if word in vocabulary}
+
+    title, text = "Kazakhstan fuel protests reach Almaty", "Protests over fuel in Almaty."
+    everything = distinctive_terms(title, text, doc_freq, 100_000, max_postings=10**9)
+    assert set(everything) == set(vocabulary) | {"reach"}
+    cheap = distinctive_terms(title, text, doc_freq, 100_000, max_postings=4_000)
+    assert "protests" not in cheap and {"kazakhstan", "almaty", "fuel"} <= set(cheap)
+    assert sum(vocabulary.get(word, 2) for word in cheap) <= 4_000
+    # When every word is too common, the least common one is still worth a search.
+    assert distinctive_terms(title, text, doc_freq, 100_000, max_postings=100) == ["reach"]
+
+
 def test_distinctive_terms_keep_words_the_index_spells_differently() -> None:
     """An FTS5 index that removes diacritics holds "zurich", not "zürich": still a good term."""
     vocabulary = {"zurich": 3, "council": 9_000, "cuts": 2_000, "tram": 40, "fares": 200}
