@@ -232,7 +232,8 @@ def distinctive_terms(
 ) -> list[str]:
     """The words that best say what this article is about, best first.
 
-    Title words weigh `TITLE_BOOST` times a body word. With `doc_freq` (given lowercase words as
+    Title words weigh `TITLE_BOOST` times a body word; the 3 x `limit` heaviest words are the
+    candidates. With `doc_freq` (given lowercase words as
     they appear in the text, it answers how many stored items hold each; the store answers from
     its FTS5 vocabulary, one query for all of them if it can) and `doc_count` (items in the
     store), words are picked by tf-idf. The article is expected to be in the store already, so a
@@ -260,8 +261,11 @@ def distinctive_terms(
                     surface_counts.setdefault(term, Counter())[word] += 1
     if not weights:
         return []
-    surface = {term: forms.most_common(1)[0][0] for term, forms in surface_counts.items()}
-    scores = {term: 1.0 + math.log(weight) for term, weight in weights.items()}
+    # Only the heaviest words are candidates: the store's answer costs it a walk through each
+    # word's postings (FTS5 keeps no counts), about 0.4 ms a word in a store of 100,000 items.
+    heaviest = sorted(weights, key=lambda term: (-weights[term], term))[: max(limit, 0) * 3]
+    surface = {term: surface_counts[term].most_common(1)[0][0] for term in heaviest}
+    scores = {term: 1.0 + math.log(weights[term]) for term in heaviest}
     answer = _ask(doc_freq, sorted(set(surface.values()))) if doc_freq and doc_count > 0 else {}
     postings: dict[str, int] = {}  # term -> items that hold it, when the store said
     if answer:  # no answer at all (a failing store): fall back to tf, never to nothing
