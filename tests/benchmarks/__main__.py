@@ -66,17 +66,20 @@ def main(argv: list[str] | None = None) -> int:
             title, figure = FIGURES[name]
             bench.log(f"figure {title}")
             try:
-                rows += figure(bench)
+                for row in figure(bench):
+                    row.key = row.key or name
+                    rows.append(row)
             except Exception as error:  # one broken figure must not hide the others
                 traceback.print_exc()
                 rows.append(Row(title, "error", "-", "-", "-", False,
-                                [f"{type(error).__name__}: {error}".splitlines()[0]]))
+                                [f"{type(error).__name__}: {error}".splitlines()[0]], key=name))
     finally:
         bench.close()
         if args.keep:
             bench.log(f"work folder kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    rows.sort(key=lambda row: list(FIGURES).index(row.key))
     mode = "quick (smoke sizes)" if args.quick else "full"
     print(f"\nreader vs newsboat, {mode} run, {time.perf_counter() - started:.0f} s "
           f"({time.strftime('%Y-%m-%d %H:%M')}); medians, ranges in brackets\n")

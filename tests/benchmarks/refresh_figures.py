@@ -122,6 +122,7 @@ def _steady(bench: Bench, server: FeedServer, newsboat: Newsboat | None, data: P
         bench.log(f"steady run {run + 1}: reader {seconds(elapsed)}"
                   + (f", newsboat {seconds(theirs[-1])}" if theirs else ""))
     row = _judge(f"steady refresh, {feeds} feeds all 304", ours, theirs, 0.25)
+    row.key = "steady"
     row.notes += notes
     return row
 

@@ -18,6 +18,7 @@ class Row:
     target: str
     passed: bool | None
     notes: list[str] = field(default_factory=list)
+    key: str = ""  # the figure's --only name, for the table's order
 
     @property
     def verdict(self) -> str:
