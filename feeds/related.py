@@ -46,6 +46,11 @@ __all__ = [
 DEFAULT_THRESHOLD = 0.15
 DEFAULT_SAME_FEED_THRESHOLD = 0.25
 DEFAULT_DUPLICATE_THRESHOLD = 0.90
+# Below the thresholds: how close to the best match, and over which floor, still counts. Set
+# by hand on the bundled demo story (story pairs 0.11-0.30, unrelated pairs 0.08 or less).
+RELATIVE_SHARE = 0.6
+FLOOR = 0.10
+SAME_FEED_FLOOR = 0.18
 
 # How much the title's similarity counts against the text's, and how much more a title word
 # weighs than a body word when picking query terms.
@@ -447,8 +452,13 @@ def rank(
     duplicate_threshold: float = DEFAULT_DUPLICATE_THRESHOLD,
     doc_freq: Callable[[list[str]], dict[str, int]] | None = None,
     doc_count: int = 0,
+    relative_share: float = RELATIVE_SHARE,
 ) -> list[Match]:
     """The candidates that are about the same story as `target`, best first.
+
+    Under its threshold, a candidate still counts when it scores at least `relative_share` of
+    the best match and over a floor (`FLOOR`, `SAME_FEED_FLOOR`): in a small or one-topic
+    store every score is low, but a story's articles stay close to each other.
 
     The score is a TF-IDF cosine: `TITLE_SHARE` of it from the titles, the rest from the texts
     (their first MAX_TEXT_CHARS), with IDF over the pool (target + candidates). A candidate from
@@ -480,21 +490,30 @@ def rank(
     target_text_norm = _norm(target_side.text, idf)
 
     scored: list[tuple[float, int, float]] = []  # (score, pool index, copy similarity)
+    near: list[tuple[float, int, float, float]] = []  # under the threshold, over the floor
     for index in range(1, len(pool)):
         side = pool[index]
         title_cosine = _cosine_to(target_title, target_title_norm, side.title, idf)
         has_text = bool(target_text_norm and side.text)
         if side.doc.feed_id == target.feed_id:
             text_cosine = _same_feed_text_cosine(target_side, side, idf, duplicate_threshold)
-            limit = same_feed_threshold
+            limit, floor = same_feed_threshold, SAME_FEED_FLOOR
         else:
             text_cosine = _cosine_to(target_text, target_text_norm, side.text, idf)
-            limit = threshold
+            limit, floor = threshold, FLOOR
         score = _combine(title_cosine, text_cosine, has_text)
         # How alike the two are as copies: their texts, or their titles when there is no text.
         copy = text_cosine if has_text else title_cosine
         if score >= limit or copy >= duplicate_threshold:
             scored.append((score, index, copy))
+        elif score >= floor:
+            near.append((score, index, copy, floor))
+    # A story's articles score alike: one close to the best match (and over its floor) is on
+    # the story too, even where the pool's vocabulary keeps every score low.
+    best = max((entry[0] for entry in scored), default=0.0)
+    if relative_share > 0 and best >= threshold:
+        scored.extend((score, index, copy) for score, index, copy, _ in near
+                      if score >= relative_share * best)
 
     scored.sort(key=lambda entry: (-entry[0], pool[entry[1]].doc.id))
     return _mark_duplicates(pool, idf, scored, duplicate_threshold)

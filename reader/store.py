@@ -214,6 +214,9 @@ class Store:
     def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
         self.path = Path(path)
         self._lock = threading.RLock()
+        # Word -> items holding it; counts drift a little as items arrive, which ranking
+        # tolerates, so the cache is only dropped when it grows large.
+        self._doc_freq_cache: dict[str, int] = {}
         if self.path.parent.exists() and not self.path.parent.is_dir():
             raise StoreError(f"the data folder {self.path.parent} is a file, not a folder; "
                              "choose another --data-dir")
@@ -639,10 +642,24 @@ class Store:
     def doc_freq(self, words: list[str]) -> dict[str, int]:
         """How many items hold each word (from the full-text index's vocabulary)."""
         found: dict[str, int] = {}
-        for word in words:
-            rows = self._query("SELECT doc FROM items_vocab WHERE term = ?", (word,))
-            if rows:
-                found[word] = rows[0][0]
+        missing = []
+        for word in dict.fromkeys(words):
+            cached = self._doc_freq_cache.get(word)
+            if cached is None:
+                missing.append(word)
+            elif cached:
+                found[word] = cached
+        for start in range(0, len(missing), 200):
+            chunk = missing[start:start + 200]
+            marks = ",".join("?" * len(chunk))
+            answer = dict(self._query(
+                f"SELECT term, doc FROM items_vocab WHERE term IN ({marks})", chunk))
+            for word in chunk:
+                self._doc_freq_cache[word] = answer.get(word, 0)
+                if word in answer:
+                    found[word] = answer[word]
+        if len(self._doc_freq_cache) > 50_000:
+            self._doc_freq_cache.clear()
         return found
 
     def related(self, item_id: int, *, window_days: int = 30, limit: int = 200

@@ -1,0 +1,68 @@
+"""The story of an article through the store: the demo's CSTO summit article and its timeline."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from feeds.demo import demo_urls
+from reader.refresh import refresh
+from reader.store import Store
+from reader.story import load_article, story_for
+
+UNRELATED_WORDS = ("seal", "librar", "harbour town", "meteor")
+CSTO_SUMMIT = "csto-extraordinary-session"
+
+
+@pytest.fixture
+def demo_store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "reader.db")
+    ids = [store.add_feed(url) for url in demo_urls()]
+
+    async def load() -> None:
+        async for _event in refresh(store, ids, force=True):
+            pass
+
+    asyncio.run(load())
+    return store
+
+
+def is_unrelated(title: str) -> bool:
+    return any(word in title.lower() for word in UNRELATED_WORDS)
+
+
+def test_the_csto_summit_article_tells_its_story(demo_store: Store) -> None:
+    rows = demo_store.headlines()
+    summit = next(row for row in rows
+                  if CSTO_SUMMIT in (demo_store.item(row.id).entry_id or ""))
+    item = demo_store.item(summit.id)
+    article = asyncio.run(load_article(demo_store, item))
+    assert article.source == "feed"
+    story = story_for(demo_store, item, article.text)
+    related = {entry.headline.id for entry in story.related}
+    on_story = {row.id for row in rows if not is_unrelated(row.title)} - {summit.id}
+    unrelated = {row.id for row in rows if is_unrelated(row.title)}
+    assert len(unrelated) == 4
+    assert related == on_story, [row.title for row in rows if row.id in on_story - related]
+    other_outlets = {entry.headline.feed_id for entry in story.related} - {item.feed_id}
+    assert len(other_outlets) == 2
+    days = {(event.date, event.granularity) for event in story.events}
+    for day in (6, 8, 9):
+        assert (date(2022, 1, day), "day") in days
+    assert any(event.date.year == 2020 and event.granularity == "year"
+               for event in story.events)
+    entries = story.entries()
+    assert [entry.when for entry in entries] == sorted(entry.when for entry in entries)
+    assert sum(entry.kind == "current" for entry in entries) == 1
+    assert story.header.startswith(f"Story: {len(on_story)} related items from 3 feeds")
+
+
+def test_an_unrelated_item_has_no_story(demo_store: Store) -> None:
+    for row in demo_store.headlines():
+        if is_unrelated(row.title):
+            item = demo_store.item(row.id)
+            story = story_for(demo_store, item, item.text)
+            assert story.related == (), row.title
