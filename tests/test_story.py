@@ -66,3 +66,42 @@ def test_an_unrelated_item_has_no_story(demo_store: Store) -> None:
             item = demo_store.item(row.id)
             story = story_for(demo_store, item, item.text)
             assert story.related == (), row.title
+
+
+def test_related_through_the_store_on_labelled_real_pages(tmp_path: Path) -> None:
+    """Mean average precision of Store.related() (full-text candidates, then ranking) on the
+    hand-labelled stories in shared/articles/scrapinghub-aeb."""
+    import json
+
+    from reader.store import ItemRecord
+    from tests.conftest import shared_path
+    from tests.test_related import PUBLISHED, _host, average_precision, page_text, page_title
+
+    folder = shared_path("articles", "scrapinghub-aeb")
+    stories = json.loads((folder / "stories.json").read_text(encoding="utf-8"))
+    store = Store(tmp_path / "labelled.db")
+    story_of: dict[int, str] = {}
+    for file_id, entry in sorted(stories.items()):
+        raw = (folder / f"{file_id}.html").read_bytes()
+        feed_id = store.add_feed(f"https://{_host(entry['url'])}/feed")
+        record = ItemRecord(entry_id=entry["url"], title=page_title(raw.decode("utf-8",
+                            "replace")), link=entry["url"], author="",
+                            published=PUBLISHED.timestamp(), updated=None, summary="",
+                            content="", text=page_text(raw, entry["url"]))
+        store.apply(feed_id, [record])
+        story_of[max(row.id for row in store.headlines())] = entry["story"]
+    precisions = []
+    for item_id, story in story_of.items():
+        relevant = {other for other, label in story_of.items()
+                    if label == story and other != item_id}
+        if not relevant:
+            continue
+        ranked = [headline.id for headline, *_ in store.related(item_id)]
+        precisions.append(average_precision(ranked, relevant))
+    mean = sum(precisions) / len(precisions)
+    print(f"\nStore.related on {len(story_of)} labelled pages, {len(precisions)} queries: "
+          f"MAP {mean:.3f}")
+    assert mean >= STORE_MAP_FLOOR
+
+
+STORE_MAP_FLOOR = 1.00  # measured on this set; never lower it
