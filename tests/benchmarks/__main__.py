@@ -7,6 +7,7 @@ breaks prints its error in its row and the others still run.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import tempfile
@@ -16,6 +17,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from tests.benchmarks import app_figures, refresh_figures, store_figures
+from tests.benchmarks.baseline import newsboat_version
 from tests.benchmarks.context import FULL, QUICK, Bench
 from tests.benchmarks.report import Row, table
 
@@ -58,6 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     bench = Bench(QUICK if args.quick else FULL, workdir, fresh_store=args.fresh_store)
     bench.only = set(only)
     rows: list[Row] = []
+    load_before = os.getloadavg()[0]
     started = time.perf_counter()
     try:
         for name in FIGURES:
@@ -81,8 +84,12 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     rows.sort(key=lambda row: list(FIGURES).index(row.key))
     mode = "quick (smoke sizes)" if args.quick else "full"
-    print(f"\nreader vs newsboat, {mode} run, {time.perf_counter() - started:.0f} s "
-          f"({time.strftime('%Y-%m-%d %H:%M')}); medians, ranges in brackets\n")
+    version = newsboat_version()
+    baseline = f"vs {version}" if version else "(newsboat not installed)"
+    print(f"\nreader {baseline}, {mode} run, {time.perf_counter() - started:.0f} s "
+          f"({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load average "
+          f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after); medians, ranges in "
+          "brackets\n")
     print(table(rows))
     return 0 if all(row.passed is not False for row in rows) else 1
 

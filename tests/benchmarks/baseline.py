@@ -10,6 +10,7 @@ import os
 import shutil
 import sqlite3
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -18,6 +19,16 @@ NOT_INSTALLED = "newsboat not installed: ratio not measured"
 
 def newsboat_path() -> str | None:
     return shutil.which("newsboat")
+
+
+def newsboat_version() -> str | None:
+    binary = newsboat_path()
+    if binary is None:
+        return None
+    done = subprocess.run([binary, "--version"], capture_output=True, text=True, check=False,
+                          env=private_env(Path(tempfile.mkdtemp(prefix="newsboat-version-"))))
+    first = (done.stdout or "").splitlines()
+    return first[0].split(" - ")[0] if first else "newsboat (version unknown)"
 
 
 def private_env(home: Path) -> dict[str, str]:
