@@ -95,15 +95,30 @@ def format_when(when: date, granularity: str) -> str:
     return when.strftime("%d %b %Y").lstrip("0")
 
 
-async def load_article(store: Store, item: Item, *, limits: object | None = None) -> Article:
-    """The full article: cached, else the feed's content, else extracted from the page."""
-    from feeds import article as articles
+def needs_page(item: Item) -> bool:
+    """Whether showing the whole article means fetching its page (not yet cached)."""
+    from feeds.article import is_full_article
+
+    return (item.article is None and bool(item.link)
+            and not is_full_article(item.summary, item.content))
+
+
+def stored_article(item: Item) -> Article:
+    """What the database already holds: the cached page, else the feed's own content."""
+    from feeds.article import from_feed
 
     if item.article is not None:
         return Article(item.article, item.article_links, item.article_source or "page",
                        item.article_note)
-    if articles.is_full_article(item.summary, item.content) or not item.link:
-        return articles.from_feed(item.summary, item.content, item.link or item.feed_url)
+    return from_feed(item.summary, item.content, item.link or item.feed_url)
+
+
+async def load_article(store: Store, item: Item, *, limits: object | None = None) -> Article:
+    """The full article: cached, else the feed's content, else extracted from the page."""
+    from feeds import article as articles
+
+    if not needs_page(item):
+        return stored_article(item)
     loaded = await articles.load(item.link, item.summary, item.content, limits=limits)
     if loaded.source == "page":
         store.cache_article(item.id, loaded.text, loaded.links, loaded.source, loaded.note)

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from reader.app import ReaderApp
-from reader.screens.main import MainScreen
+from reader.screens.main import PREVIEW_DELAY, MainScreen
 from reader.store import Store
 from tests.feedgen import rss
 from tests.test_app import fill
@@ -53,6 +53,7 @@ async def freeze(pilot) -> None:  # noqa: ANN001 - Pilot from the plugin
     assert isinstance(screen, MainScreen)
     screen.headlines.clock = lambda: FROZEN_NOW
     screen.headlines.set_rows(screen.headlines.rows)
+    await pilot.pause(PREVIEW_DELAY + 0.2)  # the highlighted item's preview
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
 

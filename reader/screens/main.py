@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
@@ -31,6 +32,7 @@ from reader.widgets.timeline_pane import TimelinePane
 if TYPE_CHECKING:
     from reader.app import ReaderApp
 
+PREVIEW_DELAY = 0.25  # seconds the cursor rests before the highlighted item is previewed
 FIRST_PAGE = 300  # rows loaded before the first paint; the rest follow in a worker
 WIDE = 120  # at this width and more, list, article and timeline show together
 
@@ -87,6 +89,7 @@ class MainScreen(Screen[None]):
         self.refreshing = False
         self._feed_rows: list[FeedRow] = []
         self._narrow: bool | None = None
+        self._preview_timer: Timer | None = None
 
     @property
     def reader_app(self) -> ReaderApp:
@@ -233,9 +236,26 @@ class MainScreen(Screen[None]):
             self.article.focus()
         self.load_article(item_id)
 
+    @on(HeadlineList.Highlighted)
+    def headline_highlighted(self, event: HeadlineList.Highlighted) -> None:
+        """Preview the highlighted item once the cursor rests (never on every key)."""
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        if self.article.has_focus:
+            return
+        item_id = event.headline.id
+        self._preview_timer = self.set_timer(PREVIEW_DELAY,
+                                             lambda: self.preview_article(item_id))
+
+    def preview_article(self, item_id: int) -> None:
+        if self.open_item is None or self.open_item.id != item_id:
+            self.load_article(item_id, preview=True)
+
     @work(exclusive=True, group="article")
-    async def load_article(self, item_id: int) -> None:
-        from reader.story import load_article
+    async def load_article(self, item_id: int, preview: bool = False) -> None:
+        """Show an item: opening marks it read and fetches its page when the feed gave only
+        a summary; a preview does neither."""
+        from reader.story import load_article, needs_page, stored_article
 
         item = await asyncio.to_thread(self.store.item, item_id)
         if item is None:
@@ -244,17 +264,24 @@ class MainScreen(Screen[None]):
         self.open_item = item
         meta = ArticleMeta(item_id=item.id, title=item.title, feed_title=item.feed_title,
                            author=item.author, published=item.published, link=item.link)
-        if not item.read:
+        if not preview and not item.read:
             self.set_read([item.id], True)
-        self.article.show_loading(meta)
-        self.timeline.show_loading()
-        article = await load_article(self.store, item,
-                                     limits=self.reader_app.fetch_limits)
+        note = None
+        if not needs_page(item):
+            article = await asyncio.to_thread(stored_article, item)
+        elif preview:
+            article = await asyncio.to_thread(stored_article, item)
+            note = "This is the feed's summary: press Enter to load the whole article."
+        else:
+            self.article.show_loading(meta)
+            self.timeline.show_loading()
+            article = await load_article(self.store, item,
+                                         limits=self.reader_app.fetch_limits)
         if self.open_item is None or self.open_item.id != item_id:
             return
         self.article.show(meta, article.text, article.links)
-        if article.note:
-            self.article.show_note(article.note)
+        if note or article.note:
+            self.article.show_note(note or article.note or "")
         self.load_story(item, article.text)
 
     @work(thread=True, exclusive=True, group="story")
