@@ -332,3 +332,20 @@ async def test_keys_remap_from_config_and_actions_are_in_the_palette(store: Stor
         help_keys = {binding.id: binding.key for _, bindings in app.binding_sections()
                      for binding in bindings}
         assert help_keys["toggle-star"] == "S"
+
+
+async def test_resting_cursor_previews_without_marking_read(store: Store) -> None:
+    from reader.screens.main import PREVIEW_DELAY
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        await pilot.press("j", "j", "j")
+        await pilot.pause(PREVIEW_DELAY + 0.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        third = main.headlines.rows[3]
+        assert main.article.meta is not None and main.article.meta.item_id == third.id
+        assert not store.item(third.id).read
+        assert main.headlines.has_focus
