@@ -54,6 +54,21 @@ class ParsedFeed:
     format: str = ""  # "rss20", "atom10", "json11", ... as far as known
 
 
+DEFAULT_MAX_BYTES = 10 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class FetchLimits:
+    """How hard we may hit servers, and how long and how much we accept from them."""
+
+    concurrency: int = 16  # requests at once, all hosts
+    per_host: int = 4  # requests at once to one host
+    connect_timeout: float = 10.0
+    total_timeout: float = 30.0  # whole request incl. body, per URL
+    max_bytes: int = DEFAULT_MAX_BYTES  # counts INFLATED bytes (gzip bomb safe)
+    max_redirects: int = 5
+
+
 @dataclass(frozen=True, slots=True)
 class Validators:
     """What a server gave us to make the next request conditional."""

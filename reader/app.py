@@ -36,8 +36,9 @@ class ReaderApp(App[None]):
         if isinstance(keys, dict):
             self.set_keymap({str(k): str(v) for k, v in keys.items()})
 
-    def on_mount(self) -> None:
-        self.push_screen(MainScreen(self.store))
+    def get_default_screen(self) -> Screen:
+        """The main screen is the default one, so its first frame is the first one drawn."""
+        return MainScreen(self.store)
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

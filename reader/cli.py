@@ -295,7 +295,7 @@ def cmd_list(store: Store, args: argparse.Namespace) -> int:
 
 def _print_headlines(store: Store, rows: list[Headline], as_json: bool) -> int:
     if as_json:
-        urls = {row.id: row.url for row in store.feeds()}
+        urls = store.feed_urls()
         _print_json([item_json(row, urls.get(row.feed_id, "")) for row in rows])
         return 0
     for row in rows:

@@ -54,7 +54,7 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
 
 def fetch_limits(config: dict[str, Any], timeout: float | None = None) -> Any:
     """FetchLimits from the `[fetch]` table of config.toml (and `--timeout` when given)."""
-    from feeds.fetch import FetchLimits
+    from feeds.model import FetchLimits
 
     table = config.get("fetch", {})
     if not isinstance(table, dict):

@@ -49,6 +49,7 @@ def snapshot_app(tmp_path: Path) -> ReaderApp:
 
 
 async def freeze(pilot) -> None:  # noqa: ANN001 - Pilot from the plugin
+    await pilot.pause()
     screen = pilot.app.screen
     assert isinstance(screen, MainScreen)
     screen.headlines.clock = lambda: FROZEN_NOW
