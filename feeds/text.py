@@ -122,6 +122,25 @@ def strip_tags(html: str | None) -> str:
     return clean_line("".join(stripper.parts))
 
 
+_INVISIBLE_BLOCKS = re.compile(
+    r"<!--.*?-->|<(script|style|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
+)
+_TAG = re.compile(r"<[^>]*>")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n\s*")
+
+
+def search_text(html: str | None) -> str:
+    """The words of an HTML fragment for searching and comparing, fast (a few regular
+    expressions, about ten times quicker than `html_to_text`); not for display."""
+    if not html:
+        return ""
+    text = _INVISIBLE_BLOCKS.sub(" ", html)
+    text = _TAG.sub(" ", text.replace("</p>", "\n\n").replace("<br", "\n<br"))
+    text = clean(unescape(text))
+    return _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
+
+
 def safe_url(url: str | None, base: str | None = None) -> str | None:
     """The absolute URL if it is http(s) with a host, else None (javascript:, data:, ...)."""
     if not url:

@@ -7,8 +7,10 @@ recorded and nothing else: its items and read marks stay.
 from __future__ import annotations
 
 import asyncio
+import os
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
+from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -88,15 +90,28 @@ class Prepared:
 
 
 def prepare(body: bytes, headers: Mapping[str, str], url: str) -> Prepared:
-    """Parse a body and compute each item's display text. Raises feeds.parse.ParseError."""
+    """Parse a body and compute each item's searchable text. Raises feeds.parse.ParseError."""
     from feeds.parse import parse
 
     parsed = parse(body, headers, url)
     return prepared_from(parsed)
 
 
+def prepare_or_error(body: bytes, headers: Mapping[str, str], url: str) -> Prepared | str:
+    """`prepare` for a worker process: a failure comes back as its one-line message (our
+    exceptions do not all survive pickling)."""
+    from feeds.parse import ParseError
+
+    try:
+        return prepare(body, headers, url)
+    except ParseError as error:
+        return str(error)
+    except Exception as error:  # a parser bug must not end the refresh of other feeds
+        return f"could not read the feed: {type(error).__name__}: {error}".splitlines()[0]
+
+
 def prepared_from(parsed: ParsedFeed) -> Prepared:
-    from feeds.text import html_to_text
+    from feeds.text import search_text
 
     records = []
     for entry in parsed.entries:
@@ -111,7 +126,7 @@ def prepared_from(parsed: ParsedFeed) -> Prepared:
                 updated=entry.updated.timestamp() if entry.updated else None,
                 summary=entry.summary_html,
                 content=entry.content_html,
-                text=html_to_text(html, entry.link or parsed.url).text if html else "",
+                text=search_text(html),
                 related_links=entry.related_links,
             )
         )
@@ -146,15 +161,53 @@ async def refresh(
         by_url[url] = feed_id
         requests.append((url, Validators(etag, last_modified)))
         yield FeedStarted(feed_id, url)
-    async for result in fetch_all(requests, limits=limits):
-        feed_id = by_url[result.url]
-        yield await _store_result(store, feed_id, result)
+    with Parsers(processes=len(due) >= PROCESS_POOL_FROM) as parsers:
+        async for result in fetch_all(requests, limits=limits):
+            feed_id = by_url[result.url]
+            yield await _store_result(store, feed_id, result, parsers)
 
 
-async def _store_result(store: Store, feed_id: int, result: FetchResult) -> RefreshEvent:
+PROCESS_POOL_FROM = 8  # feeds in one refresh from which parsing runs in worker processes
+
+
+class Parsers:
+    """Where feeds are parsed: worker processes for a big refresh (parsing is pure Python
+    and holds the GIL, so threads would not run two at once), else a thread."""
+
+    def __init__(self, processes: bool) -> None:
+        self.pool: Executor | None = None
+        workers = min(os.cpu_count() or 1, 4)
+        if processes and workers > 1:
+            import multiprocessing
+
+            # forkserver: the app runs threads, and forking a threaded process is unsafe.
+            context = multiprocessing.get_context("forkserver")
+            context.set_forkserver_preload(["feeds.parse", "reader.refresh"])
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+
+    def __enter__(self) -> Parsers:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.pool is not None:
+            self.pool.shutdown(wait=False, cancel_futures=True)
+
+    async def prepare(self, body: bytes, headers: Mapping[str, str], url: str
+                      ) -> Prepared | str:
+        if self.pool is None:
+            return await asyncio.to_thread(prepare_or_error, body, headers, url)
+        loop = asyncio.get_running_loop()
+        try:
+            return await loop.run_in_executor(self.pool, prepare_or_error, body,
+                                              dict(headers), url)
+        except BrokenExecutor:  # a worker died (out of memory?): parse here instead
+            self.pool = None
+            return await asyncio.to_thread(prepare_or_error, body, headers, url)
+
+
+async def _store_result(store: Store, feed_id: int, result: FetchResult,
+                        parsers: Parsers | None = None) -> RefreshEvent:
     """Apply one fetch result; every failure becomes a FeedFailed, never an exception."""
-    from feeds.parse import ParseError
-
     url = result.url
     moved = None
     if result.permanent_redirect and result.permanent_redirect != url:
@@ -173,16 +226,11 @@ async def _store_result(store: Store, feed_id: int, result: FetchResult) -> Refr
         not_before = result.retry_after.timestamp() if result.retry_after else None
         store.record_error(feed_id, message, not_before=not_before)
         return FeedFailed(feed_id, url, message)
-    try:
-        prepared = await asyncio.to_thread(prepare, result.body, result.headers,
-                                           result.final_url or url)
-    except ParseError as error:
-        store.record_error(feed_id, str(error))
-        return FeedFailed(feed_id, url, str(error))
-    except Exception as error:  # a parser bug must not end the refresh of other feeds
-        message = f"could not read the feed: {type(error).__name__}: {error}"
-        store.record_error(feed_id, message.splitlines()[0])
-        return FeedFailed(feed_id, url, message.splitlines()[0])
+    parsers = parsers or Parsers(processes=False)
+    prepared = await parsers.prepare(result.body, result.headers, result.final_url or url)
+    if isinstance(prepared, str):
+        store.record_error(feed_id, prepared)
+        return FeedFailed(feed_id, url, prepared)
     stats: ApplyStats = await asyncio.to_thread(
         store.apply, feed_id, prepared.records, title=prepared.title,
         site_link=prepared.site_link, etag=validators.etag,
