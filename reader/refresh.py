@@ -7,6 +7,7 @@ recorded and nothing else: its items and read marks stay.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
@@ -161,10 +162,39 @@ async def refresh(
         by_url[url] = feed_id
         requests.append((url, Validators(etag, last_modified)))
         yield FeedStarted(feed_id, url)
+    # A pipeline: feeds are fetched, parsed (in worker processes) and stored at the same
+    # time, each event yielded as its feed is stored.
+    events: asyncio.Queue[RefreshEvent] = asyncio.Queue()
     with Parsers(processes=len(due) >= PROCESS_POOL_FROM) as parsers:
-        async for result in fetch_all(requests, limits=limits):
-            feed_id = by_url[result.url]
-            yield await _store_result(store, feed_id, result, parsers)
+
+        async def store_one(result: FetchResult) -> None:
+            await events.put(await _store_result(store, by_url[result.url], result, parsers))
+
+        async def fetch_and_store() -> None:
+            async with asyncio.TaskGroup() as group:
+                async for result in fetch_all(requests, limits=limits):
+                    group.create_task(store_one(result))
+
+        producer = asyncio.create_task(fetch_and_store())
+        try:
+            for _ in range(len(due)):
+                yield await _next_event(events, producer)
+        finally:
+            producer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await producer
+    await asyncio.to_thread(store.index_pending)
+
+
+async def _next_event(events: asyncio.Queue[RefreshEvent], producer: asyncio.Task) -> RefreshEvent:
+    """The next stored feed's event; a crash of the producer is raised, not waited on."""
+    getter = asyncio.ensure_future(events.get())
+    done, _ = await asyncio.wait({getter, producer}, return_when=asyncio.FIRST_COMPLETED)
+    if getter in done:
+        return getter.result()
+    getter.cancel()
+    producer.result()  # raises what went wrong
+    return await events.get()  # it finished cleanly: the queue holds the rest
 
 
 PROCESS_POOL_FROM = 8  # feeds in one refresh from which parsing runs in worker processes
@@ -344,6 +374,7 @@ async def subscribe(store: Store, url: str, *, tags: Iterable[str] = (),
             raise AddError(f"the page {page.url} links {found.url}, which is not a feed either")
         found = Probe(found.url, found.result, found.prepared, page.discovered)
     feed_id, stats = await asyncio.to_thread(store_probe, store, found, tags)
+    await asyncio.to_thread(store.index_pending)
     return feed_id, stats, found
 
 

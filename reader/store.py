@@ -105,7 +105,7 @@ CREATE TABLE feeds (
     added REAL NOT NULL
 );
 CREATE TABLE items (
-    id INTEGER PRIMARY KEY,
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
     feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
     entry_id TEXT NOT NULL,
     title TEXT NOT NULL DEFAULT '',
@@ -138,14 +138,15 @@ CREATE VIRTUAL TABLE items_fts USING fts5 (
     tokenize='unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE items_vocab USING fts5vocab (items_fts, 'row');
-CREATE TRIGGER items_fts_insert AFTER INSERT ON items BEGIN
-    INSERT INTO items_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
-END;
-CREATE TRIGGER items_fts_delete AFTER DELETE ON items BEGIN
+CREATE TABLE fts_progress (upto INTEGER NOT NULL);
+INSERT INTO fts_progress (upto) VALUES (0);
+CREATE TRIGGER items_fts_delete AFTER DELETE ON items
+WHEN old.id <= (SELECT upto FROM fts_progress) BEGIN
     INSERT INTO items_fts (items_fts, rowid, title, text)
     VALUES ('delete', old.id, old.title, old.text);
 END;
-CREATE TRIGGER items_fts_update AFTER UPDATE OF title, text ON items BEGIN
+CREATE TRIGGER items_fts_update AFTER UPDATE OF title, text ON items
+WHEN old.id <= (SELECT upto FROM fts_progress) BEGIN
     INSERT INTO items_fts (items_fts, rowid, title, text)
     VALUES ('delete', old.id, old.title, old.text);
     INSERT INTO items_fts (rowid, title, text) VALUES (new.id, new.title, new.text);
@@ -515,6 +516,7 @@ class Store:
             )
             params.append(view.tag)
         if view.kind == "search":
+            self._ensure_indexed()
             clauses.append("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
             params.append(search_expression(view.query or ""))
         return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
@@ -645,6 +647,31 @@ class Store:
     def search(self, query: str, *, limit: int = 50) -> list[Headline]:
         return self.headlines(View(kind="search", query=query), limit=limit)
 
+    # -- the full-text index ----------------------------------------------------------------
+    #
+    # New items are indexed in batches (after a refresh, or before the next search), not row by
+    # row as they are stored: one batch costs about half as much, and it keeps the per-feed
+    # transactions of a refresh short. Items with ids up to `fts_progress.upto` are indexed;
+    # ids never go back (AUTOINCREMENT), and the triggers touch the index only for those rows.
+
+    def index_pending(self) -> int:
+        """Index every item stored since the last batch; returns how many."""
+        with self.transaction() as conn:
+            upto = conn.execute("SELECT upto FROM fts_progress").fetchone()[0]
+            last = conn.execute("SELECT max(id) FROM items").fetchone()[0] or 0
+            if last <= upto:
+                return 0
+            conn.execute("INSERT INTO items_fts (rowid, title, text) SELECT id, title, text "
+                         "FROM items WHERE id > ? AND id <= ?", (upto, last))
+            conn.execute("UPDATE fts_progress SET upto = ?", (last,))
+            self._doc_freq_cache.clear()
+            return last - upto
+
+    def _ensure_indexed(self) -> None:
+        row = self._query("SELECT (SELECT upto FROM fts_progress), (SELECT max(id) FROM items)")
+        if (row[0][1] or 0) > row[0][0]:
+            self.index_pending()
+
     def doc_freq(self, words: list[str]) -> dict[str, int]:
         """How many items hold each word (from the full-text index's vocabulary)."""
         found: dict[str, int] = {}
@@ -678,6 +705,7 @@ class Store:
         """
         from feeds import related as scoring
 
+        self._ensure_indexed()
         rows = self._query(
             "SELECT feed_id, title, text, sort_time, related_links FROM items WHERE id = ?",
             (item_id,))

@@ -162,3 +162,41 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
     store = Store(path)
     assert store.count(View(kind="unread")) == 0
     assert store.integrity_ok()
+
+
+def fts_consistent(store: Store) -> bool:
+    try:
+        # rank 1: compare the index with the items table, not only with itself
+        store.conn.execute("INSERT INTO items_fts (items_fts, rank) VALUES ('integrity-check', 1)")
+    except sqlite3.DatabaseError:
+        return False
+    return True
+
+
+def test_the_index_follows_items_changed_or_removed_before_it_caught_up(store: Store) -> None:
+    feed = store.add_feed("http://example.org/feed")
+    other = store.add_feed("http://other.example/feed")
+    store.apply(feed, [record("a", text="walrus"), record("b", text="narwhal")])
+    store.apply(other, [record("z", text="ocelot")])
+    store.apply(feed, [record("a", text="pelican"), record("b", text="narwhal")])  # unindexed
+    store.remove_feed(other)  # its items leave before they were ever indexed
+    assert store.search("walrus") == []
+    assert [h.title for h in store.search("pelican")] == ["Title a"]
+    assert store.search("ocelot") == []
+    store.apply(feed, [record("a", text="heron")])  # indexed now: the trigger updates it
+    assert store.search("pelican") == [] and len(store.search("heron")) == 1
+    store.remove_feed(feed)
+    assert store.search("heron") == [] and store.search("narwhal") == []
+    assert fts_consistent(store)
+
+
+def test_item_ids_are_never_reused(store: Store) -> None:
+    feed = store.add_feed("http://example.org/feed")
+    store.apply(feed, [record("a")])
+    first = store.headlines()[0].id
+    store.search("a")  # indexed
+    store.remove_feed(feed)
+    feed = store.add_feed("http://example.org/feed")
+    store.apply(feed, [record("b", text="fresh")])
+    assert store.headlines()[0].id > first
+    assert len(store.search("fresh")) == 1 and fts_consistent(store)
