@@ -167,8 +167,20 @@ async def refresh(
     events: asyncio.Queue[RefreshEvent] = asyncio.Queue()
     with Parsers(processes=len(due) >= PROCESS_POOL_FROM) as parsers:
 
+        unindexed = 0
+        indexing: asyncio.Lock = asyncio.Lock()
+
         async def store_one(result: FetchResult) -> None:
-            await events.put(await _store_result(store, by_url[result.url], result, parsers))
+            nonlocal unindexed
+            event = await _store_result(store, by_url[result.url], result, parsers)
+            await events.put(event)
+            if isinstance(event, FeedDone):
+                unindexed += event.new
+            # Index as we go, while the workers parse, so less is left for the end.
+            if unindexed >= INDEX_BATCH and not indexing.locked():
+                async with indexing:
+                    unindexed = 0
+                    await asyncio.to_thread(store.index_pending)
 
         async def fetch_and_store() -> None:
             async with asyncio.TaskGroup() as group:
@@ -197,6 +209,7 @@ async def _next_event(events: asyncio.Queue[RefreshEvent], producer: asyncio.Tas
     return await events.get()  # it finished cleanly: the queue holds the rest
 
 
+INDEX_BATCH = 2000  # new items after which a refresh adds them to the full-text index
 PROCESS_POOL_FROM = 8  # feeds in one refresh from which parsing runs in worker processes
 
 
