@@ -591,14 +591,19 @@ class Store:
 
     def mark_read(self, item_ids: Iterable[int], read: bool = True) -> int:
         """Committed at once. Returns how many items changed."""
+        return self._set_flag("read", item_ids, read)
+
+    def _set_flag(self, column: str, item_ids: Iterable[int], value: bool) -> int:
+        """Set `read` or `starred` on many items in one transaction."""
+        assert column in ("read", "starred")
         ids = list(item_ids)
         with self.transaction() as conn:
             changed = 0
             for chunk in _chunks(ids, 500):
                 marks = ",".join("?" * len(chunk))
                 changed += conn.execute(
-                    f"UPDATE items SET read = ? WHERE read != ? AND id IN ({marks})",
-                    (int(read), int(read), *chunk),
+                    f"UPDATE items SET {column} = ? WHERE {column} != ? AND id IN ({marks})",
+                    (int(value), int(value), *chunk),
                 ).rowcount
             return changed
 
@@ -612,16 +617,8 @@ class Store:
         return self.mark_view_read(View(kind="feed", feed_id=feed_id))
 
     def set_starred(self, item_ids: Iterable[int], starred: bool = True) -> int:
-        ids = list(item_ids)
-        with self.transaction() as conn:
-            changed = 0
-            for chunk in _chunks(ids, 500):
-                marks = ",".join("?" * len(chunk))
-                changed += conn.execute(
-                    f"UPDATE items SET starred = ? WHERE starred != ? AND id IN ({marks})",
-                    (int(starred), int(starred), *chunk),
-                ).rowcount
-            return changed
+        """Committed at once. Returns how many items changed."""
+        return self._set_flag("starred", item_ids, starred)
 
     def next_unread(self, after_item: int | None, view: View = View(), *,
                     backwards: bool = False) -> int | None:
