@@ -226,7 +226,8 @@ class Parsers:
             # forkserver: the app runs threads, and forking a threaded process is unsafe.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["feeds.parse", "reader.refresh"])
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                            initializer=_exit_with, initargs=(os.getpid(),))
 
     def __enter__(self) -> Parsers:
         return self
@@ -246,6 +247,25 @@ class Parsers:
         except BrokenExecutor:  # a worker died (out of memory?): parse here instead
             self.pool = None
             return await asyncio.to_thread(prepare_or_error, body, headers, url)
+
+
+def _exit_with(reader_pid: int) -> None:
+    """In a parsing worker: leave when the reader is gone. A reader killed with SIGKILL
+    cannot shut its pool down, and the workers (and the forkserver they keep alive through
+    their inherited pipe) would otherwise wait for work forever."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(reader_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid now belongs to someone else's process
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-reader", daemon=True).start()
 
 
 async def _store_result(store: Store, feed_id: int, result: FetchResult,

@@ -1,0 +1,68 @@
+"""Parsing workers never outlive the reader, even one killed with SIGKILL."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.feedgen import rss
+from tests.httpserver import LocalServer, Reply
+
+
+def children(pid: int) -> set[int]:
+    """Every process whose parent is `pid`, and theirs, from /proc."""
+    found: set[int] = set()
+    parents = {pid}
+    for _ in range(3):
+        for entry in Path("/proc").iterdir():
+            if not entry.name.isdigit():
+                continue
+            try:
+                fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            except OSError:
+                continue
+            if int(fields[1]) in parents:
+                found.add(int(entry.name))
+        parents = found | {pid}
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = (Path("/proc") / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+def test_workers_leave_when_the_reader_is_killed(tmp_path: Path,
+                                                 http_server: LocalServer) -> None:
+    urls = [http_server.route(f"/{n}.xml", Reply(200, rss(f"F{n}", 20), delay=0.2))
+            for n in range(40)]
+    data = tmp_path / "data"
+    (tmp_path / "urls").write_text("\n".join(urls))
+    subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data), "import",
+                    str(tmp_path / "urls")], check=True, capture_output=True)
+    reader = subprocess.Popen([sys.executable, "-m", "reader", "--data-dir", str(data),
+                               "refresh"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    helpers: set[int] = set()
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and len(helpers) < 3:  # forkserver and two workers
+        helpers |= children(reader.pid)
+        time.sleep(0.05)
+    if os.cpu_count() == 1:
+        pytest.skip("one CPU: refresh parses in a thread, there are no workers")
+    assert helpers, "the refresh started no worker processes"
+    os.kill(reader.pid, signal.SIGKILL)
+    reader.wait()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in helpers):
+        time.sleep(0.1)
+    assert not [pid for pid in helpers if alive(pid)], "workers outlived the reader"
