@@ -183,9 +183,15 @@ async def refresh(
                     await asyncio.to_thread(store.index_pending)
 
         async def fetch_and_store() -> None:
-            async with asyncio.TaskGroup() as group:
-                async for result in fetch_all(requests, limits=limits):
-                    group.create_task(store_one(result))
+            try:
+                async with asyncio.TaskGroup() as group:
+                    async for result in fetch_all(requests, limits=limits):
+                        group.create_task(store_one(result))
+            except BaseExceptionGroup as failures:  # a full disk: say that, not "a group"
+                first: BaseException = failures
+                while isinstance(first, BaseExceptionGroup):
+                    first = first.exceptions[0]
+                raise first from None
 
         producer = asyncio.create_task(fetch_and_store())
         try:
