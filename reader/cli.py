@@ -434,8 +434,9 @@ def iso(moment: datetime | None) -> str | None:
 
 
 def item_json(row: Headline, feed_url: str) -> dict[str, Any]:
+    published = iso(row.published) if row.dated else None  # null: the feed gave no date
     return {"id": row.id, "feed_url": feed_url, "feed_title": row.feed_title,
-            "title": row.title, "link": row.link, "published": iso(row.published),
+            "title": row.title, "link": row.link, "published": published,
             "read": row.read, "starred": row.starred}
 
 

@@ -18,6 +18,7 @@ class Headline:
     published: datetime | None  # timezone-aware UTC (first seen when the feed gave no date)
     read: bool
     starred: bool
+    dated: bool = True  # False: the feed gave no date, `published` is when we first saw it
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,7 +160,8 @@ SCHEMA_VERSION = len(MIGRATIONS)
 
 HEADLINE_COLUMNS = """
     items.id, items.feed_id, coalesce(feeds.user_title, nullif(feeds.title, ''), feeds.url),
-    items.title, items.link, items.sort_time, items.read, items.starred
+    items.title, items.link, items.sort_time, items.read, items.starred,
+    items.published IS NOT NULL OR items.updated IS NOT NULL
 """
 
 
@@ -182,6 +183,7 @@ def _headline(row: Sequence) -> Headline:
         published=datetime.fromtimestamp(row[5], UTC),
         read=bool(row[6]),
         starred=bool(row[7]),
+        dated=bool(row[8]),
     )
 
 
@@ -735,7 +737,7 @@ class Store:
         if not ids:
             return []
         marks = ",".join("?" * len(ids))
-        heads = {r[0]: (_headline(r), r[8]) for r in self._query(
+        heads = {r[0]: (_headline(r), r[9]) for r in self._query(
             f"SELECT {HEADLINE_COLUMNS}, feeds.url FROM items "
             f"JOIN feeds ON feeds.id = items.feed_id WHERE items.id IN ({marks})", ids)}
         result = []

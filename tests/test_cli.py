@@ -177,3 +177,11 @@ def test_list_does_not_import_textual(tmp_path: Path) -> None:
     done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
                           text=True, timeout=60)
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_an_undated_item_has_published_null(reader: Reader, http_server: LocalServer) -> None:
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Undated</title>'
+            "<link>http://example.org/</link><description>d</description>"
+            "<item><guid>u1</guid><title>No date here</title></item></channel></rss>")
+    reader("add", http_server.route("/undated.xml", Reply(200, body)))
+    assert [item["published"] for item in reader.json("list")] == [None]
