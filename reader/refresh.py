@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import sys
 import time
 from collections.abc import AsyncIterator, Iterable, Mapping
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
@@ -232,8 +233,13 @@ class Parsers:
             # forkserver: the app runs threads, and forking a threaded process is unsafe.
             context = multiprocessing.get_context("forkserver")
             context.set_forkserver_preload(["feeds.parse", "reader.refresh"])
-            self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                            initializer=_exit_with, initargs=(os.getpid(),))
+            try:
+                _start_process_helpers()
+                self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
+                                                initializer=_exit_with,
+                                                initargs=(os.getpid(),))
+            except Exception:  # no processes to be had here: parse in a thread
+                self.pool = None
 
     def __enter__(self) -> Parsers:
         return self
@@ -250,9 +256,36 @@ class Parsers:
         try:
             return await loop.run_in_executor(self.pool, prepare_or_error, body,
                                               dict(headers), url)
-        except BrokenExecutor:  # a worker died (out of memory?): parse here instead
+        except (BrokenExecutor, OSError, ValueError, RuntimeError):
+            # A worker died (out of memory?) or could not start: parse here instead.
             self.pool = None
             return await asyncio.to_thread(prepare_or_error, body, headers, url)
+
+
+def _start_process_helpers() -> None:
+    """Start multiprocessing's forkserver and resource tracker with a real stderr.
+
+    They hand sys.stderr's file descriptor to the new process; inside the Textual app
+    sys.stderr is a capture object without a usable one, and starting them there fails
+    ("bad value(s) in fds_to_keep").
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    saved = sys.stderr
+    stream = sys.__stderr__
+    try:
+        usable = stream is not None and stream.fileno() >= 0
+    except (OSError, ValueError, AttributeError):
+        usable = False
+    with contextlib.ExitStack() as stack:
+        if not usable:
+            stream = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115
+        sys.stderr = stream
+        try:
+            resource_tracker.ensure_running()
+            forkserver.ensure_running()
+        finally:
+            sys.stderr = saved
 
 
 def _exit_with(reader_pid: int) -> None:

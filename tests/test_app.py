@@ -349,3 +349,29 @@ async def test_resting_cursor_previews_without_marking_read(store: Store) -> Non
         assert main.article.meta is not None and main.article.meta.item_id == third.id
         assert not store.item(third.id).read
         assert main.headlines.has_focus
+
+
+async def test_resizing_to_40x10_and_back_during_a_refresh(store: Store,
+                                                           http_server: LocalServer) -> None:
+    slow = [http_server.route(f"/slow{n}.xml", Reply(200, rss(f"Slow{n}", 3), delay=0.3))
+            for n in range(6)]
+    for url in slow:
+        store.add_feed(url)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        await pilot.press("R")
+        await pilot.pause(0.1)
+        assert main.refreshing
+        await pilot.resize_terminal(40, 10)
+        await pilot.pause(0.2)
+        await pilot.press("j", "j")
+        await pilot.resize_terminal(120, 40)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.is_running and not main.refreshing
+        assert store.count() == 35 + 6 * 3
+        before = main.headlines.cursor_row
+        await pilot.press("j")
+        assert main.headlines.cursor_row == before + 1
