@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import ClassVar
 
+from rich.cells import cell_len, set_cell_size
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -138,17 +139,31 @@ class FeedPanel(OptionList):
 
 def _label(name: str, count: int | None, *, bold: bool = False,
            dim_count: bool = False) -> Text:
-    label = Text(name, style="bold" if bold else "", no_wrap=True, overflow="ellipsis")
+    room = LABEL_CELLS - (len(f" {count}") if count else 0)
+    label = Text(_fit(name, room), style="bold" if bold else "", no_wrap=True,
+                 overflow="ellipsis")
     if count:
         label.append(f" {count}", style="dim" if dim_count else "bold")
     return label
 
 
+LABEL_CELLS = 21  # what fits the narrow panel; a longer name ends in "…" (no wrapping)
+
+
+def _fit(text: str, cells: int) -> str:
+    if cell_len(text) <= cells:
+        return text
+    return set_cell_size(text, max(cells - 1, 1)).rstrip() + "…"
+
+
 def _feed_label(feed: FeedRow, indent: int = 0) -> Text:
     label = Text(" " * indent, no_wrap=True, overflow="ellipsis")
-    if feed.last_error:
-        label.append(ERROR_MARK + " ", style="bold red")
-    label.append(feed.title, style="strike dim" if feed.gone else "")
-    if feed.unread:
-        label.append(f" {feed.unread}", style="bold")
+    count = f" {feed.unread}" if feed.unread else ""
+    mark = ERROR_MARK + " " if feed.last_error else ""
+    if mark:
+        label.append(mark, style="bold red")
+    room = LABEL_CELLS - indent - len(mark) - len(count)
+    label.append(_fit(feed.title, room), style="strike dim" if feed.gone else "")
+    if count:
+        label.append(count, style="bold")
     return label
