@@ -21,7 +21,6 @@ class ReaderApp(App[None]):
     CSS_PATH = "reader.tcss"
     ENABLE_COMMAND_PALETTE = True
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("q", "quit", "Quit", id="quit", tooltip="Quit the reader"),
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Show every key",
                 key_display="?"),
     ]

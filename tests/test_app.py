@@ -375,3 +375,19 @@ async def test_resizing_to_40x10_and_back_during_a_refresh(store: Store,
         before = main.headlines.cursor_row
         await pilot.press("j")
         assert main.headlines.cursor_row == before + 1
+
+
+async def test_q_goes_back_from_an_article_then_quits(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        assert main.article.has_focus and main.has_class("reading")
+        await pilot.press("q")
+        assert app.is_running and main.headlines.has_focus
+        assert not main.has_class("reading")
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running

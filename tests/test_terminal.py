@@ -51,7 +51,9 @@ def test_first_launch_shows_the_demo_story(tui, tmp_path: Path) -> None:
     run(tool, env, "wait", name, "Story:", "10")
     screen = run(tool, env, "screen", name)
     assert "Story:" in screen and "min read" in screen
-    run(tool, env, "keys", name, "q")
+    run(tool, env, "keys", name, "q")  # from the open article: back to the list
+    time.sleep(0.5)
+    run(tool, env, "keys", name, "q")  # from the list: quit
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         if subprocess.run([str(tool), "alive", name], env=env).returncode != 0:

@@ -77,6 +77,8 @@ class MainScreen(Screen[None]):
                  "Show or hide the timeline pane"),
         _binding("f", "toggle_feeds", "Feeds", "toggle-feeds", "Show or hide the feeds panel",
                  show=False),
+        _binding("q", "quit_or_back", "Quit", "quit",
+                 "Quit the reader (from an open article: back to the list first)"),
     ]
 
     def __init__(self, store: Store) -> None:
@@ -218,8 +220,7 @@ class MainScreen(Screen[None]):
 
     @on(TimelinePane.OpenItem)
     def timeline_open(self, event: TimelinePane.OpenItem) -> None:
-        if self.headlines.move_to(event.item_id) is False:
-            self.headlines.set_rows(self.headlines.rows)
+        self.headlines.move_to(event.item_id)  # when it is in this view; opened either way
         self.open_article(event.item_id)
 
     @on(TimelinePane.JumpToEvent)
@@ -381,6 +382,12 @@ class MainScreen(Screen[None]):
             self.set_view(View())
         elif self.has_class("reading"):
             self.remove_class("reading")
+
+    def action_quit_or_back(self) -> None:
+        if self.article.has_focus or self.timeline.has_focus_within:
+            self.action_back()
+        else:
+            self.app.exit()
 
     def action_toggle_timeline(self) -> None:
         self.toggle_class("show-timeline")
