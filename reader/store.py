@@ -133,8 +133,10 @@ CREATE INDEX items_unread ON items (sort_time DESC, id DESC) WHERE read = 0;
 CREATE INDEX items_unread_by_feed ON items (feed_id) WHERE read = 0;
 CREATE INDEX items_starred ON items (sort_time DESC, id DESC) WHERE starred = 1;
 CREATE INDEX items_by_link ON items (link);
+-- detail='column': searches match words (all of them, the last as a prefix), never phrases,
+-- so token positions are not kept; that makes indexing about 40% cheaper.
 CREATE VIRTUAL TABLE items_fts USING fts5 (
-    title, text, content='items', content_rowid='id',
+    title, text, content='items', content_rowid='id', detail='column',
     tokenize='unicode61 remove_diacritics 2'
 );
 CREATE VIRTUAL TABLE items_vocab USING fts5vocab (items_fts, 'row');
