@@ -39,13 +39,14 @@ def when_text(when: date, granularity: str) -> str:
 
 
 def entry_prompt(entry: TimelineEntry) -> Content:
-    """Two lines: the date (and feed), then the title or the event's sentence."""
+    """Two lines: the date (and feed), then the title or the event's sentence (flush left,
+    so that its wrapped lines line up with it)."""
     title = plain(entry.title).strip() or "(untitled)"
     dim = "$foreground-muted"
     if entry.kind == "event":
         head = Content.assemble(("◆ ", "$text-accent"), (when_text(entry.when, entry.granularity),
                                                         "$text-accent"))
-        body = Content.assemble("  ", (title, "italic"))
+        body = Content.assemble((title, "italic"))
     else:
         current = entry.kind == "current"
         mark = "▶ " if current else ("  " if entry.read else "● ")
@@ -60,9 +61,9 @@ def entry_prompt(entry: TimelineEntry) -> Content:
         head = Content.assemble(*parts)
         title_style = "bold" if current or not entry.read else ""
         if entry.duplicate:
-            body = Content.assemble("  ", (title, "$foreground-muted"), " ", (DUPLICATE_NOTE, dim))
+            body = Content.assemble((title, "$foreground-muted"), " ", (DUPLICATE_NOTE, dim))
         else:
-            body = Content.assemble("  ", (title, title_style))
+            body = Content.assemble((title, title_style))
     return Content("\n").join([head, body])
 
 
