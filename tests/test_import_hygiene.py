@@ -51,3 +51,24 @@ def test_importing_feeds_loads_no_ui() -> None:
         if any(name == p or name.startswith(p + ".") for p in FORBIDDEN_PREFIXES)
     ]
     assert leaked == [], f"feeds imports UI modules: {leaked[:10]}"
+
+
+# The reader's core: the command line must not pay for Textual (0.35 s) unless it launches it.
+UI_FREE_READER_MODULES = ("reader.store", "reader.refresh", "reader.cli", "reader.story",
+                          "reader.locations", "reader.rows", "reader.__main__")
+
+
+def test_the_reader_core_loads_no_textual() -> None:
+    script = (
+        "import importlib, json, sys\n"
+        f"for name in {UI_FREE_READER_MODULES!r}:\n"
+        "    importlib.import_module(name)\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    done = subprocess.run(
+        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    leaked = [name for name in json.loads(done.stdout) if name.split(".")[0] == "textual"]
+    assert leaked == [], f"the reader's core imports Textual: {leaked[:10]}"
