@@ -391,3 +391,28 @@ async def test_q_goes_back_from_an_article_then_quits(store: Store) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert not app.is_running
+
+
+async def test_l_lists_the_article_links_and_opens_the_chosen_one(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader.screens.dialogs import LinksDialog
+
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url))
+    store = Store(tmp_path / "links.db")
+    body = ('Read <a href="https://one.example/a">this</a>, '
+            '<a href="javascript:alert(1)">not this</a> and '
+            '<a href="https://two.example/b">that</a>.')
+    fill(store, "http://links.example/feed", rss("Links", 1, body=body))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.press("l")
+        await pilot.pause()
+        assert isinstance(app.screen, LinksDialog)
+        assert app.screen.links == ("https://one.example/a", "https://two.example/b")
+        await pilot.press("down", "enter")
+        await app.workers.wait_for_complete()
+        assert opened == ["https://two.example/b"]

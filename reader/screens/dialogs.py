@@ -209,3 +209,32 @@ KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "Space", "enter": "Ent
 def _key_label(key: str) -> str:
     key = key.strip()
     return KEY_NAMES.get(key, key)
+
+
+class LinksDialog(ModalScreen[str | None]):
+    """The article's numbered links; Enter opens the chosen one."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="links.cancel", tooltip="Close the list"),
+    ]
+
+    def __init__(self, links: tuple[str, ...]) -> None:
+        super().__init__()
+        self.links = links
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="dialog"):
+            yield Static("Open a link", classes="dialog-title")
+            yield OptionList(
+                *(Option(Text(f"[{number}] {link}"), id=str(number - 1))
+                  for number, link in enumerate(self.links, 1)),
+                id="links",
+            )
+
+    @on(OptionList.OptionSelected, "#links")
+    def chosen(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(self.links[int(event.option.id or 0)])
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

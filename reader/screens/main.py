@@ -22,7 +22,7 @@ from textual.widgets import Footer, ProgressBar, Static
 from textual.worker import get_current_worker
 
 from reader.rows import FeedRow, Headline
-from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, SearchDialog
+from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, LinksDialog, SearchDialog
 from reader.store import Item, Store, View
 from reader.widgets.article_view import ArticleMeta, ArticleView
 from reader.widgets.feed_panel import FeedPanel, view_key
@@ -230,6 +230,14 @@ class MainScreen(Screen[None]):
     @on(ArticleView.OpenLink)
     def article_link(self, event: ArticleView.OpenLink) -> None:
         self.open_url(event.url)
+
+    @on(ArticleView.ChooseLink)
+    def article_links(self, event: ArticleView.ChooseLink) -> None:
+        def chosen(url: str | None) -> None:
+            if url:
+                self.open_url(url)
+
+        self.app.push_screen(LinksDialog(event.links), chosen)
 
     def open_article(self, item_id: int, *, focus: bool = True) -> None:
         self.add_class("reading")

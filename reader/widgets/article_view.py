@@ -97,6 +97,8 @@ class ArticleView(ScrollView, can_focus=True):
                 tooltip="Go to the end of the article", show=False),
         Binding("o", "open_link", "Open link", id="article-view.open-link",
                 tooltip="Open the article's link in the browser"),
+        Binding("l", "choose_link", "Links", id="article-view.links",
+                tooltip="Pick one of the article's numbered links to open"),
     ]
 
     HELP = """
@@ -135,6 +137,13 @@ class ArticleView(ScrollView, can_focus=True):
         & > .article-view--highlight { background: $accent 30%; }
     }
     """
+
+    class ChooseLink(Message):
+        """The user wants to pick one of the body's numbered links (all http or https)."""
+
+        def __init__(self, links: tuple[str, ...]) -> None:
+            super().__init__()
+            self.links = links
 
     class OpenLink(Message):
         """The user wants to open a link (always http or https)."""
@@ -236,6 +245,11 @@ class ArticleView(ScrollView, can_focus=True):
     def action_open_link(self) -> None:
         if self.link is not None:
             self.post_message(self.OpenLink(self.link))
+
+    def action_choose_link(self) -> None:
+        links = tuple(link for link in map(safe_link, self.links) if link)
+        if links:
+            self.post_message(self.ChooseLink(links))
 
     # -- building -----------------------------------------------------------------------
 
