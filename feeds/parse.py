@@ -833,12 +833,15 @@ def _from_fast_result(
     if len(entries) != expected:
         return None
     atom = fmt == "atom10"
+    # fastfeedparser copies an RSS <description> into `content`; only a document with
+    # content:encoded (or another content element) really carries content besides it.
+    has_content = atom or b"encoded>" in body or b"<content" in body
     guid_not_link = fmt == "rss20" and _NOT_PERMALINK.search(body) is not None
     mapped: list[Entry] = []
     for entry in entries:
         if not isinstance(entry, Mapping):
             return None
-        converted = _entry_from_fast(entry, url, atom, lenient)
+        converted = _entry_from_fast(entry, url, atom, lenient, has_content)
         if converted is None or not converted.title:
             return None  # feedparser looks further for titles (media:title, ...)
         if converted.link is None and not lenient:
@@ -867,7 +870,8 @@ def _iso_date(value: Any) -> datetime | None:
 
 
 def _entry_from_fast(
-    entry: Mapping[str, Any], url: str, atom: bool, lenient: bool = False
+    entry: Mapping[str, Any], url: str, atom: bool, lenient: bool = False,
+    has_content: bool = True,
 ) -> Entry | None:
     raw_id = entry.get("id")
     link = entry.get("link")
@@ -878,15 +882,19 @@ def _entry_from_fast(
     ):
         return None  # the hashed id needs the raw date string, which only feedparser keeps
     date_raw = str(entry.get("published") or entry.get("updated") or "")
-    contents = entry.get("content") or []
-    content = ""
-    for part in contents:
-        if isinstance(part, Mapping) and part.get("value"):
-            content = _html_of(part.get("value"), str(part.get("type") or ""), url)
-            break
     description = entry.get("description")
-    if any(isinstance(p, Mapping) and p.get("value") == description for p in contents):
-        summary = ""  # the same text twice: keep it once, as the content
+    # Without a content element in the document, `content` is fastfeedparser's copy of the
+    # description: like feedparser we keep it as the summary only, so a short description
+    # still sends us to the full page.
+    contents = [part for part in entry.get("content") or []
+                if isinstance(part, Mapping) and part.get("value")
+                and (has_content or part.get("value") != description)]
+    content = ""
+    if contents:
+        part = contents[0]
+        content = _html_of(part.get("value"), str(part.get("type") or ""), url)
+    if content and description == contents[0].get("value"):
+        summary = ""  # Atom: the same text twice, kept once as the content
     else:
         summary = _html_of(description, "text/html", url)
     return Entry(

@@ -416,3 +416,26 @@ async def test_l_lists_the_article_links_and_opens_the_chosen_one(
         await pilot.press("down", "enter")
         await app.workers.wait_for_complete()
         assert opened == ["https://two.example/b"]
+
+
+async def test_a_slow_page_fetch_is_not_cancelled_by_the_preview(
+        tmp_path: Path, http_server: LocalServer) -> None:
+    page = ("<html><head><title>Full story</title></head><body><article><h1>Full story</h1>"
+            + "<p>The whole article text is here, long enough to be an article. </p>" * 30
+            + "</article></body></html>")
+    http_server.route("/story-0", Reply(200, page, content_type="text/html", delay=0.6))
+    store = Store(tmp_path / "slow.db")
+    fill(store, "http://slow.example/feed",
+         rss("story", [("1", "Newer item"), ("0", "Short summary item")],
+             link=http_server.url("/story-")))
+    store.mark_read([store.headlines()[0].id])
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        await pilot.press("n")  # moves the cursor (a Highlighted) and opens the item
+        await pilot.pause(1.2)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "whole article text" in main.article.text
+        assert store.item(main.open_item.id).article_source == "page"

@@ -371,3 +371,16 @@ def test_fast_path_matches_feedparser_over_the_corpus() -> None:
     # 146 of the 367 files take the fast path (measured); most others are not RSS 2.0/Atom 1.0,
     # not well-formed, not UTF-8, or use xml:base.
     assert compared >= 100, compared
+
+
+def test_an_rss_description_is_a_summary_on_either_parser() -> None:
+    """fastfeedparser copies <description> into content; a short description must stay a
+    summary, or the reader would never fetch the full article."""
+    from feeds.parse import parse_both_ways
+    from tests.feedgen import rss
+
+    body = rss("Wire", [("1", "Short one")], link="http://example.org/").encode()
+    for parsed in parse_both_ways(body, "http://example.org/feed"):
+        assert parsed is not None
+        entry = parsed.entries[0]
+        assert entry.summary_html and not entry.content_html

@@ -92,6 +92,7 @@ class MainScreen(Screen[None]):
         self._feed_rows: list[FeedRow] = []
         self._narrow: bool | None = None
         self._preview_timer: Timer | None = None
+        self._shown_id: int | None = None  # the item opened or previewed last
 
     @property
     def reader_app(self) -> ReaderApp:
@@ -243,6 +244,9 @@ class MainScreen(Screen[None]):
         self.add_class("reading")
         if focus:
             self.article.focus()
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._shown_id = item_id
         self.load_article(item_id)
 
     @on(HeadlineList.Highlighted)
@@ -257,7 +261,9 @@ class MainScreen(Screen[None]):
                                              lambda: self.preview_article(item_id))
 
     def preview_article(self, item_id: int) -> None:
-        if self.open_item is None or self.open_item.id != item_id:
+        # Never for the item being opened: the preview would cancel its page fetch.
+        if item_id != self._shown_id:
+            self._shown_id = item_id
             self.load_article(item_id, preview=True)
 
     @work(exclusive=True, group="article")
