@@ -427,7 +427,7 @@ async def test_a_slow_page_fetch_is_not_cancelled_by_the_preview(
     store = Store(tmp_path / "slow.db")
     fill(store, "http://slow.example/feed",
          rss("story", [("1", "Newer item"), ("0", "Short summary item")],
-             link=http_server.url("/story-")))
+             link=http_server.url("/story-"), full=False))
     store.mark_read([store.headlines()[0].id])
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:

@@ -379,7 +379,7 @@ def test_an_rss_description_is_a_summary_on_either_parser() -> None:
     from feeds.parse import parse_both_ways
     from tests.feedgen import rss
 
-    body = rss("Wire", [("1", "Short one")], link="http://example.org/").encode()
+    body = rss("Wire", [("1", "Short one")], link="http://example.org/", full=False).encode()
     for parsed in parse_both_ways(body, "http://example.org/feed"):
         assert parsed is not None
         entry = parsed.entries[0]
