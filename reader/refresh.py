@@ -448,7 +448,3 @@ async def subscribe(store: Store, url: str, *, tags: Iterable[str] = (),
     feed_id, stats = await asyncio.to_thread(store_probe, store, found, tags)
     await asyncio.to_thread(store.index_pending)
     return feed_id, stats, found
-
-
-def due_count(store: Store) -> int:
-    return len(store.feeds_due(now=time.time()))

@@ -200,3 +200,22 @@ def test_item_ids_are_never_reused(store: Store) -> None:
     store.apply(feed, [record("b", text="fresh")])
     assert store.headlines()[0].id > first
     assert len(store.search("fresh")) == 1 and fts_consistent(store)
+
+
+def test_rename_tag_and_mark_a_feed_read(store: Store) -> None:
+    feed = store.add_feed("http://example.org/feed", "Original")
+    other = store.add_feed("http://other.example/feed", "Other")
+    store.apply(feed, [record("a"), record("b")], title="From the feed")
+    store.apply(other, [record("z")])
+    store.rename_feed(feed, "My name")
+    store.set_tags(feed, ["News", "Daily"])
+    row = store.feed(feed)
+    assert row.title == "My name" and row.tags == ("News", "Daily")
+    assert {h.feed_title for h in store.headlines(View(kind="feed", feed_id=feed))} == {"My name"}
+    store.apply(feed, [record("c")], title="From the feed again")  # a refresh keeps the name
+    assert store.feed(feed).title == "My name"
+    store.rename_feed(feed, None)
+    assert store.feed(feed).title == "From the feed again"
+    assert store.mark_feed_read(feed) == 3
+    assert store.count(View(kind="unread")) == 1
+    assert len(store.headlines(View(kind="tag", tag="Daily"))) == 3
