@@ -41,6 +41,14 @@ def store(tmp_path: Path) -> Store:
     return store
 
 
+async def type_url(pilot, url: str) -> None:  # noqa: ANN001 - Pilot
+    """Fill the add-feed field and press Enter (typing key by key costs 60 ms a key)."""
+    from textual.widgets import Input
+
+    pilot.app.screen.query_one("#url", Input).value = url
+    await pilot.press("enter")
+
+
 def make_app(store: Store) -> ReaderApp:
     return ReaderApp(store, fetch_limits=FetchLimits(connect_timeout=2, total_timeout=3))
 
@@ -225,7 +233,7 @@ async def test_add_feed_dialog_adds_selects_and_refuses(store: Store,
             await pilot.pause()
             dialog = app.screen
             assert isinstance(dialog, AddFeedDialog)
-            await pilot.press(*bad, "enter")
+            await type_url(pilot, bad)
             await dialog.workers.wait_for_complete()
             await pilot.pause()
             assert reason in str(dialog.query_one("#reason").render())
@@ -235,7 +243,7 @@ async def test_add_feed_dialog_adds_selects_and_refuses(store: Store,
         await pilot.press("a")
         await pilot.pause()
         dialog = app.screen
-        await pilot.press(*good, "enter")
+        await type_url(pilot, good)
         await dialog.workers.wait_for_complete()
         await pilot.pause()
         await app.workers.wait_for_complete()
@@ -439,3 +447,40 @@ async def test_a_slow_page_fetch_is_not_cancelled_by_the_preview(
         await pilot.pause()
         assert "whole article text" in main.article.text
         assert store.item(main.open_item.id).article_source == "page"
+
+
+async def test_add_dialog_follows_a_page_to_its_feeds(store: Store,
+                                                     http_server: LocalServer) -> None:
+    http_server.route("/one.xml", Reply(200, rss("Only", 2)))
+    http_server.route("/a.xml", Reply(200, rss("First", 1)))
+    http_server.route("/b.xml", Reply(200, rss("Second", 3)))
+    single = http_server.route("/single", Reply(200, '<html><head><link rel="alternate" '
+                               'type="application/rss+xml" href="/one.xml"></head></html>',
+                               content_type="text/html"))
+    double = http_server.route("/double", Reply(200, '<html><head>'
+                               '<link rel="alternate" type="application/rss+xml" href="/a.xml">'
+                               '<link rel="alternate" type="application/atom+xml" href="/b.xml">'
+                               "</head></html>", content_type="text/html"))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        await type_url(pilot, single)
+        await dialog.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, MainScreen)
+        assert store.feed_id(http_server.url("/one.xml")) is not None
+        await pilot.press("a")
+        await pilot.pause()
+        dialog = app.screen
+        await type_url(pilot, double)
+        await dialog.workers.wait_for_complete()
+        await pilot.pause()
+        assert isinstance(app.screen, AddFeedDialog)  # two feeds: the user picks
+        await pilot.press("down", "enter")
+        await dialog.workers.wait_for_complete()
+        await pilot.pause()
+        assert store.feed_id(http_server.url("/b.xml")) is not None
+        assert store.feed_id(http_server.url("/a.xml")) is None

@@ -76,6 +76,10 @@ class AddFeedDialog(ModalScreen[int | None]):
             if existing is not None:
                 raise AlreadySubscribed(url, existing)
             found = await probe(url, limits=self.fetch_limits)
+            if found.prepared is None and len(found.discovered) == 1:
+                found = await probe(found.discovered[0].url, limits=self.fetch_limits)
+                if self.store.feed_id(found.url) is not None:
+                    raise AlreadySubscribed(found.url, self.store.feed_id(found.url) or 0)
             if found.prepared is None:
                 self.offer(found)
                 return
