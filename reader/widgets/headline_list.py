@@ -140,29 +140,21 @@ class HeadlineList(ScrollView, can_focus=True):
     cursor_row: reactive[int] = reactive(0, repaint=False)
     """Index of the highlighted row (0 when the list is empty)."""
 
-    class Highlighted(Message):
+    class _HeadlineMessage(Message):
+        def __init__(self, headline_list: HeadlineList, headline: Headline) -> None:
+            super().__init__()
+            self.headline_list = headline_list
+            self.headline = headline
+
+        @property
+        def control(self) -> HeadlineList:
+            return self.headline_list
+
+    class Highlighted(_HeadlineMessage):
         """The cursor moved to another headline (cheap to post: the app debounces)."""
 
-        def __init__(self, headline_list: HeadlineList, headline: Headline) -> None:
-            super().__init__()
-            self.headline_list = headline_list
-            self.headline = headline
-
-        @property
-        def control(self) -> HeadlineList:
-            return self.headline_list
-
-    class Selected(Message):
+    class Selected(_HeadlineMessage):
         """The user chose a headline (Enter or a click)."""
-
-        def __init__(self, headline_list: HeadlineList, headline: Headline) -> None:
-            super().__init__()
-            self.headline_list = headline_list
-            self.headline = headline
-
-        @property
-        def control(self) -> HeadlineList:
-            return self.headline_list
 
     def __init__(
         self,
