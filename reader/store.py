@@ -241,7 +241,7 @@ class Store:
             self.conn.execute("PRAGMA foreign_keys = ON")
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
             if not readonly:
-                mode = self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                mode = self._switch_to_wal()
                 if mode.lower() != "wal":
                     raise StoreError(f"cannot use write-ahead logging on {self.path}")
                 self.conn.execute("PRAGMA synchronous = NORMAL")
@@ -256,6 +256,20 @@ class Store:
             raise StoreError(describe_error(error, self.path)) from None
 
     # -- plumbing ---------------------------------------------------------------------
+
+    def _switch_to_wal(self) -> str:
+        """Turn on WAL, retrying: SQLite answers "locked" at once, without its busy handler,
+        when another process switches a new database at the same moment."""
+        deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+        pause = 0.005
+        while True:
+            try:
+                return self.conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+            except sqlite3.OperationalError as error:
+                if "locked" not in str(error) or time.monotonic() > deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, 0.2)
 
     def _migrate(self, version: int) -> None:
         with self.transaction():

@@ -12,10 +12,11 @@ import random
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
-from reader.store import BUSY_TIMEOUT_MS
+from reader.store import BUSY_TIMEOUT_MS, Store, StoreError
 from tests.e2e import ROOT, child_env, describe, ok, reader_json, run_reader, spawn_reader
 from tests.httpserver import LocalServer, Reply, Request
 
@@ -125,3 +126,33 @@ def test_many_processes_open_a_new_database_at_once(tmp_path: Path,
         _no_database_trouble(err)
         assert err == "", (command, err)
     assert [feed["url"] for feed in reader_json(data, "feeds")] == [url]
+
+
+def _open_together(path: Path, openers: int) -> list[str]:
+    """Open `openers` stores on `path` from threads released at the same instant."""
+    start = threading.Barrier(openers)
+    errors: list[str] = []
+
+    def open_store() -> None:
+        start.wait()
+        try:
+            Store(path).close()
+        except StoreError as error:
+            errors.append(str(error))
+
+    threads = [threading.Thread(target=open_store) for _ in range(openers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return errors
+
+
+def test_threads_switching_a_new_database_to_wal_at_once(tmp_path: Path) -> None:
+    """SQLite answers "locked" at once, without waiting, to a connection that asks for WAL
+    while another is switching: the store retries, so none of eight openers fails."""
+    for trial in range(40):
+        path = tmp_path / f"race{trial}" / "reader.db"
+        path.parent.mkdir()
+        errors = _open_together(path, 8)
+        assert errors == [], f"trial {trial}: {errors}"
