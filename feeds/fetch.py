@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import http
+import re
 import socket
 import ssl
 import time
@@ -419,9 +420,13 @@ def _header_value(value: str | None) -> str | None:
     value = value.strip()
     if not value or len(value) > 1024:
         return None
-    if any(ord(ch) < 0x20 or 0x7F <= ord(ch) <= 0x9F or ord(ch) > 0xFF for ch in value):
+    if _UNSENDABLE.search(value):
         return None
     return value
+
+
+# Characters that may not go back out in a header: controls, DEL, C1 and anything past Latin-1.
+_UNSENDABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u0100-\U0010ffff]")
 
 
 def _timeouts(limits: FetchLimits) -> httpx.Timeout:

@@ -226,8 +226,16 @@ class Parsers:
 
     def __init__(self, processes: bool) -> None:
         self.pool: Executor | None = None
+        self._wanted = processes
+        self._tried = False
+
+    def _start_pool(self) -> None:
+        """Start the workers at the first feed that needs parsing: a refresh in which every
+        server answers 304 never pays for them (the forkserver alone costs a Python start
+        and its imports)."""
+        self._tried = True
         workers = min(os.cpu_count() or 1, 4)
-        if processes and workers > 1:
+        if self._wanted and workers > 1:
             import multiprocessing
 
             # forkserver: the app runs threads, and forking a threaded process is unsafe.
@@ -250,6 +258,8 @@ class Parsers:
 
     async def prepare(self, body: bytes, headers: Mapping[str, str], url: str
                       ) -> Prepared | str:
+        if not self._tried:
+            self._start_pool()
         if self.pool is None:
             return await asyncio.to_thread(prepare_or_error, body, headers, url)
         loop = asyncio.get_running_loop()

@@ -153,3 +153,24 @@ async def test_subscribe_refuses_what_is_not_a_feed(store: Store,
     with pytest.raises(AddError, match="404"):
         await subscribe(store, http_server.url("/missing"), limits=FAST)
     assert store.feed_count() == 0
+
+
+async def test_a_refresh_where_every_feed_answers_304_starts_no_workers(
+        store: Store, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Worker processes cost a Python start and their imports: only parsing pays for them."""
+    from reader import refresh as refresh_module
+
+    for number in range(refresh_module.PROCESS_POOL_FROM):
+        store.add_feed(http_server.route(f"/{number}.xml", conditional(rss(f"W{number}", 2))))
+    await run(store)  # the first refresh parses, so it starts them
+    started: list[bool] = []
+    original = refresh_module.Parsers._start_pool
+
+    def spy(self: refresh_module.Parsers) -> None:
+        started.append(True)
+        original(self)
+
+    monkeypatch.setattr(refresh_module.Parsers, "_start_pool", spy)
+    events = await run(store)
+    assert [e.not_modified for e in events if isinstance(e, FeedDone)] == [True] * 8
+    assert started == []
