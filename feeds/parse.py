@@ -809,12 +809,15 @@ def _as_feedparser_text(value: Any) -> Any:
     """`value` with every string repaired as feedparser repairs text in a UTF-8 document:
     UTF-8 that was read as Latin-1 is read again, C1 characters become Windows-1252 ones."""
     if isinstance(value, str):
-        if not value.isascii():
-            try:
-                value = value.encode("iso-8859-1").decode("utf-8")
-            except (UnicodeEncodeError, UnicodeDecodeError):
-                pass
+        if value.isascii():  # no Latin-1 to read again, no C1: skip the scan of long HTML
+            return value
+        try:
+            value = value.encode("iso-8859-1").decode("utf-8")
+        except (UnicodeEncodeError, UnicodeDecodeError):
+            pass
         return value.translate(_CP1252) if _C1.search(value) else value
+    if type(value) is dict:  # what fastfeedparser gives; the ABC check below is slower
+        return {key: _as_feedparser_text(item) for key, item in value.items()}
     if isinstance(value, Mapping):
         return {key: _as_feedparser_text(item) for key, item in value.items()}
     if isinstance(value, list):

@@ -1,0 +1,329 @@
+"""The quick paths in feeds.text and feeds.parse give exactly what the plain code gave.
+
+Each quick path is checked against a small reference copy of the code it replaced (kept here,
+not in feeds/), on adversarial text from hypothesis and on every string the conformance corpus,
+the hostile documents and generated feeds pass through it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator, Mapping
+from html import escape, unescape
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import feeds.parse
+import feeds.text
+from feeds.parse import ParseError, _as_feedparser_text, parse
+from feeds.text import (
+    _BARE_TAG,
+    _BLANK_LINES,
+    _ESCAPE_SEQUENCE,
+    _INVISIBLE_BLOCKS,
+    _LINE_BREAKS,
+    _OTHER_TAG,
+    _PLAIN_HTTP_URL,
+    _SPACES,
+    _TAG,
+    _UNSAFE,
+    _UNSAFE_CLASS,
+    _slow_safe_url,
+    clean,
+    safe_url,
+    sanitize_html,
+    search_text,
+    strip_tags,
+)
+from tests.conftest import shared_path
+
+# --- the code the quick paths replaced ------------------------------------------------------
+
+
+def reference_clean(value: str | None) -> str:
+    if not value:
+        return ""
+    if not _UNSAFE.search(value):
+        return value
+    value = _ESCAPE_SEQUENCE.sub("", value)
+    value = _LINE_BREAKS.sub("\n", value)
+    return _UNSAFE.sub("", value)
+
+
+def reference_search_text(html: str | None) -> str:
+    if not html:
+        return ""
+    text = _INVISIBLE_BLOCKS.sub(" ", html)
+    text = _TAG.sub(" ", text.replace("</p>", "\n\n").replace("<br", "\n<br"))
+    text = reference_clean(unescape(text))
+    return _BLANK_LINES.sub("\n\n", _SPACES.sub(" ", text)).strip()
+
+
+def reference_sanitize_html(html: str | None, base_url: str | None = None) -> str:
+    """sanitize_html as it was: a sanitizing walk, then a second walk for the links."""
+    html = reference_clean(html)
+    if "<" not in html:
+        return html
+    try:
+        from lxml.html import fragment_fromstring, tostring
+
+        if not _BARE_TAG.sub("", html).count("<"):
+            return html
+        root = fragment_fromstring(html, create_parent="div")
+        for element in list(root.iter()):
+            if element is root:
+                continue
+            tag = element.tag
+            if not isinstance(tag, str):
+                element.drop_tree()
+                continue
+            tag = tag.lower()
+            if tag in feeds.text._KILLED:
+                element.drop_tree()
+                continue
+            if tag not in feeds.text._ALLOWED_TAGS:
+                element.drop_tag()
+                continue
+            for name in list(element.attrib):
+                if name.lower() not in feeds.text._ALLOWED_ATTRIBUTES:
+                    del element.attrib[name]
+        for element in root.iter():
+            for name in feeds.text._URL_ATTRIBUTES.intersection(element.attrib):
+                link = _slow_safe_url(element.attrib[name], base_url) if name != "srcset" else None
+                if link is None:
+                    del element.attrib[name]
+                else:
+                    element.attrib[name] = link
+        out = tostring(root, encoding="unicode")
+    except Exception:
+        return escape(strip_tags(html), quote=False)
+    if out.startswith("<div>") and out.endswith("</div>"):
+        out = out[5:-6]
+    return reference_clean(out)
+
+
+def reference_as_feedparser_text(value: Any) -> Any:
+    if isinstance(value, str):
+        if not value.isascii():
+            try:
+                value = value.encode("iso-8859-1").decode("utf-8")
+            except (UnicodeEncodeError, UnicodeDecodeError):
+                pass
+        return value.translate(feeds.parse._CP1252) if feeds.parse._C1.search(value) else value
+    if isinstance(value, Mapping):
+        return {key: reference_as_feedparser_text(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [reference_as_feedparser_text(item) for item in value]
+    return value
+
+
+# --- clean: the isprintable shortcut ------------------------------------------------------------
+
+
+def test_every_character_clean_removes_is_unprintable() -> None:
+    """What makes the shortcut sound: a printable string holds nothing `clean` removes."""
+    unsafe = re.compile(f"[{_UNSAFE_CLASS}]")
+    removed = [chr(code) for code in range(0x110000) if unsafe.match(chr(code))]
+    assert len(removed) > 2000  # the surrogates alone are 2048
+    assert not [c for c in removed if c.isprintable()]
+    assert not unsafe.search(" \t\n")  # what the shortcut maps away before asking
+
+
+hostile_chars = st.sampled_from(
+    list("\x00\x07\x08\t\n\r\x0b\x0c\x1b\x7f\x80\x85\x90\x9b\x9c\x9d[]];\\Pm0a <>&#/\u00a0")
+    + ["\u202e", "\u2066", "\u2069", "\u200f", "\u061c", "\u2028", "\u2029", "\ufeff", "\ud800",
+       "\u3000", "\u2003", "é", "漢", "&amp;", "&#27;", "&#x202e;", "&nbsp;", "&#32;", "&#9;"]
+)
+hostile_text = st.one_of(st.lists(hostile_chars, max_size=40).map("".join), st.text(max_size=60))
+
+
+@settings(max_examples=3000, deadline=None)
+@given(hostile_text)
+def test_clean_is_unchanged(value: str) -> None:
+    assert clean(value) == reference_clean(value)
+
+
+# --- search_text: spaces collapsed without a regular expression ----------------------------------
+
+html_pieces = st.sampled_from(
+    ["<p>", "</p>", "<br>", "<br/>", "<b>", "</b>", "<a href='x'>", "</a>", "<!-- c -->",
+     "<script>x</script>", "<STYLE>y</style >", " ", "  ", "\t", "\n", "\r\n", "\u00a0", "\f",
+     "\v", "&nbsp;", "&#32;", "&#9;", "&amp;", "&lt;", "word", "é", "\x1b[1m", "\x1b]0;t\x07",
+     "\u202e", "\u2028", "<", ">", "\x01", "&#27;", "\u3000"]
+)
+html_like = st.lists(html_pieces, max_size=40).map("".join)
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.one_of(html_like, hostile_text))
+def test_search_text_is_unchanged(html: str) -> None:
+    assert search_text(html) == reference_search_text(html)
+
+
+# --- safe_url: the plain http(s) URL shortcut ---------------------------------------------------
+
+url_pieces = st.sampled_from(
+    ["http://", "https://", "HTTP://", "hTtPs://", "javascript:", "data:", "//", "/", "\\", "@",
+     "user:pw@", ":", ":80", ":99999", ":", "[", "]", "[::1]", "[v1.x]", "?", "#", "%", "%20",
+     " ", "\t", "\n", "\r", "\x00", "\x1b", "\x7f", "\x85", "\u00a0", "\u202e", "\u3000",
+     "\ufeff", "\u2028", "example.com", "EXAMPLE.com", "a", "-", ".", "_", "~", "é", "ß",
+     "xn--nxasmq6b", "\uff21", "\u2100", "\ufe63", "0", "127.0.0.1", "path", "q=1&r=2", "'", '"',
+     "<", ">", "`", "{", "}", "|", "^"]
+)
+urls = st.one_of(
+    st.lists(url_pieces, max_size=12).map("".join),
+    st.builds(lambda host, rest: f"http://{host}{rest}", st.text(max_size=12),
+              st.text(max_size=12)),
+    st.text(max_size=40),
+)
+bases = st.one_of(st.none(), st.just(""), st.just("https://example.com/feed/"),
+                  st.just("http://[::1]:8080/a/b"), urls)
+
+
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(urls, bases)
+def test_safe_url_quick_path_is_the_slow_path(url: str, base: str | None) -> None:
+    assert safe_url(url, base) == _slow_safe_url(url, base)
+    if _PLAIN_HTTP_URL.fullmatch(url):
+        assert _slow_safe_url(url, base) == url
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.from_regex(_PLAIN_HTTP_URL, fullmatch=True), bases)
+def test_every_plain_url_is_kept_as_it_is(url: str, base: str | None) -> None:
+    assert _slow_safe_url(url, base) == url
+
+
+@pytest.mark.parametrize("url", [
+    "http://user@evil.com/", "http://a b/", "http://[::1]/", "http://é.com/", "HTTP://a.com/",
+    "http://a.com:x/", "http:/a.com/", "http://a.com/\x1b[31m", "http://a.com/\u202e",
+    " http://a.com/", "http://a.com/ ", "http:\\\\a.com", "javascript://a.com/%0aalert(1)",
+])
+def test_odd_urls_take_the_slow_path(url: str) -> None:
+    assert not _PLAIN_HTTP_URL.fullmatch(url)
+
+
+# --- sanitize_html: one walk instead of two ----------------------------------------------------
+
+
+@settings(max_examples=3000, deadline=None)
+@given(st.text("<>/pbr ax\nB", max_size=30))
+def test_other_tag_answers_as_the_bare_tag_copy_did(html: str) -> None:
+    assert (_OTHER_TAG.search(html) is None) == (_BARE_TAG.sub("", html).count("<") == 0)
+
+
+markup_pieces = st.sampled_from(
+    ["<p>", "</p>", "<div>", "</div>", "<b>", "</b>", "<br>", "<em>", "</em>", "<span>",
+     "</span>", "<P>", "<Br />", "<a href='/x'>", "<a href=\"javascript:alert(1)\">",
+     "<a HREF='https://example.com/a b'>", "</a>", "<img src='x.png' onerror='alert(1)'>",
+     "<img srcset='a.png 1x'>", "<q cite='//other.org/q'>", "</q>",
+     "<blockquote cite=' http://ok/ '>",
+     "<script>alert(1)</script>", "<script>", "<style>p{}</style>", "<iframe src='http://x/'>",
+     "</iframe>", "<svg><a href='http://in.svg/'>s</a></svg>", "<form action='http://x/'>",
+     "</form>", "<font color=red>", "</font>", "<unknown href='http://x/y'>", "</unknown>",
+     "<!-- note -->", "<?php x ?>", "<td background='http://bg/'>", "<table>", "</table>",
+     "<object data='x'><a href='http://in.object/'>o</a></object>", "<center>",
+     "<a href='http://[::1'>", "<a href='http://a.com/&#x1b;'>", "&amp;", "&#27;", "&#x202e;",
+     "&nbsp;", "text", " ", "\n", "é", "\x1b[1m", "\u202e", "<", ">", "&"]
+)
+markup = st.lists(markup_pieces, max_size=25).map("".join)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markup, st.sampled_from([None, "", "https://example.com/", "javascript:x", "http://[::1"]))
+def test_sanitize_html_is_unchanged(html: str, base: str | None) -> None:
+    assert sanitize_html(html, base) == reference_sanitize_html(html, base)
+
+
+# --- _as_feedparser_text: ASCII needs no repair ------------------------------------------------
+
+nested = st.recursive(
+    st.one_of(st.none(), st.integers(), hostile_text,
+              st.text(st.characters(max_codepoint=0x3000), max_size=20)),
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(max_size=4), inner, max_size=4)),
+    max_leaves=20,
+)
+
+
+@settings(max_examples=800, deadline=None)
+@given(nested)
+def test_feedparser_text_repair_is_unchanged(value: Any) -> None:
+    assert _as_feedparser_text(value) == reference_as_feedparser_text(value)
+
+
+# --- every string of the corpus, the hostile documents and generated feeds ---------------------
+
+
+def documents() -> Iterator[tuple[str, bytes, dict[str, str], str]]:
+    for folder in ("corpus", "hostile"):
+        root = shared_path(folder)
+        for path in sorted(root.rglob("*")):
+            if path.is_file() and path.name not in ("MANIFEST.tsv", "README.md"):
+                yield str(path), path.read_bytes(), {}, "https://example.com/feed.xml"
+    from tests.benchmarks.feedgen import generate_feeds
+
+    for document in generate_feeds(30, 20):
+        headers = {"content-type": document.content_type}
+        yield document.path, document.body, headers, "http://x" + document.path
+
+
+def checking(
+    quick: Callable[..., Any], reference: Callable[..., Any], seen: list[int]
+) -> Callable[..., Any]:
+    """`quick`, asserting on every call that `reference` answers the same."""
+
+    def both(*args: Any) -> Any:
+        answer = quick(*args)
+        assert answer == reference(*args), args
+        seen.append(1)
+        return answer
+
+    return both
+
+
+def test_real_documents_take_the_same_paths(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every URL, HTML fragment, feedparser repair and search text the parse of real and
+    hostile documents produces is compared with the code the quick paths replaced."""
+    seen: dict[str, list[int]] = {"url": [], "html": [], "repair": [], "text": []}
+    monkeypatch.setattr(feeds.text, "safe_url",
+                        checking(safe_url, _slow_safe_url, seen["url"]))
+    monkeypatch.setattr(feeds.parse, "safe_url",
+                        checking(safe_url, _slow_safe_url, seen["url"]))
+    monkeypatch.setattr(feeds.parse, "sanitize_html",
+                        checking(sanitize_html, reference_sanitize_html, seen["html"]))
+    monkeypatch.setattr(feeds.parse, "_as_feedparser_text",
+                        checking(_as_feedparser_text, reference_as_feedparser_text,
+                                 seen["repair"]))
+    parsed = 0
+    for name, body, headers, url in documents():
+        try:
+            feed = parse(body, headers, url)
+        except ParseError:
+            continue
+        parsed += 1
+        for entry in feed.entries:
+            for html in (entry.content_html, entry.summary_html, entry.title):
+                assert search_text(html) == reference_search_text(html), name
+                seen["text"].append(1)
+    counts = {kind: len(calls) for kind, calls in seen.items()}
+    print(f"\n{parsed} documents; compared: {counts}")
+    assert parsed >= 380 and all(count > 1000 for count in counts.values()), counts
+
+
+def test_raw_corpus_text_takes_the_same_paths() -> None:
+    """The raw documents themselves, as text: HTML, controls, entities and odd URLs."""
+    compared = 0
+    for path in sorted(Path(shared_path("corpus")).rglob("*.xml")):
+        text = path.read_bytes().decode("utf-8", "replace")
+        assert clean(text) == reference_clean(text), path
+        assert search_text(text) == reference_search_text(text), path
+        for url in re.findall(r"""(?:href|src|url|link)\s*=?\s*["'>]([^"'<]*)""", text):
+            assert safe_url(url, "https://example.com/a/") == _slow_safe_url(
+                url, "https://example.com/a/"), (path, url)
+            compared += 1
+    assert compared > 300
