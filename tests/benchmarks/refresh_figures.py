@@ -7,12 +7,14 @@ the same server in the same run, runs interleaved so both see the same machine n
 
 from __future__ import annotations
 
+import json
 import re
+import subprocess
 from pathlib import Path
 
 from feeds.fetch import FetchLimits
 from tests.benchmarks.baseline import NOT_INSTALLED, Newsboat, newsboat_path
-from tests.benchmarks.context import Bench
+from tests.benchmarks.context import REPO, Bench
 from tests.benchmarks.report import Row, median, ratio, seconds, spread
 from tests.benchmarks.server import FeedServer
 
@@ -125,7 +127,26 @@ def _steady(bench: Bench, server: FeedServer, newsboat: Newsboat | None, data: P
     row = _judge(f"steady refresh, {feeds} feeds all 304", ours, theirs, 0.25)
     row.key = "steady"
     row.notes += notes
+    row.notes.append(_http_floor(bench, server, runs, theirs))
     return row
+
+
+def _http_floor(bench: Bench, server: FeedServer, runs: int, theirs: list[float]) -> str:
+    """The same conditional GETs through httpx's transport alone, in a process of its own."""
+    pairs = [[server.url(path), etag] for path, (_, _, etag) in server.documents.items()]
+    listing = bench.workdir / "steady-requests.json"
+    listing.write_text(json.dumps(pairs))
+    times = []
+    for _ in range(runs):
+        server.reset_counts()
+        done = subprocess.run([bench.python, "-m", "tests.benchmarks.http_floor", str(listing)],
+                              env=bench.env, cwd=REPO, capture_output=True, text=True,
+                              check=True, timeout=300)
+        times.append(float(done.stdout) / 1000)
+        _check_counts(server, {304: len(pairs)}, "httpcore alone")
+    share = f" = {ratio(median(times), median(theirs))} of newsboat" if theirs else ""
+    return (f"httpx's transport (httpcore) alone, the same {len(pairs)} requests with our "
+            f"limits, no start-up, store or parsing: {spread(times)}{share}")
 
 
 def latency_refresh(bench: Bench) -> list[Row]:
