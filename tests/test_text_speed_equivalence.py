@@ -141,7 +141,7 @@ hostile_chars = st.sampled_from(
 hostile_text = st.one_of(st.lists(hostile_chars, max_size=40).map("".join), st.text(max_size=60))
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(hostile_text)
 def test_clean_is_unchanged(value: str) -> None:
     assert clean(value) == reference_clean(value)
@@ -158,7 +158,7 @@ html_pieces = st.sampled_from(
 html_like = st.lists(html_pieces, max_size=40).map("".join)
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(html_like, hostile_text))
 def test_search_text_is_unchanged(html: str) -> None:
     assert search_text(html) == reference_search_text(html)
@@ -192,7 +192,7 @@ def test_safe_url_quick_path_is_the_slow_path(url: str, base: str | None) -> Non
         assert _slow_safe_url(url, base) == url
 
 
-@settings(max_examples=1000, deadline=None)
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.from_regex(_PLAIN_HTTP_URL, fullmatch=True), bases)
 def test_every_plain_url_is_kept_as_it_is(url: str, base: str | None) -> None:
     assert _slow_safe_url(url, base) == url
@@ -210,7 +210,7 @@ def test_odd_urls_take_the_slow_path(url: str) -> None:
 # --- sanitize_html: one walk instead of two ----------------------------------------------------
 
 
-@settings(max_examples=3000, deadline=None)
+@settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.text("<>/pbr ax\nB", max_size=30))
 def test_other_tag_answers_as_the_bare_tag_copy_did(html: str) -> None:
     assert (_OTHER_TAG.search(html) is None) == (_BARE_TAG.sub("", html).count("<") == 0)
@@ -250,7 +250,7 @@ nested = st.recursive(
 )
 
 
-@settings(max_examples=800, deadline=None)
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(nested)
 def test_feedparser_text_repair_is_unchanged(value: Any) -> None:
     assert _as_feedparser_text(value) == reference_as_feedparser_text(value)
