@@ -484,3 +484,28 @@ async def test_add_dialog_follows_a_page_to_its_feeds(store: Store,
         await pilot.pause()
         assert store.feed_id(http_server.url("/b.xml")) is not None
         assert store.feed_id(http_server.url("/a.xml")) is None
+
+
+async def test_help_scrolls_with_keys_and_names_binding_ids(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        await pilot.press("question_mark")
+        await pilot.pause()
+        help_screen = app.screen
+        assert isinstance(help_screen, HelpScreen)
+        pane = help_screen.query_one("#help")
+        assert pane.max_scroll_y > 0  # 60x20 cannot hold every key
+        await pilot.press("j", "j", "j")
+        await pilot.pause()
+        assert pane.scroll_y == 3
+        await pilot.press("G")
+        await pilot.pause()
+        assert pane.scroll_y == pane.max_scroll_y
+        await pilot.press("g")
+        await pilot.pause()
+        assert pane.scroll_y == 0
+        first_id = help_screen.sections[0][1][0].id
+        assert first_id and first_id in app.export_screenshot()  # ids are what [keys] takes
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)

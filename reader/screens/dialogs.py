@@ -9,11 +9,12 @@ import asyncio
 from collections.abc import Iterable
 from typing import ClassVar
 
+from rich.table import Table
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
@@ -174,11 +175,17 @@ class SearchDialog(ModalScreen[str | None]):
 
 
 class HelpScreen(ModalScreen[None]):
-    """Every key, generated from the bindings themselves (never a second hand-written list)."""
+    """Every key, generated from the bindings themselves (never a second hand-written list),
+    with the binding id that config.toml remaps it by. Scrolls with the usual keys."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,question_mark,f1", "close", "Close", id="help.close",
                 tooltip="Close the help"),
+        Binding("j", "scroll('down')", "Down", show=False),
+        Binding("k", "scroll('up')", "Up", show=False),
+        Binding("g", "scroll('home')", "Top", show=False),
+        Binding("G", "scroll('end')", "Bottom", show=False),
+        Binding("space", "scroll('page_down')", "Page down", show=False),
     ]
 
     def __init__(self, sections: Iterable[tuple[str, Iterable[Binding]]]) -> None:
@@ -186,19 +193,33 @@ class HelpScreen(ModalScreen[None]):
         self.sections = [(title, list(bindings)) for title, bindings in sections]
 
     def compose(self) -> ComposeResult:
-        text = Text()
-        for title, bindings in self.sections:
-            text.append(f"{title}\n", style="bold underline")
-            for binding in bindings:
-                keys = ", ".join(_key_label(key) for key in binding.key.split(","))
-                text.append(f"  {keys:<22}", style="bold")
-                text.append(f"{binding.tooltip or binding.description}\n")
-            text.append("\n")
-        text.append("Keys can be remapped in config.toml under [keys] by binding id.",
-                    style="dim")
-        with Vertical(id="help"):
+        with VerticalScroll(id="help"):
             yield Static("Keys", classes="dialog-title")
-            yield Static(text, id="help-text")
+            for title, bindings in self.sections:
+                yield Static(self._section(title, bindings), classes="help-section")
+            yield Static(Text("Keys can be remapped in config.toml under [keys] by binding "
+                              'id, e.g. next-unread = "n,J".', style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#help").focus()
+
+    @staticmethod
+    def _section(title: str, bindings: list[Binding]) -> Table:
+        # A table, so a long description wraps under itself, not under the keys.
+        table = Table(title=title, title_justify="left", title_style="bold underline",
+                      box=None, show_header=False, padding=(0, 1), expand=True)
+        table.add_column("keys", style="bold", no_wrap=True, min_width=10)
+        table.add_column("what", ratio=1)
+        table.add_column("id", style="dim", no_wrap=True)
+        for binding in bindings:
+            keys = ", ".join(_key_label(key) for key in binding.key.split(","))
+            table.add_row(keys, binding.tooltip or binding.description, binding.id or "")
+        return table
+
+    def action_scroll(self, where: str) -> None:
+        """j/k/g/G/Space in the help, like in the article."""
+        container = self.query_one("#help", VerticalScroll)
+        getattr(container, f"scroll_{where}")(animate=False)
 
     def action_close(self) -> None:
         self.dismiss(None)
