@@ -200,7 +200,7 @@ async def test_choosing_a_feed_and_searching(store: Store) -> None:
 async def test_open_and_copy_only_http_links(store: Store,
                                              monkeypatch: pytest.MonkeyPatch) -> None:
     opened: list[str] = []
-    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url))
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or True)
     app = make_app(store)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -509,3 +509,61 @@ async def test_help_scrolls_with_keys_and_names_binding_ids(store: Store) -> Non
         assert first_id and first_id in app.export_screenshot()  # ids are what [keys] takes
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
+
+
+async def test_a_search_that_finds_nothing_says_so_and_clears_the_article(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        await pilot.press("enter")  # open the first item
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.open_item is not None and main.article.meta is not None
+        await pilot.press("escape", "slash")
+        await pilot.pause()
+        await pilot.press(*"zzzznothing", "enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.view.kind == "search" and main.headlines.rows == []
+        middle = main.headlines.scrollable_content_region.height // 2
+        assert "Nothing matches" in main.headlines.render_line(middle).text
+        assert main.open_item is None and main.article.meta is None
+        assert main.timeline.entries == ()
+
+
+async def test_removing_the_open_items_feed_clears_the_article(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.open_item is not None
+        removed = main.open_item.feed_title
+        await pilot.press("x")
+        await pilot.pause()
+        assert isinstance(app.screen, ConfirmDialog)
+        await pilot.press("y")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.open_item is None and main.article.meta is None
+        assert main.headlines.rows
+        assert all(row.feed_title != removed for row in main.headlines.rows)
+
+
+async def test_open_link_without_a_browser_says_so(store: Store,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: False)  # what "none" returns
+    app = make_app(store)
+    said: list[tuple[str, str]] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr(app, "notify", lambda message, *a, severity="information", **k:
+                            said.append((message, severity)))
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert said[0][0].startswith("Opening ")
+    assert said[-1] == ("No web browser was found to open the link; y copies it.", "warning")

@@ -43,6 +43,19 @@ def _binding(key: str, action: str, description: str, binding_id: str, tooltip: 
                    key_display=key_display)
 
 
+def empty_message(view: View) -> str:
+    """What an empty headline list says, for the view it shows."""
+    if view.kind == "search":
+        return "Nothing matches this search. Esc leaves it."
+    if view.kind == "starred":
+        return "No starred items. s stars the open item."
+    if view.kind == "unread" or view.unread_only:
+        return "No unread items."
+    if view.kind in ("feed", "tag"):
+        return "No items here yet. r refreshes."
+    return "No items here. Press a to add a feed, R to refresh."
+
+
 class MainScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         _binding("escape", "back", "Back", "back", "Go back to the headline list",
@@ -102,10 +115,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="panes"):
             yield FeedPanel(id="feeds")
             with Vertical(id="center"):
-                yield HeadlineList(
-                    id="headlines",
-                    empty_message="No items here. Press a to add a feed, R to refresh.",
-                )
+                yield HeadlineList(id="headlines", empty_message=empty_message(View()))
                 yield ArticleView(id="article")
             yield TimelinePane(id="timeline")
         with Horizontal(id="status-bar"):
@@ -163,14 +173,18 @@ class MainScreen(Screen[None]):
         return replace(self.view, unread_only=self.unread_only)
 
     @work(thread=True, exclusive=True, group="headlines")
-    def reload_headlines(self, keep_id: int | None = None) -> None:
+    def reload_headlines(self, keep_id: int | None = None, new_view: bool = False) -> None:
         rows = self.store.headlines(self._effective_view())
         if get_current_worker().is_cancelled:
             return
-        self.app.call_from_thread(self._show_rows, rows, keep_id)
+        self.app.call_from_thread(self._show_rows, rows, keep_id, new_view)
 
-    def _show_rows(self, rows: list[Headline], keep_id: int | None) -> None:
+    def _show_rows(self, rows: list[Headline], keep_id: int | None,
+                   new_view: bool = False) -> None:
+        self.headlines.empty_message = empty_message(self._effective_view())
         self.headlines.set_rows(rows, keep_id=keep_id)
+        if new_view and not rows:  # nothing here: an article from elsewhere would mislead
+            self.clear_article()
         self.update_status()
 
     @work(thread=True, exclusive=True, group="feeds")
@@ -211,7 +225,7 @@ class MainScreen(Screen[None]):
     def set_view(self, view: View) -> None:
         self.view = view
         self.headlines.set_rows([])
-        self.reload_headlines()
+        self.reload_headlines(new_view=True)
 
     # -- opening articles ---------------------------------------------------------------
 
@@ -259,6 +273,19 @@ class MainScreen(Screen[None]):
         item_id = event.headline.id
         self._preview_timer = self.set_timer(PREVIEW_DELAY,
                                              lambda: self.preview_article(item_id))
+
+    def clear_article(self, message: str = "") -> None:
+        """Empty the article and timeline panes (the item they showed is gone or out of
+        view); o, y and s then have no item to act on."""
+        self.workers.cancel_group(self, "article")
+        self.workers.cancel_group(self, "story")
+        self.open_item = None
+        self._shown_id = None
+        self.article.clear(message)
+        self.timeline.set_entries((), "")
+        if self.article.has_focus or self.timeline.has_focus_within:
+            self.headlines.focus()
+        self.remove_class("reading")
 
     def preview_article(self, item_id: int) -> None:
         # Never for the item being opened: the preview would cancel its page fetch.
@@ -440,7 +467,18 @@ class MainScreen(Screen[None]):
                             severity="warning")
             return
         self.app.notify(f"Opening {safe}", markup=False)
-        self.run_worker(lambda: webbrowser.open(safe), thread=True, group="browser")
+        self.run_worker(lambda: self._open_in_browser(safe), thread=True, group="browser")
+
+    def _open_in_browser(self, url: str) -> None:
+        """In a thread: some browsers block until they exit. Says so when none is found."""
+        try:
+            opened = webbrowser.open(url)
+        except webbrowser.Error:
+            opened = False
+        if not opened:
+            self.app.call_from_thread(
+                self.app.notify, "No web browser was found to open the link; y copies it.",
+                markup=False, severity="warning")
 
     def action_copy_link(self) -> None:
         link = self._link()
@@ -486,6 +524,8 @@ class MainScreen(Screen[None]):
                 return
             self.store.remove_feed(feed.id)
             self.app.notify(f"Removed {feed.title}", markup=False)
+            if self.open_item is not None and self.open_item.feed_id == feed.id:
+                self.clear_article()
             if self.view.kind == "feed" and self.view.feed_id == feed.id:
                 self.view = View()
             self.reload_feeds()
