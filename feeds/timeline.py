@@ -601,6 +601,8 @@ def _tense_cues(text: str, start: int, end: int) -> Iterator[tuple[int, int, boo
             if cue is False and index and found_words[index].group()[0].isupper() and (
                     word not in PAST_WORDS):
                 cue = None  # "Westfield United" is a name, not a verb
+            if cue is False and position > start and text[position - 1] in "-‐":
+                cue = None  # "white-coated pups", "state-owned firm": adjectives
         if cue is not None:
             yield position, position + len(word), cue
 
@@ -724,7 +726,8 @@ def _resolve_day_of_month(
         elif weekday is not None:
             found = _year_by_weekday(month, day, weekday, ref) or _infer_day(
                 month, day, ref, future)
-        elif narrative is not None and narrative[0].year != ref.year:
+        elif narrative is not None and narrative[0].year != ref.year and not (
+                future and narrative[0] < ref):
             found = _after_narrative(narrative, month, day)
         else:
             found = _infer_day(month, day, ref, future)
@@ -754,6 +757,7 @@ def _resolve_month(
     months = [_month_number(f["month"] or "")]
     if f.get("month2"):
         months.append(_month_number(f["month2"] or ""))
+    future = doc.is_future(mention, sentence)
     for month in months:
         if prep == "last":
             yield _infer_month(month, ref, future=False, strict=True), "month"
@@ -761,12 +765,14 @@ def _resolve_month(
             yield _infer_month(month, ref, future=True, strict=True), "month"
         elif prep == "this":
             yield date(ref.year, month, 1), "month"
-        elif narrative is not None and narrative[0].year != ref.year:
+        elif narrative is not None and narrative[0].year != ref.year and not (
+                future and narrative[0] < ref):
+            # "bought in 2009 ... will stop in June": the future tense speaks from publication
             found = _after_narrative(narrative, month)
             if found:
                 yield found, "month"
         else:
-            yield _infer_month(month, ref, doc.is_future(mention, sentence)), "month"
+            yield _infer_month(month, ref, future), "month"
 
 
 def _resolve_weekday(

@@ -395,6 +395,16 @@ def test_relative_to_publication(text: str, expected: list[tuple[str, str]]) -> 
         ("The archive was opened on 2021-05-04.", [("2021-05-04", "day")]),
         ("Results are expected in March.", [("2022-03-01", "month")]),
         ("The reserve will play Westfield United on 22 January.", [("2022-01-22", "day")]),
+        # A hyphenated "-ed" word is an adjective, not a past tense that sends February back.
+        ("Seals give birth from late January into February, and the white-coated pups can "
+         "swim after weeks.", [("2022-01-01", "month"), ("2022-02-01", "month")]),
+        # The future tense speaks from publication, not from the year the sentence began with.
+        ("The system was bought in 2009, and its supplier will stop updating it in June.",
+         [("2009-01-01", "year"), ("2022-06-01", "month")]),
+        ("The system was bought in 2009, and its supplier will stop on 3 June.",
+         [("2009-01-01", "year"), ("2022-06-03", "day")]),
+        ("In August 2020 the council said it would finish in September.",
+         [("2020-08-01", "month"), ("2020-09-01", "month")]),
     ],
 )
 def test_month_names(text: str, expected: list[tuple[str, str]]) -> None:
