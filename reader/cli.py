@@ -146,9 +146,7 @@ def _one_line(text: str) -> str:
 def launch_app(data_dir: str | None) -> int:
     store = Store(locations.database_path(data_dir))
     try:
-        if store.feed_count() == 0 and store.settings_get("demo_offered") is None:
-            _add_demo(store, quiet=True)
-        store.settings_set("demo_offered", "1")
+        offer_demo(store)
         from reader.app import ReaderApp  # Textual is paid for only here
 
         config = locations.load_config()
@@ -156,6 +154,14 @@ def launch_app(data_dir: str | None) -> int:
     finally:
         store.close()
     return 0
+
+
+def offer_demo(store: Store) -> None:
+    """The demo story on the app's first launch, so an offline first run is a full reader;
+    never again once given (by this or `reader demo`) or once the user had feeds."""
+    if store.feed_count() == 0 and store.settings_get("demo_offered") is None:
+        _add_demo(store, quiet=True)
+    store.settings_set("demo_offered", "1")
 
 
 # -- commands ---------------------------------------------------------------------------
@@ -171,14 +177,19 @@ def _add_demo(store: Store, *, quiet: bool) -> None:
     from feeds.demo import demo_urls
     from reader.refresh import FeedFailed, refresh
 
-    ids = [store.add_feed(url, tags=("Demo",)) for url in demo_urls()]
+    urls = demo_urls()
+    had_it = all(store.feed_id(url) is not None for url in urls)
+    ids = [store.add_feed(url, tags=("Demo",)) for url in urls]
+    # Once given, never again unasked: removing the demo feeds must keep them removed.
+    store.settings_set("demo_offered", "1")
     events = _run(_collect(refresh(store, ids, force=True)))
     failed = [event for event in events if isinstance(event, FeedFailed)]
     for event in failed:
         print(f"reader: demo feed {event.url}: {event.error}", file=sys.stderr)
     if not quiet:
         total = sum(store.count(View(kind="feed", feed_id=feed_id)) for feed_id in ids)
-        print(f"added the demo story: {len(ids)} feeds, {total} items")
+        said = "the demo story was already there" if had_it else "added the demo story"
+        print(f"{said}: {len(ids)} feeds, {total} items")
 
 
 async def _collect(events: Any) -> list:

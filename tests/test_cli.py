@@ -171,6 +171,39 @@ def test_demo_command_adds_the_bundled_story(reader: Reader) -> None:
     assert all(feed["total"] > 0 for feed in feeds)
 
 
+def test_removed_demo_stays_removed_and_a_second_demo_says_so(reader: Reader) -> None:
+    from reader.cli import offer_demo
+    from reader.store import Store
+
+    reader("demo")
+    assert reader("demo").stdout.startswith("the demo story was already there: ")
+    for feed in reader.json("feeds"):
+        reader("remove", feed["url"])
+    store = Store(reader.data / "reader.db")
+    try:
+        offer_demo(store)  # what the app's launch does
+        assert store.feed_count() == 0
+    finally:
+        store.close()
+
+
+def test_the_first_launch_offers_the_demo_once(tmp_path: Path) -> None:
+    from reader.cli import offer_demo
+    from reader.store import Store
+
+    store = Store(tmp_path / "reader.db")
+    try:
+        offer_demo(store)
+        demo = store.feeds()
+        assert demo and all(feed.total > 0 for feed in demo)
+        for feed in demo:
+            store.remove_feed(feed.id)
+        offer_demo(store)
+        assert store.feed_count() == 0
+    finally:
+        store.close()
+
+
 def test_list_does_not_import_textual(tmp_path: Path) -> None:
     code = ("import sys; from reader.cli import main; main(['--data-dir', sys.argv[1], "
             "'list']); print(sorted(m for m in sys.modules if m.split('.')[0] == 'textual'))")
