@@ -494,13 +494,14 @@ class Store:
 
     def record_error(self, feed_id: int, message: str, *, not_before: float | None = None,
                      gone: bool = False) -> None:
-        """A failed fetch: the error is kept, the items and read marks are not touched."""
+        """A failed fetch: the error is kept and nothing else changes (DESIGN.md): items,
+        read marks, validators, and `last_fetched`, which stays the last fetch that worked."""
         with self.transaction() as conn:
             conn.execute(
                 """UPDATE feeds SET last_error = ?, error_count = error_count + 1,
-                       last_fetched = ?, not_before = ?, gone = max(gone, ?)
+                       not_before = ?, gone = max(gone, ?)
                    WHERE id = ?""",
-                (message, time.time(), not_before, int(gone), feed_id),
+                (message, not_before, int(gone), feed_id),
             )
 
     def move_feed(self, feed_id: int, new_url: str) -> bool:

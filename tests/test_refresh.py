@@ -119,6 +119,8 @@ async def test_a_failing_feed_keeps_its_items_and_marks(store: Store, http_serve
     store.mark_read(ids[:2])
     store.set_starred(ids[3:])
     before = store.headlines(View(kind="feed", feed_id=feed))
+    fetched_before = store.feed(feed).last_fetched
+    state_before = store.fetch_state(feed)
     http_server.route("/feed.xml", bad)
     http_server.route("/other.xml", Reply(200, rss("Other", 3)))
     summary = RefreshSummary()
@@ -128,6 +130,11 @@ async def test_a_failing_feed_keeps_its_items_and_marks(store: Store, http_serve
     assert summary.new == 2
     assert store.headlines(View(kind="feed", feed_id=feed)) == before
     assert store.feed(feed).last_error == summary.failures[0].error
+    # The error and nothing else: the last fetch that worked and its validators stay.
+    assert store.feed(feed).last_fetched == fetched_before is not None
+    after = store.fetch_state(feed)
+    assert (after["etag"], after["last_modified"]) == (state_before["etag"],
+                                                       state_before["last_modified"])
 
 
 async def test_subscribe_follows_a_page_to_its_feed(store: Store,
