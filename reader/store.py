@@ -310,6 +310,10 @@ class Store:
             except sqlite3.Error as error:
                 raise StoreError(describe_error(error, self.path)) from None
 
+    def data_version(self) -> int:
+        """A number that changes when another connection commits (PRAGMA data_version)."""
+        return int(self._query("PRAGMA data_version")[0][0])
+
     def close(self) -> None:
         with self._lock:
             self.conn.close()

@@ -567,3 +567,27 @@ async def test_open_link_without_a_browser_says_so(store: Store,
         await pilot.pause()
     assert said[0][0].startswith("Opening ")
     assert said[-1] == ("No web browser was found to open the link; y copies it.", "warning")
+
+
+async def test_marks_and_items_from_another_process_show_up(store: Store, tmp_path: Path) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        await app.workers.wait_for_complete()
+        main.check_outside_changes()  # the first look only learns the version
+        await app.workers.wait_for_complete()
+        ids = [row.id for row in main.headlines.rows[:3]]
+        assert not any(row.read for row in main.headlines.rows[:3])
+        other = Store(store.path)  # another connection, as `reader mark` would open
+        try:
+            other.mark_read(ids)
+            other.set_starred([ids[0]])
+        finally:
+            other.close()
+        main.check_outside_changes()  # what the app does every OUTSIDE_CHECK seconds
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        rows = {row.id: row for row in main.headlines.rows}
+        assert all(rows[item].read for item in ids) and rows[ids[0]].starred
+        assert store.counts()["unread"] == 35 - 3

@@ -23,7 +23,7 @@ from textual.worker import get_current_worker
 
 from reader.rows import FeedRow, Headline
 from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, LinksDialog, SearchDialog
-from reader.store import Item, Store, View
+from reader.store import Item, Store, StoreError, View
 from reader.widgets.article_view import ArticleMeta, ArticleView
 from reader.widgets.feed_panel import FeedPanel, view_key
 from reader.widgets.headline_list import HeadlineList
@@ -35,6 +35,7 @@ if TYPE_CHECKING:
 PREVIEW_DELAY = 0.25  # seconds the cursor rests before the highlighted item is previewed
 FIRST_PAGE = 300  # rows loaded before the first paint; the rest follow in a worker
 WIDE = 120  # at this width and more, list, article and timeline show together
+OUTSIDE_CHECK = 2.0  # seconds between looks for commits by other processes (reader mark, cron)
 
 
 def _binding(key: str, action: str, description: str, binding_id: str, tooltip: str,
@@ -154,6 +155,26 @@ class MainScreen(Screen[None]):
             self.reload_headlines()
         else:
             self.update_status()
+        self._data_version: int | None = None
+        self.set_interval(OUTSIDE_CHECK, self.check_outside_changes)
+
+    @work(thread=True, exclusive=True, group="outside")
+    def check_outside_changes(self) -> None:
+        """Another process (`reader mark`, a refresh from cron, a second reader) committed:
+        show its marks and items too. SQLite's data_version moves only for other
+        connections' commits, so the app's own writes cost nothing here."""
+        try:
+            version = self.store.data_version()
+        except StoreError:
+            return  # the next look will tell; a refresh reports database trouble itself
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
+        if changed and not get_current_worker().is_cancelled:
+            self.app.call_from_thread(self._outside_changed)
+
+    def _outside_changed(self) -> None:
+        self.reload_feeds()
+        self.reload_headlines()
 
     def on_resize(self) -> None:
         self.apply_layout(self.app.size.width)
