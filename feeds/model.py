@@ -152,6 +152,7 @@ class Subscription:
     url: str
     title: str = ""
     tags: tuple[str, ...] = ()  # folders (OPML outlines) or newsboat tags
+    site_link: str | None = None  # the site's home page (OPML htmlUrl)
 
 
 @dataclass(frozen=True, slots=True)

@@ -344,6 +344,9 @@ def _feed_outline(subscription: Subscription, indent: str) -> str:
     if subscription.title:
         attrs.append(f"title={_attr(subscription.title)}")
     attrs.append(f"xmlUrl={_attr(subscription.url)}")
+    site = safe_url(subscription.site_link)
+    if site:
+        attrs.append(f"htmlUrl={_attr(site)}")
     # Tags after the first (the folder) travel as OPML 2.0 categories; commas split them.
     extra = [tag for tag in subscription.tags[1:] if tag]
     if extra:

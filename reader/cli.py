@@ -409,7 +409,8 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     from feeds.model import Subscription
     from feeds.opml import export_opml
 
-    text = export_opml(Subscription(row.url, row.title, row.tags) for row in store.feeds())
+    text = export_opml(Subscription(row.url, row.title, row.tags, row.site_link)
+                       for row in store.feeds())
     if args.file:
         try:
             Path(args.file).expanduser().write_text(text, encoding="utf-8")

@@ -34,6 +34,7 @@ class FeedRow:
     last_error: str | None
     last_fetched: datetime | None
     gone: bool = False
+    site_link: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

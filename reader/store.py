@@ -361,7 +361,7 @@ class Store:
                    feeds.tags,
                    (SELECT count(*) FROM items WHERE items.feed_id = feeds.id AND read = 0),
                    (SELECT count(*) FROM items WHERE items.feed_id = feeds.id),
-                   feeds.last_error, feeds.last_fetched, feeds.gone
+                   feeds.last_error, feeds.last_fetched, feeds.gone, feeds.site_link
             FROM feeds ORDER BY 3 COLLATE NOCASE, feeds.id
             """
         )
@@ -369,7 +369,7 @@ class Store:
             FeedRow(
                 id=row[0], url=row[1], title=row[2], tags=tuple(json.loads(row[3] or "[]")),
                 unread=row[4], total=row[5], last_error=row[6],
-                last_fetched=to_datetime(row[7]), gone=bool(row[8]),
+                last_fetched=to_datetime(row[7]), gone=bool(row[8]), site_link=row[9],
             )
             for row in rows
         ]

@@ -591,3 +591,17 @@ async def test_marks_and_items_from_another_process_show_up(store: Store, tmp_pa
         rows = {row.id: row for row in main.headlines.rows}
         assert all(rows[item].read for item in ids) and rows[ids[0]].starred
         assert store.counts()["unread"] == 35 - 3
+
+
+async def test_a_feed_with_two_tags_shows_in_both_folders(store: Store) -> None:
+    feed_id = store.feed_id("http://two.example/feed")
+    store.set_tags(feed_id, ("Tech", "Inner"))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        panel = screen_of(app).feed_panel
+        keys = [option.id for option in panel.options]
+        assert keys.index("tag:Inner") < keys.index(f"feed:{feed_id}") < keys.index("tag:Tech")
+        assert f"feed:{feed_id}:Tech" in keys

@@ -255,3 +255,11 @@ def test_export_then_import_gives_back_the_subscriptions(subscriptions: list[Sub
         assert again.title == original.title
         assert again.tags[:1] == original.tags[:1]
         assert again.tags == original.tags  # later tags travel as categories
+
+
+def test_export_writes_the_site_link_when_it_is_http() -> None:
+    document = export_opml([
+        Subscription("https://a.example/feed", "A", (), "https://a.example/"),
+        Subscription("https://b.example/feed", "B", (), "javascript:alert(1)"),
+    ])
+    assert document.count("htmlUrl=") == 1 and 'htmlUrl="https://a.example/"' in document

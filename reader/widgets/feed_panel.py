@@ -75,9 +75,11 @@ class FeedPanel(OptionList):
         folders: dict[str, list[FeedRow]] = {}
         loose: list[FeedRow] = []
         for feed in feeds:
-            if feed.tags:
-                folders.setdefault(feed.tags[0], []).append(feed)
-            else:
+            # Tags, not a tree: a feed shows in every folder it has (OPML Tech > Inner gives
+            # Tech and Inner; a newsboat line may carry several tags).
+            for tag in dict.fromkeys(feed.tags):
+                folders.setdefault(tag, []).append(feed)
+            if not feed.tags:
                 loose.append(feed)
         if feeds:
             options.append(None)
@@ -87,8 +89,10 @@ class FeedPanel(OptionList):
             add(f"tag:{folder}", View(kind="tag", tag=folder),
                 _label(f"▾ {folder}", unread, bold=True))
             for feed in members:
-                add(f"feed:{feed.id}", View(kind="feed", feed_id=feed.id),
-                    _feed_label(feed, indent=2))
+                key = f"feed:{feed.id}"
+                if key in self._views:  # shown in an earlier folder too: ids must differ
+                    key = f"{key}:{folder}"
+                add(key, View(kind="feed", feed_id=feed.id), _feed_label(feed, indent=2))
         for feed in loose:
             add(f"feed:{feed.id}", View(kind="feed", feed_id=feed.id), _feed_label(feed))
         self.clear_options()
