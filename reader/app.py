@@ -35,6 +35,21 @@ class ReaderApp(App[None]):
         if isinstance(keys, dict):
             self.set_keymap({str(k): str(v) for k, v in keys.items()})
 
+    def on_mount(self) -> None:
+        unknown = self.unknown_binding_ids()
+        if unknown:
+            self.notify(f"config.toml [keys]: no key has the id {', '.join(unknown)}; "
+                        "? lists the ids.", markup=False, severity="warning", timeout=10)
+
+    def unknown_binding_ids(self) -> list[str]:
+        """Ids in [keys] that match no binding (a typo would otherwise change nothing)."""
+        keys = self.config.get("keys")
+        if not isinstance(keys, dict):
+            return []
+        known = {binding.id for _, section in self.binding_sections() for binding in section}
+        known |= {b.id for b in HelpScreen.BINDINGS if isinstance(b, Binding)}
+        return sorted(str(name) for name in keys if str(name) not in known)
+
     def get_default_screen(self) -> Screen:
         """The main screen is the default one, so its first frame is the first one drawn."""
         return MainScreen(self.store)

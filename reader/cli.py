@@ -20,6 +20,7 @@ from typing import Any
 from reader import locations
 from reader.rows import FeedRow, Headline
 from reader.store import Store, StoreError, View
+from reader.wording import UNTITLED, count_of
 
 
 class Failure(Exception):
@@ -39,7 +40,8 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser("demo", help="subscribe to the bundled offline demo story")
     add = commands.add_parser("add", help="subscribe to feeds (a page: its feed is found)")
     add.add_argument("urls", nargs="+", metavar="URL")
-    add.add_argument("--tag", action="append", default=[], help="put the feed in a folder")
+    add.add_argument("--tag", action="append", default=[], metavar="FOLDER",
+                     help="put the feed in a folder (repeat for more)")
     add.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                      help="give up after this long (default 30)")
     remove = commands.add_parser("remove", help="unsubscribe (its items go too)")
@@ -91,7 +93,7 @@ def _seconds(text: str) -> float:
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not 0 < value <= 3600:
-        raise argparse.ArgumentTypeError("must be between 0 and 3600 seconds")
+        raise argparse.ArgumentTypeError("must be more than 0 and at most 3600 seconds")
     return value
 
 
@@ -189,7 +191,7 @@ def _add_demo(store: Store, *, quiet: bool) -> None:
     if not quiet:
         total = sum(store.count(View(kind="feed", feed_id=feed_id)) for feed_id in ids)
         said = "the demo story was already there" if had_it else "added the demo story"
-        print(f"{said}: {len(ids)} feeds, {total} items")
+        print(f"{said}: {count_of(len(ids), 'feed')}, {count_of(total, 'item')}")
 
 
 async def _collect(events: Any) -> list:
@@ -216,7 +218,9 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
         title = row.title if row else found.url
         if found.discovered:
             print(f"found the feed {found.url} on the page {url}")
-        print(f"added {title} ({stats.new} items)")
+        print(f"added {title} ({count_of(stats.new, 'item')})")
+        if row and row.last_error:  # read in part (a broken document): say so now
+            print(f"reader: {found.url}: {row.last_error}", file=sys.stderr)
     return status
 
 
@@ -312,7 +316,7 @@ def _print_headlines(store: Store, rows: list[Headline], as_json: bool) -> int:
     for row in rows:
         mark = ("N" if not row.read else " ") + ("*" if row.starred else " ")
         when = row.published.strftime("%Y-%m-%d") if row.published else "          "
-        print(f"{row.id:>7} {mark} {when}  {row.feed_title[:20]:<20}  {row.title}")
+        print(f"{row.id:>7} {mark} {when}  {row.feed_title[:20]:<20}  {row.title or UNTITLED}")
     return 0
 
 

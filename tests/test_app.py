@@ -340,6 +340,23 @@ async def test_keys_remap_from_config_and_actions_are_in_the_palette(store: Stor
         help_keys = {binding.id: binding.key for _, bindings in app.binding_sections()
                      for binding in bindings}
         assert help_keys["toggle-star"] == "S"
+        assert app.unknown_binding_ids() == []
+
+
+async def test_an_unknown_binding_id_in_the_config_is_reported(store: Store) -> None:
+    app = ReaderApp(store, config={"keys": {"bogus-id": "Z", "toggle-star": "S"}})
+    said: list[str] = []
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.unknown_binding_ids() == ["bogus-id"]
+        said = [notification.message for notification in app._notifications]
+    assert any("bogus-id" in message for message in said)
+
+
+def test_counted_nouns() -> None:
+    from reader.wording import count_of
+
+    assert [count_of(n, "item") for n in (0, 1, 2)] == ["0 items", "1 item", "2 items"]
 
 
 async def test_resting_cursor_previews_without_marking_read(store: Store) -> None:

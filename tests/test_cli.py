@@ -218,3 +218,15 @@ def test_an_undated_item_has_published_null(reader: Reader, http_server: LocalSe
             "<item><guid>u1</guid><title>No date here</title></item></channel></rss>")
     reader("add", http_server.route("/undated.xml", Reply(200, body)))
     assert [item["published"] for item in reader.json("list")] == [None]
+
+
+def test_add_says_at_once_when_a_feed_was_read_only_in_part(reader: Reader,
+                                                           http_server: LocalServer) -> None:
+    whole = rss("Cut", 2)
+    broken = whole[:whole.rindex("</item>") + len("</item>")] + "<item><title>cut off"
+    url = http_server.route("/cut.xml", Reply(200, broken))
+    added = reader("add", url)
+    assert added.stdout.startswith("added Cut (")
+    warning = added.stderr.strip()
+    assert warning.startswith(f"reader: {url}: ") and "\n" not in warning
+    assert reader.json("feeds")[0]["last_error"] == warning.removeprefix(f"reader: {url}: ")

@@ -28,6 +28,7 @@ from reader.widgets.article_view import ArticleMeta, ArticleView
 from reader.widgets.feed_panel import FeedPanel, view_key
 from reader.widgets.headline_list import HeadlineList
 from reader.widgets.timeline_pane import TimelinePane
+from reader.wording import count_of
 
 if TYPE_CHECKING:
     from reader.app import ReaderApp
@@ -232,7 +233,8 @@ class MainScreen(Screen[None]):
             elif self.view.kind == "search":
                 name = f"Search: {self.view.query}"
             count = len(self.headlines.rows)
-            message = f"{name} · {count} items" + (" · unread only" if self.unread_only else "")
+            message = (f"{name} · {count_of(count, 'item')}"
+                       + (" · unread only" if self.unread_only else ""))
         self.query_one("#status", Static).update(Text(message, no_wrap=True,
                                                       overflow="ellipsis"))
 
@@ -399,12 +401,13 @@ class MainScreen(Screen[None]):
         def answered(yes: bool | None) -> None:
             if yes:
                 changed = self.store.mark_view_read(self._effective_view())
-                self.app.notify(f"Marked {changed} items read.", markup=False)
+                self.app.notify(f"Marked {count_of(changed, 'item')} read.", markup=False)
                 self.reload_headlines()
                 self.reload_feeds()
 
         if unread > self.headlines.size.height:
-            self.app.push_screen(ConfirmDialog(f"Mark {unread} items read?"), answered)
+            self.app.push_screen(ConfirmDialog(f"Mark {count_of(unread, 'item')} read?"),
+                                 answered)
         else:
             answered(True)
 
@@ -525,7 +528,7 @@ class MainScreen(Screen[None]):
                 return
             feed = self.store.feed(feed_id)
             self.app.notify(f"Added {feed.title if feed else 'the feed'} "
-                            f"({feed.total if feed else 0} items)", markup=False)
+                            f"({count_of(feed.total if feed else 0, 'item')})", markup=False)
             self.view = View(kind="feed", feed_id=feed_id)
             self.reload_feeds()
             self.feed_panel.select_key(view_key(self.view))
@@ -553,7 +556,8 @@ class MainScreen(Screen[None]):
             self.reload_headlines()
 
         self.app.push_screen(
-            ConfirmDialog(f"Remove {feed.title} and its {feed.total} items?"), answered)
+            ConfirmDialog(f"Remove {feed.title} and its {count_of(feed.total, 'item')}?"),
+            answered)
 
     def action_search(self) -> None:
         def searched(query: str | None) -> None:

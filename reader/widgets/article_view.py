@@ -28,6 +28,7 @@ from textual.strip import Strip
 from textual.timer import Timer
 
 from reader.widgets.headline_list import foreground, plain
+from reader.wording import UNTITLED
 
 WORDS_PER_MINUTE = 230
 HIGHLIGHT_SECONDS = 1.5
@@ -275,7 +276,7 @@ class ArticleView(ScrollView, can_focus=True):
                 add(_Block(Text(plain(self.message), style=self._style("article-view--note"))))
             return blocks
         meta = self.meta
-        add(_Block(Text(plain(meta.title) or "(untitled)",
+        add(_Block(Text(plain(meta.title) or UNTITLED,
                         style=self._style("article-view--title"))))
         details = [plain(part) for part in (meta.feed_title, meta.author) if part.strip()]
         if meta.published is not None:

@@ -24,6 +24,7 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.rows import Headline
+from reader.wording import UNTITLED
 
 PLACEHOLDER = "(this item cannot be shown)"
 MARK_UNREAD = "●"
@@ -374,7 +375,7 @@ class HeadlineList(ScrollView, can_focus=True):
             Segment(fit(plain(headline.feed_title), FEED_WIDTH),
                     row_style + self._style("headline-list--feed")),
             Segment(" ", row_style),
-            Segment(fit(plain(headline.title), title_width), row_style),
+            Segment(fit(plain(headline.title) or UNTITLED, title_width), row_style),
         ]
         if is_cursor:  # the cursor colour wins over the column colours
             cursor = self._style("headline-list--cursor")

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from reader.rows import TimelineEntry
 from reader.widgets.headline_list import plain
+from reader.wording import UNTITLED
 
 LOADING_MESSAGE = "Finding the story…"
 DUPLICATE_NOTE = "(same story, copy)"
@@ -41,7 +42,7 @@ def when_text(when: date, granularity: str) -> str:
 def entry_prompt(entry: TimelineEntry) -> Content:
     """Two lines: the date (and feed), then the title or the event's sentence (flush left,
     so that its wrapped lines line up with it)."""
-    title = plain(entry.title).strip() or "(untitled)"
+    title = plain(entry.title).strip() or UNTITLED
     dim = "$foreground-muted"
     if entry.kind == "event":
         head = Content.assemble(("◆ ", "$text-accent"), (when_text(entry.when, entry.granularity),
