@@ -840,6 +840,7 @@ def _from_fast_result(
     # content:encoded (or another content element) really carries content besides it.
     has_content = atom or b"encoded>" in body or b"<content" in body
     guid_not_link = fmt == "rss20" and _NOT_PERMALINK.search(body) is not None
+    dated = _items_with_a_date(body) if fmt == "rss20" else []
     mapped: list[Entry] = []
     for entry in entries:
         if not isinstance(entry, Mapping):
@@ -853,6 +854,8 @@ def _from_fast_result(
             return None  # fastfeedparser made the id up from a link feedparser would not pick
         if guid_not_link and converted.link is not None and entry.get("link") == entry.get("id"):
             return None  # fastfeedparser takes a guid for a link even when it says it is not
+        if fmt == "rss20" and entry.get("published") and not dated[len(mapped)]:
+            return None  # fastfeedparser dates an undated item by its guid ("42": 2042)
         mapped.append(converted)
     feed = result.get("feed") or {}
     title = _title(feed.get("title"), _detail_type(feed.get("title_detail")))
@@ -866,6 +869,18 @@ def _from_fast_result(
         warnings=[],
         format=fmt,
     )
+
+
+def _items_with_a_date(body: bytes) -> list[bool]:
+    """For each <item>, in order, whether it holds a date element of any kind (a cheap,
+    generous test: a false "yes" only keeps fastfeedparser's date, which it then read)."""
+    starts = [found.start() for found in _ITEM_TAG.finditer(body)] + [len(body)]
+    return [any(mark in body[start:end] for mark in _DATE_MARKS)
+            for start, end in zip(starts, starts[1:], strict=False)]
+
+
+_DATE_MARKS = (b"<pubDate", b"date>", b"updated>", b"published>", b"issued>", b"modified>",
+               b"created>", b"Date>")
 
 
 def _iso_date(value: Any) -> datetime | None:

@@ -384,3 +384,22 @@ def test_an_rss_description_is_a_summary_on_either_parser() -> None:
         assert parsed is not None
         entry = parsed.entries[0]
         assert entry.summary_html and not entry.content_html
+
+
+def test_an_undated_item_is_never_dated_by_its_guid() -> None:
+    """fastfeedparser reads a guid such as "42" as a date (2042) when an item has none;
+    feedparser does not, and the item must stay undated (published null in JSON)."""
+    from feeds.parse import parse
+
+    items = "".join(
+        f'<item><guid isPermaLink="false">{guid}</guid><title>t{guid}</title>'
+        f"<link>http://example.org/{guid}</link></item>" for guid in ("1", "42", "99", "h1"))
+    dated = ('<item><guid isPermaLink="false">7</guid><title>dated</title>'
+             "<link>http://example.org/7</link>"
+             "<pubDate>Mon, 10 Jan 2022 12:00:00 GMT</pubDate></item>")
+    body = (f'<?xml version="1.0"?><rss version="2.0"><channel><title>W</title>'
+            f"<link>http://example.org/</link><description>d</description>{items}{dated}"
+            "</channel></rss>").encode()
+    entries = {entry.id: entry for entry in parse(body, {}, "http://example.org/f").entries}
+    assert [entries[guid].published for guid in ("1", "42", "99", "h1")] == [None] * 4
+    assert entries["7"].published is not None and entries["7"].published.year == 2022
