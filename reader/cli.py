@@ -397,13 +397,16 @@ def cmd_import(store: Store, args: argparse.Namespace) -> int:
         if store.feed_id(subscription.url) is not None:
             known += 1
             continue
-        store.add_feed(subscription.url, subscription.title, subscription.tags)
+        # The name in the user's list is theirs: kept over the feed's own title.
+        store.add_feed(subscription.url, tags=subscription.tags,
+                       user_title=subscription.title or None)
         added += 1
     if not result.subscriptions:
         if result.skipped:
             raise Failure(f"{args.file}: nothing imported ({len(result.skipped)} skipped)")
         raise Failure(f"{args.file} holds no feeds (not an OPML or newsboat urls file?)")
-    print(f"imported {added} feeds" + (f" ({known} already subscribed)" if known else "")
+    print(f"imported {count_of(added, 'feed')}"
+          + (f" ({known} already subscribed)" if known else "")
           + (f", skipped {len(result.skipped)}" if result.skipped else "")
           + "; run `reader refresh` to fetch them")
     return 0
@@ -413,7 +416,9 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     from feeds.model import Subscription
     from feeds.opml import export_opml
 
-    text = export_opml(Subscription(row.url, row.title, row.tags, row.site_link)
+    # A feed never fetched has no title but its URL: export none rather than pin the URL.
+    text = export_opml(Subscription(row.url, row.title if row.title != row.url else "",
+                                    row.tags, row.site_link)
                        for row in store.feeds())
     if args.file:
         try:

@@ -323,15 +323,19 @@ class Store:
 
     # -- feeds --------------------------------------------------------------------------
 
-    def add_feed(self, url: str, title: str = "", tags: Iterable[str] = ()) -> int:
-        """Subscribe; returns the feed id. Adding a URL twice returns the existing id."""
+    def add_feed(self, url: str, title: str = "", tags: Iterable[str] = (),
+                 user_title: str | None = None) -> int:
+        """Subscribe; returns the feed id. Adding a URL twice returns the existing id.
+
+        `title` is the feed's own (a refresh replaces it); `user_title` is the user's name
+        for it (an imported "~Title" or OPML title), which no refresh touches."""
         with self.transaction() as conn:
             row = conn.execute("SELECT id FROM feeds WHERE url = ?", (url,)).fetchone()
             if row:
                 return row[0]
             cursor = conn.execute(
-                "INSERT INTO feeds (url, title, tags, added) VALUES (?, ?, ?, ?)",
-                (url, title, json.dumps(list(tags)), time.time()),
+                "INSERT INTO feeds (url, title, user_title, tags, added) VALUES (?, ?, ?, ?, ?)",
+                (url, title, user_title or None, json.dumps(list(tags)), time.time()),
             )
             return int(cursor.lastrowid)
 

@@ -230,3 +230,16 @@ def test_add_says_at_once_when_a_feed_was_read_only_in_part(reader: Reader,
     warning = added.stderr.strip()
     assert warning.startswith(f"reader: {url}: ") and "\n" not in warning
     assert reader.json("feeds")[0]["last_error"] == warning.removeprefix(f"reader: {url}: ")
+
+
+def test_names_from_an_imported_list_survive_refreshes(reader: Reader, tmp_path: Path,
+                                                       http_server: LocalServer) -> None:
+    named = http_server.route("/named.xml", Reply(200, rss("Feed Own Title", 2)))
+    plain = http_server.route("/plain.xml", Reply(200, rss("Plain Feed", 1)))
+    urls = tmp_path / "urls"
+    urls.write_text(f'{named} tech "~My Own Name"\n{plain}\n')
+    assert "imported 2 feeds" in reader("import", str(urls)).stdout
+    reader("refresh")
+    reader("refresh")
+    titles = {feed["url"]: feed["title"] for feed in reader.json("feeds")}
+    assert titles == {named: "My Own Name", plain: "Plain Feed"}
