@@ -326,13 +326,14 @@ def cmd_show(store: Store, args: argparse.Namespace) -> int:
     item = store.item(args.id)
     if item is None:
         raise Failure(f"no item with id {args.id}")
-    article = _run(load_article(store, item))
+    article = _run(load_article(store, item, limits=_limits(args)))  # [fetch] holds here too
     story = story_for(store, item, article.text)
     headline = store.headline(item.id)
     if args.json:
         document = item_json(headline, item.feed_url) if headline else {}
         document["body"] = article.text
         document["links"] = list(article.links)
+        document["note"] = article.note  # why the body is only a summary, else null
         document["related"] = [
             {**item_json(related.headline, related.feed_url), "score": round(related.score, 3),
              "duplicate": related.duplicate_of is not None}

@@ -243,3 +243,23 @@ def test_names_from_an_imported_list_survive_refreshes(reader: Reader, tmp_path:
     reader("refresh")
     titles = {feed["url"]: feed["title"] for feed in reader.json("feeds")}
     assert titles == {named: "My Own Name", plain: "Plain Feed"}
+
+
+def test_show_fetches_the_page_within_the_configured_limits(
+        reader: Reader, http_server: LocalServer, private_folders: Path) -> None:
+    base = http_server.url("/p/")
+    feed = http_server.route("/summary.xml", Reply(200, rss("Short", 1, link=base, full=False)))
+    page = "<html><body><article>" + "<p>A long paragraph of page text.</p>" * 200
+    http_server.route("/p/Short-0", Reply(200, page + "</article></body></html>",
+                                          content_type="text/html"))
+    reader("add", feed)
+    config = private_folders / "xdg" / "xdg_config_home" / "reader" / "config.toml"
+    config.parent.mkdir(parents=True, exist_ok=True)
+    config.write_text("[fetch]\nmax_bytes = 1000\n")
+    item = reader.json("list")[0]
+    shown = reader.json("show", str(item["id"]))
+    assert "1000 bytes" in (shown["note"] or ""), shown["note"]
+    assert "long paragraph" not in shown["body"]
+    config.write_text("")
+    whole = reader.json("show", str(item["id"]))
+    assert whole["note"] is None and "long paragraph" in whole["body"]
