@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import os
 import tomllib
 from pathlib import Path
@@ -65,13 +66,20 @@ def fetch_limits(config: dict[str, Any], timeout: float | None = None) -> Any:
     for key, value in table.items():
         if key not in known:
             raise ConfigError(f"config.toml: unknown setting fetch.{key}")
-        try:
-            values[key] = known[key](value)
-        except (TypeError, ValueError):
-            raise ConfigError(f"config.toml: fetch.{key} must be a number") from None
-        if values[key] <= 0:
-            raise ConfigError(f"config.toml: fetch.{key} must be more than 0")
+        values[key] = _setting(key, value, known[key])
     if timeout is not None:
         values["total_timeout"] = timeout
         values["connect_timeout"] = min(values.get("connect_timeout", timeout), timeout)
     return FetchLimits(**values)
+
+
+def _setting(key: str, value: Any, kind: type) -> int | float:
+    """One `[fetch]` value: a whole number where one is meant (not true, not 2.7), a finite
+    number above 0 everywhere (not nan, not inf)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"config.toml: fetch.{key} must be a number")
+    if kind is int and not isinstance(value, int):
+        raise ConfigError(f"config.toml: fetch.{key} must be a whole number")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"config.toml: fetch.{key} must be a number more than 0")
+    return kind(value)
