@@ -632,3 +632,24 @@ async def test_a_feed_with_two_tags_shows_in_both_folders(store: Store) -> None:
         keys = [option.id for option in panel.options]
         assert keys.index("tag:Inner") < keys.index(f"feed:{feed_id}") < keys.index("tag:Tech")
         assert f"feed:{feed_id}:Tech" in keys
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_escape_in_the_feeds_panel_goes_back_to_the_list(store: Store,
+                                                               size: tuple[int, int]) -> None:
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        if main.has_class("show-feeds"):
+            main.feed_panel.focus()  # wide: the panel is there, Tab reaches it
+        else:
+            await pilot.press("f")  # narrow: f opens it
+        await pilot.pause()
+        assert main.feed_panel.has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        assert main.headlines.has_focus
+        before = main.headlines.cursor_row
+        await pilot.press("j")
+        assert main.headlines.cursor_row == before + 1

@@ -438,7 +438,11 @@ class MainScreen(Screen[None]):
     # -- navigation ---------------------------------------------------------------------
 
     def action_back(self) -> None:
-        if self.article.has_focus or self.timeline.has_focus_within:
+        if self.feed_panel.has_focus:
+            if self._narrow:  # the panel was opened over the list with f: close it again
+                self.remove_class("show-feeds")
+            self.headlines.focus()
+        elif self.article.has_focus or self.timeline.has_focus_within:
             self.remove_class("reading")
             self.headlines.focus()
         elif self.view.kind == "search":
