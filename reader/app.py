@@ -36,10 +36,10 @@ class ReaderApp(App[None]):
             self.set_keymap({str(k): str(v) for k, v in keys.items()})
 
     def on_mount(self) -> None:
-        unknown = self.unknown_binding_ids()
-        if unknown:
-            self.notify(f"config.toml [keys]: no key has the id {', '.join(unknown)}; "
-                        "? lists the ids.", markup=False, severity="warning", timeout=10)
+        problems = self.keymap_problems()
+        if problems:
+            self.notify("config.toml [keys]: " + "; ".join(problems) + ". ? lists the keys.",
+                        markup=False, severity="warning", timeout=12)
 
     def unknown_binding_ids(self) -> list[str]:
         """Ids in [keys] that match no binding (a typo would otherwise change nothing)."""
@@ -49,6 +49,30 @@ class ReaderApp(App[None]):
         known = {binding.id for _, section in self.binding_sections() for binding in section}
         known |= {b.id for b in HelpScreen.BINDINGS if isinstance(b, Binding)}
         return sorted(str(name) for name in keys if str(name) not in known)
+
+    def keymap_problems(self) -> list[str]:
+        """What in [keys] cannot work as meant: an unknown id, an empty key, or a key that
+        another binding active at the same time already has (the focused widget's wins)."""
+        keys = self.config.get("keys")
+        if not isinstance(keys, dict):
+            return []
+        problems = [f"no key has the id {name}" for name in self.unknown_binding_ids()]
+        problems += [f"{name} has no key" for name, value in keys.items()
+                     if not [key for key in str(value).split(",") if key.strip()]]
+        sections = dict(self.binding_sections())
+        shared = sections["Reading"] + sections["Anywhere"]
+        clashes: set[tuple[str, str, str]] = set()
+        for widget in ("Headline list", "Article", "Timeline"):
+            owners: dict[str, str] = {}
+            for binding in sections[widget] + shared:
+                for key in (part.strip() for part in binding.key.split(",")):
+                    other = owners.setdefault(key, binding.id or binding.action)
+                    if other != (binding.id or binding.action) and (
+                            other in keys or binding.id in keys):
+                        clashes.add((key, *sorted((other, binding.id or binding.action))))
+        problems += [f'"{key}" is both {first} and {second}'
+                     for key, first, second in sorted(clashes)]
+        return problems
 
     def get_default_screen(self) -> Screen:
         """The main screen is the default one, so its first frame is the first one drawn."""

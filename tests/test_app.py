@@ -353,6 +353,15 @@ async def test_an_unknown_binding_id_in_the_config_is_reported(store: Store) -> 
     assert any("bogus-id" in message for message in said)
 
 
+def test_key_clashes_and_empty_keys_are_reported(store: Store) -> None:
+    app = ReaderApp(store, config={"keys": {"toggle-star": "j", "quit": "", "next-unread": "n,J"}})
+    problems = app.keymap_problems()
+    assert "quit has no key" in problems
+    assert '"j" is both headline-list.cursor-down and toggle-star' in problems
+    assert not any("next-unread" in problem for problem in problems)
+    assert ReaderApp(store, config={"keys": {"toggle-star": "S"}}).keymap_problems() == []
+
+
 def test_counted_nouns() -> None:
     from reader.wording import count_of
 
