@@ -568,3 +568,14 @@ async def test_timeline_click_and_loading() -> None:
         await pilot.pause()
         assert "Finding the story…" in str(pane.query_one("#timeline-header").render())
         assert rows.option_count == 0
+
+
+def test_an_untitled_feed_is_named_by_its_url_with_the_path_end_kept() -> None:
+    from rich.cells import cell_len
+
+    from reader.widgets.feed_panel import _fit_url
+
+    names = [_fit_url(f"http://127.0.0.1:8766/feeds/f{n}.xml", 20) for n in (1, 2, 300)]
+    assert len(set(names)) == 3 and all(cell_len(name) <= 20 for name in names)
+    assert names[2].endswith("/f300.xml") and not names[2].startswith("http")
+    assert _fit_url("https://example.org/", 20) == "example.org"

@@ -160,6 +160,19 @@ def _fit(text: str, cells: int) -> str:
     return set_cell_size(text, max(cells - 1, 1)).rstrip() + "…"
 
 
+def _fit_url(url: str, cells: int) -> str:
+    """A feed without a title yet, by its URL: no scheme, and the end of the path kept,
+    so that feeds on one site still differ ("example.org…/news.xml")."""
+    bare = url.split("://", 1)[-1].rstrip("/")
+    if cell_len(bare) <= cells:
+        return bare
+    host, _, path = bare.partition("/")
+    tail = path.rsplit("/", 1)[-1]
+    if not tail or cell_len(tail) + 2 > cells // 2 + 2:
+        return _fit(bare, cells)
+    return _fit(host, cells - cell_len(tail) - 1) + "/" + tail
+
+
 def _feed_label(feed: FeedRow, indent: int = 0) -> Text:
     label = Text(" " * indent, no_wrap=True, overflow="ellipsis")
     count = f" {feed.unread}" if feed.unread else ""
@@ -167,7 +180,8 @@ def _feed_label(feed: FeedRow, indent: int = 0) -> Text:
     if mark:
         label.append(mark, style="bold red")
     room = LABEL_CELLS - indent - len(mark) - len(count)
-    label.append(_fit(feed.title, room), style="strike dim" if feed.gone else "")
+    name = _fit(feed.title, room) if feed.title != feed.url else _fit_url(feed.url, room)
+    label.append(name, style="strike dim" if feed.gone else "")
     if count:
         label.append(count, style="bold")
     return label
