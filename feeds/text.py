@@ -386,6 +386,7 @@ class _Renderer(HTMLParser):
         self._cells = 0  # inside a table cell: breaks become spaces
         self._row_has_cell = False
         self._anchors: list[tuple[str | None, int]] = []  # (url, chars written at <a>)
+        self._marker: str | None = None  # a closed link's URL, its " [n]" not yet written
         self._written = 0
 
     # -- writing --------------------------------------------------------------------------
@@ -411,6 +412,7 @@ class _Renderer(HTMLParser):
         """Write inline text, flushing pending breaks and the line prefix first."""
         if not text:
             return
+        self.flush_marker()
         if self._at_start:
             self._pending_newlines = 0
         if self._pending_newlines:
@@ -442,7 +444,18 @@ class _Renderer(HTMLParser):
             self._write(words)
             self._pending_space = collapsed.endswith(" ")
 
+    def flush_marker(self) -> None:
+        """Write a closed link's " [n]" right after its text. It waits until something else
+        is written, so a word split over two links to one page ("<a>expand</a><a>ed</a>")
+        gets one marker after the word, not one inside it."""
+        if self._marker is not None:
+            marker = f" [{self._number(self._marker)}]"
+            self._marker = None
+            self.out.append(marker)
+            self._written += len(marker)
+
     def _write_pre(self, data: str) -> None:
+        self.flush_marker()
         if self._pre_fresh:
             data = data[1:] if data.startswith("\n") else data
             self._pre_fresh = False
@@ -528,7 +541,11 @@ class _Renderer(HTMLParser):
             self._pending_space = True
         elif tag == "a":
             url = safe_url(attributes.get("href"), self.base_url) if "href" in attributes else None
-            self._anchors.append((url, self._written))
+            if url is not None and url == self._marker:
+                self._marker = None  # the same link goes on: one marker at its new end
+                self._anchors.append((url, -1))
+            else:
+                self._anchors.append((url, self._written))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -586,10 +603,8 @@ class _Renderer(HTMLParser):
         elif tag == "a" and self._anchors:
             url, written_before = self._anchors.pop()
             if url and self._written > written_before:
-                space_after = self._pending_space
-                self._pending_space = False
-                self._write(f" [{self._number(url)}]")
-                self._pending_space = space_after
+                self.flush_marker()
+                self._marker = url
 
     def _number(self, url: str) -> int:
         if url not in self._link_numbers:
@@ -614,6 +629,7 @@ def html_to_text(html: str | None, base_url: str | None = None) -> Rendered:
     try:
         renderer.feed(html)
         renderer.close()
+        renderer.flush_marker()
     except Exception:  # never let odd markup escape: fall back to the bare text
         return Rendered(strip_tags(html))
     # Pending breaks never write more than one blank line; only <pre> keeps its own runs.

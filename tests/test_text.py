@@ -169,6 +169,14 @@ def test_html_to_text_numbers_links() -> None:
     assert rendered.links == ("https://example.com/one", "https://other.example/")
 
 
+def test_a_word_split_over_two_links_to_one_page_gets_one_marker_after_it() -> None:
+    html = ("<p>it may have <a href='/a'>expand</a><a href='/a'>ed</a> to the moons, "
+            "<a href='/b'>one</a><a href='/c'>two</a></p><p><a href='/d'>last</a></p>")
+    rendered = html_to_text(html, base_url="https://example.com/")
+    assert rendered.text == "it may have expanded [1] to the moons, one [2]two [3]\n\nlast [4]"
+    assert len(rendered.links) == 4
+
+
 def test_html_to_text_collapses_blank_runs_and_is_clean() -> None:
     rendered = html_to_text("<p>a</p><p></p><div><p></p></div><br><br><br><p>b\x1b[31m\u202e</p>")
     assert rendered.text == "a\n\nb"
