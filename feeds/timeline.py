@@ -899,6 +899,17 @@ def _snippet(sentence: str) -> str:
     return sentence[:cut].rstrip(" ,;:-–—") + "…"
 
 
+_OPENING_BRACKET = re.compile(r"\s*\(\s*")
+
+
+def _glossed(text: str, mention: _Mention, following: _Mention | None) -> bool:
+    """A relative day or weekday glossed by a date in brackets right after it."""
+    if following is None or mention.kind not in ("relative", "weekday"):
+        return False
+    gap = _OPENING_BRACKET.fullmatch(text, mention.end, following.start)
+    return gap is not None and following.kind in ("month_day", "day_month", "iso")
+
+
 def events(text: str, published: datetime | date) -> list[Event]:
     """Every dated event that `text` mentions, resolved against the publication date.
 
@@ -914,11 +925,14 @@ def events(text: str, published: datetime | date) -> list[Event]:
     story = _Story()
     seen: set[tuple[int, date, str]] = set()
     snippets: dict[int, str] = {}
-    for mention in _mentions(text):
+    mentions = _mentions(text)
+    for index, mention in enumerate(mentions):
         sentence = doc.sentence_of(mention.start)
         start, end = doc.spans[sentence]
         if mention.end > end:
             continue  # a match across a sentence break is not one mention
+        if _glossed(text, mention, mentions[index + 1] if index + 1 < len(mentions) else None):
+            continue  # "today (Nov. 18)": the date in brackets says which day; one event
         explicit = mention.kind in EXPLICIT_YEAR_KINDS or bool(mention.fields.get("year"))
         try:
             resolved = list(_resolve(mention, doc, sentence, ref, story))

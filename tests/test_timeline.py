@@ -597,3 +597,11 @@ def _timed(text: str) -> float:
     start = time.perf_counter()
     events(text, REF)
     return time.perf_counter() - start
+
+
+def test_a_day_glossed_by_a_date_in_brackets_is_one_event() -> None:
+    ref = date(2019, 11, 21)
+    assert found("The study was published online today (Nov. 18) in a journal.", ref) == [
+        ("2019-11-18", "day")]
+    assert found("It rained today. Nov. 18 was dry.", ref) == [
+        ("2019-11-21", "day"), ("2019-11-18", "day")]
