@@ -74,7 +74,7 @@ class MainScreen(Screen[None]):
         _binding("A", "mark_view_read", "Mark all read", "mark-view-read",
                  "Mark every item in this view read", show=False),
         _binding("r", "refresh_feed", "Refresh", "refresh-feed",
-                 "Refresh the selected feed (or the open item's feed)"),
+                 "Refresh the selected feed (or the open item's feed)", show=False),
         _binding("R", "refresh_all", "Refresh all", "refresh-all", "Refresh every feed",
                  show=False),
         _binding("a", "add_feed", "Add feed", "add-feed", "Subscribe to a feed by URL"),
@@ -123,7 +123,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="status-bar"):
             yield Static("", id="status")
             yield ProgressBar(id="progress", show_eta=False)
-        yield Footer()
+        yield Footer(compact=True)
 
     # -- widgets ------------------------------------------------------------------------
 
@@ -188,6 +188,8 @@ class MainScreen(Screen[None]):
             self.set_class(narrow, "narrow")
             self.set_class(not narrow, "show-timeline")
             self.set_class(not narrow, "show-feeds")
+            # Narrow, "? Help" and "q Quit" matter more than the palette's hint (Ctrl+P works).
+            self.query_one(Footer).show_command_palette = not narrow
 
     # -- loading ------------------------------------------------------------------------
 

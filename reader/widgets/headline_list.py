@@ -92,7 +92,7 @@ class HeadlineList(ScrollView, can_focus=True):
         Binding("pagedown", "page_down", "Page down", id="headline-list.page-down",
                 tooltip="Move down one screen of headlines", show=False),
         Binding("enter", "select", "Open", id="headline-list.select",
-                tooltip="Open the highlighted headline"),
+                tooltip="Open the highlighted headline", show=False),
     ]
 
     COMPONENT_CLASSES: ClassVar[set[str]] = {
