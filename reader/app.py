@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
+from feeds.model import FetchLimits
+from reader.core.app_core import AppCore
+from reader.core.config import Config
 from reader.screens.dialogs import HelpScreen
 from reader.screens.main import MainScreen
 from reader.store import Store
+
+log = logging.getLogger("reader.app")
 
 
 class ReaderApp(App[None]):
@@ -25,17 +32,22 @@ class ReaderApp(App[None]):
                 key_display="?"),
     ]
 
-    def __init__(self, store: Store, *, config: dict[str, Any] | None = None,
-                 fetch_limits: object | None = None) -> None:
+    def __init__(self, store: Store, *, config: Config | dict[str, Any] | None = None,
+                 fetch_limits: FetchLimits | None = None) -> None:
         super().__init__()
-        self.store = store
-        self.config = config or {}
-        self.fetch_limits = fetch_limits
-        keys = self.config.get("keys")
-        if isinstance(keys, dict):
-            self.set_keymap({str(k): str(v) for k, v in keys.items()})
+        if not isinstance(config, Config):
+            config = Config.from_toml(config or {})
+        if fetch_limits is not None:
+            from dataclasses import replace
+
+            config = replace(config, fetch=fetch_limits)
+        self.config = config
+        self.core = AppCore(self, store, config)
+        self.crash_line: str | None = None
+        self.set_keymap(dict(config.keys.remaps))
 
     def on_mount(self) -> None:
+        self.core.start()
         problems = self.keymap_problems()
         if problems:
             self.notify("config.toml [keys]: " + "; ".join(problems) + ". ? lists the keys.",
@@ -43,9 +55,7 @@ class ReaderApp(App[None]):
 
     def unknown_binding_ids(self) -> list[str]:
         """Ids in [keys] that match no binding (a typo would otherwise change nothing)."""
-        keys = self.config.get("keys")
-        if not isinstance(keys, dict):
-            return []
+        keys = self.config.keys.remaps
         known = {binding.id for _, section in self.binding_sections() for binding in section}
         known |= {b.id for b in HelpScreen.BINDINGS if isinstance(b, Binding)}
         return sorted(str(name) for name in keys if str(name) not in known)
@@ -53,9 +63,7 @@ class ReaderApp(App[None]):
     def keymap_problems(self) -> list[str]:
         """What in [keys] cannot work as meant: an unknown id, an empty key, or a key that
         another binding active at the same time already has (the focused widget's wins)."""
-        keys = self.config.get("keys")
-        if not isinstance(keys, dict):
-            return []
+        keys = self.config.keys.remaps
         problems = [f"no key has the id {name}" for name in self.unknown_binding_ids()]
         problems += [f"{name} has no key" for name, value in keys.items()
                      if not [key for key in str(value).split(",") if key.strip()]]
@@ -76,7 +84,41 @@ class ReaderApp(App[None]):
 
     def get_default_screen(self) -> Screen:
         """The main screen is the default one, so its first frame is the first one drawn."""
-        return MainScreen(self.store)
+        return MainScreen(self.core)
+
+    async def on_unmount(self) -> None:
+        """Marks in flight are committed before the app ends."""
+        self.core.close()
+
+    def _handle_exception(self, error: Exception) -> None:
+        """A bug: the traceback goes to the log, the user gets one line and exit status 1
+        (after Textual has restored the terminal), never a traceback."""
+        from reader.locations import log_path
+
+        path = log_path()
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handler = logging.FileHandler(path, encoding="utf-8")
+            log.addHandler(handler)
+            log.error("the app failed", exc_info=error)
+            log.removeHandler(handler)
+            handler.close()
+            where = f"details in {path}"
+        except OSError:
+            where = "no log could be written"
+        self.crash_line = (f"reader: the app failed: {type(error).__name__}: "
+                           f"{' '.join(str(error).split())[:200]} ({where})")
+        self._return_code = 1
+        if self._exception is None:  # Pilot re-raises it in tests
+            self._exception = error
+            self._exception_event.set()
+        self._close_messages_no_wait()
+
+    @property
+    def log_file(self) -> Path:
+        from reader.locations import log_path
+
+        return log_path()
 
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):

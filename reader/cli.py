@@ -17,9 +17,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from feeds.model import FetchLimits
 from reader import locations
+from reader.core.config import Config, ConfigError
+from reader.core.query import Query
 from reader.rows import FeedRow, Headline
-from reader.store import Store, StoreError, View
+from reader.store import Store, StoreError
 from reader.wording import UNTITLED, count_of
 
 
@@ -97,8 +100,15 @@ def _seconds(text: str) -> float:
     return value
 
 
-def _limits(args: argparse.Namespace) -> object:
-    return locations.fetch_limits(locations.load_config(), getattr(args, "timeout", None))
+def _config(args: argparse.Namespace) -> Config:
+    """config.toml, validated, with `--timeout` applied."""
+    from reader.core.config import load
+
+    return load().with_timeout(getattr(args, "timeout", None))
+
+
+def _limits(args: argparse.Namespace) -> FetchLimits:
+    return _config(args).fetch
 
 
 def _version() -> str:
@@ -117,7 +127,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return COMMANDS[args.command](store, args)
         finally:
             store.close()
-    except (Failure, StoreError, locations.ConfigError) as error:
+    except (Failure, StoreError, ConfigError) as error:
         print(f"reader: {_one_line(str(error))}", file=sys.stderr)
         return 1
     except sqlite3.Error as error:
@@ -146,16 +156,22 @@ def _one_line(text: str) -> str:
 
 
 def launch_app(data_dir: str | None) -> int:
+    from reader.core.config import load
+
+    config = load()  # a bad config is one line before the screen changes
     store = Store(locations.database_path(data_dir))
     try:
         offer_demo(store)
         from reader.app import ReaderApp  # Textual is paid for only here
 
-        config = locations.load_config()
-        ReaderApp(store, config=config, fetch_limits=locations.fetch_limits(config)).run()
+        app = ReaderApp(store, config=config)
+        app.run()
     finally:
         store.close()
-    return 0
+    if app.crash_line is not None:
+        print(app.crash_line, file=sys.stderr)
+        return 1
+    return app.return_code or 0
 
 
 def offer_demo(store: Store) -> None:
@@ -189,7 +205,7 @@ def _add_demo(store: Store, *, quiet: bool) -> None:
     for event in failed:
         print(f"reader: demo feed {event.url}: {event.error}", file=sys.stderr)
     if not quiet:
-        total = sum(store.count(View(kind="feed", feed_id=feed_id)) for feed_id in ids)
+        total = sum(store.count(Query(feed_id=feed_id)) for feed_id in ids)
         said = "the demo story was already there" if had_it else "added the demo story"
         print(f"{said}: {count_of(len(ids), 'feed')}, {count_of(total, 'item')}")
 
@@ -294,18 +310,9 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_list(store: Store, args: argparse.Namespace) -> int:
-    view = View()
-    if args.starred:
-        view = View(kind="starred", unread_only=args.unread)
-    elif args.unread:
-        view = View(kind="unread")
-    if args.feed:
-        view = View(kind="feed", feed_id=_feed_by_url(store, args.feed),
-                    unread_only=args.unread)
-        if args.starred:
-            rows = [h for h in store.headlines(view) if h.starred][: args.limit]
-            return _print_headlines(store, rows, args.json)
-    return _print_headlines(store, store.headlines(view, limit=args.limit), args.json)
+    query = Query(unread=args.unread, starred=args.starred,
+                  feed_id=_feed_by_url(store, args.feed) if args.feed else None)
+    return _print_headlines(store, store.headlines(query, limit=args.limit), args.json)
 
 
 def _print_headlines(store: Store, rows: list[Headline], as_json: bool) -> int:

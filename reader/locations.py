@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import os
 import tomllib
 from pathlib import Path
@@ -53,33 +52,8 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
         raise ConfigError(f"cannot read {path}: {error}") from None
 
 
-def fetch_limits(config: dict[str, Any], timeout: float | None = None) -> Any:
-    """FetchLimits from the `[fetch]` table of config.toml (and `--timeout` when given)."""
-    from feeds.model import FetchLimits
+def log_path() -> Path:
+    """Where the app writes what went wrong (a crash's traceback among it)."""
+    from platformdirs import user_state_path
 
-    table = config.get("fetch", {})
-    if not isinstance(table, dict):
-        raise ConfigError("config.toml: [fetch] must be a table")
-    known = {"concurrency": int, "per_host": int, "connect_timeout": float,
-             "total_timeout": float, "max_bytes": int, "max_redirects": int}
-    values: dict[str, Any] = {}
-    for key, value in table.items():
-        if key not in known:
-            raise ConfigError(f"config.toml: unknown setting fetch.{key}")
-        values[key] = _setting(key, value, known[key])
-    if timeout is not None:
-        values["total_timeout"] = timeout
-        values["connect_timeout"] = min(values.get("connect_timeout", timeout), timeout)
-    return FetchLimits(**values)
-
-
-def _setting(key: str, value: Any, kind: type) -> int | float:
-    """One `[fetch]` value: a whole number where one is meant (not true, not 2.7), a finite
-    number above 0 everywhere (not nan, not inf)."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ConfigError(f"config.toml: fetch.{key} must be a number")
-    if kind is int and not isinstance(value, int):
-        raise ConfigError(f"config.toml: fetch.{key} must be a whole number")
-    if not math.isfinite(value) or value <= 0:
-        raise ConfigError(f"config.toml: fetch.{key} must be a number more than 0")
-    return kind(value)
+    return user_state_path(APP_NAME, appauthor=False) / "reader.log"

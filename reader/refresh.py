@@ -16,7 +16,14 @@ from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from feeds.model import DiscoveredFeed, FetchResult, FetchStatus, ParsedFeed, Validators
+from feeds.model import (
+    DiscoveredFeed,
+    FetchLimits,
+    FetchResult,
+    FetchStatus,
+    ParsedFeed,
+    Validators,
+)
 from reader.store import ApplyStats, ItemRecord, Store
 
 
@@ -140,20 +147,22 @@ async def refresh(
     store: Store,
     feed_ids: Iterable[int] | None = None,
     *,
-    limits: object | None = None,
+    limits: FetchLimits | None = None,
     force: bool = False,
 ) -> AsyncIterator[RefreshEvent]:
     """Refresh all feeds (or `feed_ids`), yielding an event as each one finishes.
 
     Feeds that are gone, or held back by a server's Retry-After, are skipped unless `force`
-    (the user named them).
+    (the user named them). Every store call runs in a worker thread, never on the event loop
+    (in the app, that loop is the UI's).
     """
-    from feeds.fetch import FetchLimits, fetch_all
+    from feeds.fetch import fetch_all
 
     limits = limits or FetchLimits()
     wanted = None if feed_ids is None else list(feed_ids)
-    due = store.feeds_due(feed_ids=wanted, include_held=force)
-    considered = store.feed_count() if wanted is None else len(set(wanted))
+    due = await asyncio.to_thread(store.feeds_due, feed_ids=wanted, include_held=force)
+    considered = (await asyncio.to_thread(store.feed_count) if wanted is None
+                  else len(set(wanted)))
     yield RefreshStarted(total=len(due), skipped=max(0, considered - len(due)))
     if not due:
         return
@@ -327,21 +336,22 @@ async def _store_result(store: Store, feed_id: int, result: FetchResult,
             moved = url = result.permanent_redirect
     validators = result.validators
     if result.status is FetchStatus.NOT_MODIFIED:
-        store.record_not_modified(feed_id, validators.etag, validators.last_modified)
+        await asyncio.to_thread(store.record_not_modified, feed_id, validators.etag,
+                                validators.last_modified)
         return FeedDone(feed_id, url, not_modified=True, moved_to=moved)
     if result.status is FetchStatus.GONE:
         message = result.error or "HTTP 410 Gone: the feed was removed"
-        store.record_error(feed_id, message, gone=True)
+        await asyncio.to_thread(store.record_error, feed_id, message, gone=True)
         return FeedFailed(feed_id, url, message, gone=True)
     if result.status is FetchStatus.ERROR:
         message = result.error or "the fetch failed"
         not_before = result.retry_after.timestamp() if result.retry_after else None
-        store.record_error(feed_id, message, not_before=not_before)
+        await asyncio.to_thread(store.record_error, feed_id, message, not_before=not_before)
         return FeedFailed(feed_id, url, message)
     parsers = parsers or Parsers(processes=False)
     prepared = await parsers.prepare(result.body, result.headers, result.final_url or url)
     if isinstance(prepared, str):
-        store.record_error(feed_id, prepared)
+        await asyncio.to_thread(store.record_error, feed_id, prepared)
         return FeedFailed(feed_id, url, prepared)
     stats: ApplyStats = await asyncio.to_thread(
         store.apply, feed_id, prepared.records, title=prepared.title,
@@ -389,10 +399,10 @@ def normalize_url(text: str) -> str:
     return text
 
 
-async def probe(url: str, *, limits: object | None = None) -> Probe:
+async def probe(url: str, *, limits: FetchLimits | None = None) -> Probe:
     """Fetch a URL and say what it is. Raises AddError with the reason when it is no feed."""
     from feeds.discover import discover
-    from feeds.fetch import FetchLimits, fetch
+    from feeds.fetch import fetch
     from feeds.parse import NotAFeed, ParseError
 
     limits = limits or FetchLimits()
@@ -439,16 +449,24 @@ def store_probe(store: Store, probe_result: Probe, tags: Iterable[str] = ()) -> 
 
 
 async def subscribe(store: Store, url: str, *, tags: Iterable[str] = (),
-                    limits: object | None = None, pick_first: bool = True
+                    limits: FetchLimits | None = None, pick_first: bool = True
                     ) -> tuple[int, ApplyStats, Probe]:
-    """Add a feed by URL, following a page's feed link when `pick_first` (the command line)."""
+    """Add a feed by URL: the one subscribe flow of the command line and the app.
+
+    A page that links one feed is followed; a page that links several is followed to its
+    first feed when `pick_first` (the command line), else returned with feed id -1 and its
+    `discovered` feeds for the user to choose from (the app's dialog). Every store call runs
+    in a worker thread; the new items are indexed for search at once.
+    """
     url = normalize_url(url)
-    existing = store.feed_id(url)
+    if not url.startswith(("http://", "https://", "file://")):
+        raise AddError(f"not an http(s) URL: {url}")
+    existing = await asyncio.to_thread(store.feed_id, url)
     if existing is not None:
         raise AlreadySubscribed(url, existing)
     found = await probe(url, limits=limits)
     if found.prepared is None and found.discovered:
-        if not pick_first:
+        if not pick_first and len(found.discovered) > 1:
             return -1, ApplyStats(), found
         page = found
         found = await probe(found.discovered[0].url, limits=limits)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from reader.core.query import ALL, Query
 from reader.rows import FeedRow, Headline
 
 BUSY_TIMEOUT_MS = 30_000
@@ -69,17 +70,6 @@ class Item:
     first_seen: datetime
     read: bool
     starred: bool
-
-
-@dataclass(frozen=True, slots=True)
-class View:
-    """Which headlines to show: all, unread, starred, a feed, a folder (tag) or a search."""
-
-    kind: str = "all"  # "all", "unread", "starred", "feed", "tag", "search"
-    feed_id: int | None = None
-    tag: str | None = None
-    query: str | None = None
-    unread_only: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -356,18 +346,19 @@ class Store:
             conn.execute("UPDATE feeds SET tags = ? WHERE id = ?",
                          (json.dumps(list(tags)), feed_id))
 
-    def feeds(self) -> list[FeedRow]:
-        """Every feed with its unread and total counts, in title order."""
+    def feeds(self, feed_id: int | None = None) -> list[FeedRow]:
+        """Every feed (or one) with its unread and total counts, in title order."""
+        where, params = ("WHERE feeds.id = ?", (feed_id,)) if feed_id is not None else ("", ())
         rows = self._query(
-            """
+            f"""
             SELECT feeds.id, feeds.url,
                    coalesce(feeds.user_title, nullif(feeds.title, ''), feeds.url),
                    feeds.tags,
                    (SELECT count(*) FROM items WHERE items.feed_id = feeds.id AND read = 0),
                    (SELECT count(*) FROM items WHERE items.feed_id = feeds.id),
                    feeds.last_error, feeds.last_fetched, feeds.gone, feeds.site_link
-            FROM feeds ORDER BY 3 COLLATE NOCASE, feeds.id
-            """
+            FROM feeds {where} ORDER BY 3 COLLATE NOCASE, feeds.id
+            """, params
         )
         return [
             FeedRow(
@@ -379,7 +370,9 @@ class Store:
         ]
 
     def feed(self, feed_id: int) -> FeedRow | None:
-        return next((row for row in self.feeds() if row.id == feed_id), None)
+        """One feed with its counts (reads only that feed's rows)."""
+        found = self.feeds(feed_id)
+        return found[0] if found else None
 
     def feed_count(self) -> int:
         return self._query("SELECT count(*) FROM feeds")[0][0]
@@ -527,32 +520,21 @@ class Store:
 
     # -- reading ------------------------------------------------------------------------
 
-    def _view_filter(self, view: View) -> tuple[str, list]:
-        clauses: list[str] = []
-        params: list = []
-        if view.kind == "unread" or view.unread_only:
-            clauses.append("items.read = 0")
-        if view.kind == "starred":
-            clauses.append("items.starred = 1")
-        if view.kind == "feed":
-            clauses.append("items.feed_id = ?")
-            params.append(view.feed_id)
-        if view.kind == "tag":
-            clauses.append(
-                "items.feed_id IN (SELECT feeds.id FROM feeds, json_each(feeds.tags) "
-                "WHERE json_each.value = ?)"
-            )
-            params.append(view.tag)
-        if view.kind == "search":
+    def _where(self, query: Query) -> tuple[str, list]:
+        if query.needs_index:
             self._ensure_indexed()
-            clauses.append("items.id IN (SELECT rowid FROM items_fts WHERE items_fts MATCH ?)")
-            params.append(search_expression(view.query or ""))
-        return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+        condition, params = query.where()
+        return f" WHERE {condition}", params
 
-    def headlines(self, view: View = View(), *, limit: int | None = None,
-                  offset: int = 0) -> list[Headline]:
-        """Light rows (no bodies), newest first, with paging."""
-        where, params = self._view_filter(view)
+    def headlines(self, query: Query = ALL, *, limit: int | None = None,
+                  offset: int = 0, after_id: int | None = None) -> list[Headline]:
+        """Light rows (no bodies), newest first, with paging. `after_id`: only items stored
+        after that one (ids only grow), which is how a view takes in a refresh's new rows
+        without reading itself again."""
+        where, params = self._where(query)
+        if after_id is not None:
+            where += " AND items.id > ?"
+            params.append(after_id)
         sql = (f"SELECT {HEADLINE_COLUMNS} FROM items JOIN feeds ON feeds.id = items.feed_id"
                f"{where} ORDER BY items.sort_time DESC, items.id DESC")
         if limit is not None:
@@ -560,14 +542,28 @@ class Store:
             params += [limit, offset]
         return [_headline(row) for row in self._query(sql, params)]
 
+    def headlines_by_id(self, item_ids: Iterable[int]) -> list[Headline]:
+        """The current rows of some items (after a mark), in no particular order."""
+        ids = list(item_ids)
+        found: list[Headline] = []
+        for chunk in _chunks(ids, 500):
+            marks = ",".join("?" * len(chunk))
+            found += [_headline(row) for row in self._query(
+                f"SELECT {HEADLINE_COLUMNS} FROM items JOIN feeds ON feeds.id = items.feed_id "
+                f"WHERE items.id IN ({marks})", chunk)]
+        return found
+
+    def max_item_id(self) -> int:
+        return int(self._query("SELECT coalesce(max(id), 0) FROM items")[0][0])
+
     def headline(self, item_id: int) -> Headline | None:
         rows = self._query(
             f"SELECT {HEADLINE_COLUMNS} FROM items JOIN feeds ON feeds.id = items.feed_id "
             "WHERE items.id = ?", (item_id,))
         return _headline(rows[0]) if rows else None
 
-    def count(self, view: View = View()) -> int:
-        where, params = self._view_filter(view)
+    def count(self, query: Query = ALL) -> int:
+        where, params = self._where(query)
         return self._query(f"SELECT count(*) FROM items{where}", params)[0][0]
 
     def counts(self) -> dict[str, int]:
@@ -635,24 +631,38 @@ class Store:
                 ).rowcount
             return changed
 
-    def mark_view_read(self, view: View) -> int:
-        where, params = self._view_filter(view)
-        where = where + (" AND " if where else " WHERE ") + "items.read = 0"
+    def mark_query_read(self, query: Query, *, upto_id: int | None = None) -> list[int]:
+        """Mark every unread item of a view read; returns the ids it changed.
+
+        `upto_id` is the newest item the user could see: items stored after it (a refresh
+        running meanwhile) stay unread, so "mark all read" never marks what was never shown.
+        """
+        where, params = self._where(query.but(unread=True))
+        if upto_id is not None:
+            where += " AND items.id <= ?"
+            params.append(upto_id)
         with self.transaction() as conn:
-            return conn.execute(f"UPDATE items SET read = 1{where}", params).rowcount
+            ids = [row[0] for row in conn.execute(f"SELECT items.id FROM items{where}", params)]
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(f"UPDATE items SET read = 1 WHERE read = 0 AND id IN ({marks})",
+                             chunk)
+            return ids
 
     def mark_feed_read(self, feed_id: int) -> int:
-        return self.mark_view_read(View(kind="feed", feed_id=feed_id))
+        return len(self.mark_query_read(Query(feed_id=feed_id)))
 
     def set_starred(self, item_ids: Iterable[int], starred: bool = True) -> int:
         """Committed at once. Returns how many items changed."""
         return self._set_flag("starred", item_ids, starred)
 
-    def next_unread(self, after_item: int | None, view: View = View(), *,
-                    backwards: bool = False) -> int | None:
-        """The next (older) or previous (newer) unread item in `view` order."""
-        where, params = self._view_filter(view)
-        where = where + (" AND " if where else " WHERE ") + "items.read = 0"
+    def next_unread(self, after_item: int | None, query: Query = ALL, *,
+                    backwards: bool = False, wrap: bool = False) -> int | None:
+        """The next (older) or previous (newer) unread item in `query` order; with `wrap`,
+        past the end it starts again from the other end (newsboat's habit)."""
+        where, params = self._where(query.but(unread=True))
+        order = "ASC" if backwards else "DESC"
+        base = where
         if after_item is not None:
             anchor = self._query("SELECT sort_time, id FROM items WHERE id = ?", (after_item,))
             if anchor:
@@ -660,17 +670,24 @@ class Store:
                 op = ">" if backwards else "<"
                 where += (f" AND (items.sort_time {op} ? OR "
                           f"(items.sort_time = ? AND items.id {op} ?))")
-                params += [sort_time, sort_time, item_id]
-        order = "ASC" if backwards else "DESC"
+                params = params + [sort_time, sort_time, item_id]
         rows = self._query(
             f"SELECT items.id FROM items{where} ORDER BY items.sort_time {order}, "
             f"items.id {order} LIMIT 1", params)
-        return rows[0][0] if rows else None
+        if rows:
+            return rows[0][0]
+        if wrap and after_item is not None:
+            _, params = self._where(query.but(unread=True))
+            rows = self._query(
+                f"SELECT items.id FROM items{base} AND items.id != ? ORDER BY "
+                f"items.sort_time {order}, items.id {order} LIMIT 1", [*params, after_item])
+            return rows[0][0] if rows else None
+        return None
 
     # -- search and related -------------------------------------------------------------
 
-    def search(self, query: str, *, limit: int = 50) -> list[Headline]:
-        return self.headlines(View(kind="search", query=query), limit=limit)
+    def search(self, words: str, *, limit: int = 50) -> list[Headline]:
+        return self.headlines(Query(search=words), limit=limit)
 
     # -- the full-text index ----------------------------------------------------------------
     #
@@ -787,23 +804,6 @@ class Store:
         with self.transaction() as conn:
             conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
                          "ON CONFLICT(key) DO UPDATE SET value = excluded.value", (key, value))
-
-
-def search_expression(query: str) -> str:
-    """A user's search words as a safe FTS5 expression: every word must match, as a prefix
-    for the last one; quotes, operators and punctuation are never FTS syntax."""
-    words = [word for word in _words(query) if word]
-    if not words:
-        return '""'
-    quoted = ['"' + word.replace('"', '""') + '"' for word in words]
-    quoted[-1] += "*"
-    return " AND ".join(quoted)
-
-
-def _words(query: str) -> list[str]:
-    import re
-
-    return re.findall(r"\w+", query, flags=re.UNICODE)
 
 
 def _statements(script: str) -> list[str]:

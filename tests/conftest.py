@@ -30,6 +30,15 @@ def private_folders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return tmp_path
 
 
+@pytest.fixture(autouse=True)
+def no_store_calls_on_the_ui_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every app in every test runs with a store that refuses calls on the UI thread."""
+    from reader.core.database import Database
+    from tests.uithread import guard
+
+    monkeypatch.setattr(Database, "wrap", staticmethod(guard))
+
+
 @pytest.fixture
 def http_server() -> Iterator[LocalServer]:
     server = LocalServer().start()

@@ -9,10 +9,11 @@ import pytest
 from feeds.fetch import FetchLimits
 from feeds.parse import parse
 from reader.app import ReaderApp
+from reader.core.query import Query
 from reader.refresh import prepared_from
 from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, HelpScreen, SearchDialog
 from reader.screens.main import MainScreen
-from reader.store import Store, View
+from reader.store import Store
 from tests.feedgen import rss
 from tests.httpserver import LocalServer, Reply
 
@@ -189,12 +190,12 @@ async def test_choosing_a_feed_and_searching(store: Store) -> None:
         await pilot.press(*"alpha", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert main.view.kind == "search"
+        assert main.view.search
         assert len(main.headlines.rows) == 30
         await pilot.press("escape")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert main.view == View() and len(main.headlines.rows) == 35
+        assert main.view == Query() and len(main.headlines.rows) == 35
 
 
 async def test_open_and_copy_only_http_links(store: Store,
@@ -250,8 +251,35 @@ async def test_add_feed_dialog_adds_selects_and_refuses(store: Store,
         await pilot.pause()
         assert isinstance(app.screen, MainScreen)
         assert store.feed_count() == 3
-        assert main.view.kind == "feed"
+        assert main.view.feed_id is not None
         assert {row.feed_title for row in main.headlines.rows} == {"Gamma"}
+
+
+def notices(app: ReaderApp) -> list[str]:
+    return [notification.message for notification in app._notifications]
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_x_acts_only_on_a_highlighted_feed(store: Store, size: tuple[int, int]) -> None:
+    """Issue 12.2: with All (or a folder) selected, x says what to select; it never offers
+    to remove the open article's feed."""
+    app = make_app(store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.press("escape", "x")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert any("feeds panel" in text for text in notices(app))
+        main.feed_panel.focus()
+        main.feed_panel.select_key("all")
+        await pilot.press("x")
+        await pilot.pause()
+        assert not isinstance(app.screen, ConfirmDialog)
+        assert any("Highlight a feed" in text for text in notices(app))
+        assert store.feed_count() == 2
 
 
 async def test_remove_feed_after_confirm(store: Store) -> None:
@@ -259,6 +287,9 @@ async def test_remove_feed_after_confirm(store: Store) -> None:
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         await app.workers.wait_for_complete()
+        main = screen_of(app)
+        main.feed_panel.focus()
+        main.feed_panel.select_key(f"feed:{main.headlines.highlighted.feed_id}")
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
@@ -279,13 +310,13 @@ async def test_refresh_with_a_failing_feed_keeps_everything(store: Store,
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         main = screen_of(app)
-        before = store.headlines(View(kind="feed", feed_id=bad_id))
+        before = store.headlines(Query(feed_id=bad_id))
         cursor_item = main.headlines.highlighted.id
         await pilot.press("R")
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert store.feed(bad_id).last_error == "HTTP 500 Internal Server Error"
-        assert store.headlines(View(kind="feed", feed_id=bad_id)) == before
+        assert store.headlines(Query(feed_id=bad_id)) == before
         assert main.headlines.highlighted.id == cursor_item
         assert any(row.title == "Good item 1" for row in main.headlines.rows)
 
@@ -551,7 +582,7 @@ async def test_a_search_that_finds_nothing_says_so_and_clears_the_article(store:
         await pilot.press(*"zzzznothing", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert main.view.kind == "search" and main.headlines.rows == []
+        assert main.view.search and main.headlines.rows == []
         middle = main.headlines.scrollable_content_region.height // 2
         assert "Nothing matches" in main.headlines.render_line(middle).text
         assert main.open_item is None and main.article.meta is None
@@ -568,6 +599,8 @@ async def test_removing_the_open_items_feed_clears_the_article(store: Store) -> 
         await pilot.pause()
         assert main.open_item is not None
         removed = main.open_item.feed_title
+        main.feed_panel.focus()
+        main.feed_panel.select_key(f"feed:{main.open_item.feed_id}")
         await pilot.press("x")
         await pilot.pause()
         assert isinstance(app.screen, ConfirmDialog)
@@ -604,7 +637,7 @@ async def test_marks_and_items_from_another_process_show_up(store: Store, tmp_pa
         await pilot.pause()
         main = screen_of(app)
         await app.workers.wait_for_complete()
-        main.check_outside_changes()  # the first look only learns the version
+        app.core.look_outside()  # the first look only learns the version
         await app.workers.wait_for_complete()
         ids = [row.id for row in main.headlines.rows[:3]]
         assert not any(row.read for row in main.headlines.rows[:3])
@@ -614,7 +647,7 @@ async def test_marks_and_items_from_another_process_show_up(store: Store, tmp_pa
             other.set_starred([ids[0]])
         finally:
             other.close()
-        main.check_outside_changes()  # what the app does every OUTSIDE_CHECK seconds
+        app.core.look_outside()  # what the app does every OUTSIDE_CHECK seconds
 
         def shown() -> bool:
             rows = {row.id: row for row in main.headlines.rows}

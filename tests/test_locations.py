@@ -1,10 +1,17 @@
-"""config.toml's [fetch] table: good values become FetchLimits, bad ones one clear line."""
+"""config.toml, validated once into a typed Config: good values become settings, bad ones
+one clear line naming the key."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from reader.locations import ConfigError, fetch_limits
+from reader.core.config import Config, ConfigError, load
+
+
+def fetch_limits(table: dict, timeout: float | None = None):  # noqa: ANN201 - FetchLimits
+    return Config.from_toml(table).with_timeout(timeout).fetch
 
 
 def test_good_values_and_the_command_line_timeout() -> None:
@@ -36,3 +43,14 @@ def test_bad_values_are_refused_in_one_line(setting: str, value: object, says: s
 def test_a_fetch_that_is_not_a_table_is_refused() -> None:
     with pytest.raises(ConfigError, match="must be a table"):
         fetch_limits({"fetch": 3})
+
+
+def test_keys_must_be_strings_and_the_file_is_read_once(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="keys.quit must be a string"):
+        Config.from_toml({"keys": {"quit": 3}})
+    path = tmp_path / "config.toml"
+    path.write_text('[keys]\nquit = "Q"\n[fetch]\nper_host = 2\n')
+    config = load(path)
+    assert config.keys.remaps == {"quit": "Q"} and config.fetch.per_host == 2
+    assert config.path == path
+    assert load(tmp_path / "absent.toml") == Config(path=tmp_path / "absent.toml")

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from feeds.fetch import FetchLimits
+from reader.core.query import Query
 from reader.refresh import (
     AddError,
     AlreadySubscribed,
@@ -17,7 +18,7 @@ from reader.refresh import (
     refresh,
     subscribe,
 )
-from reader.store import Store, View
+from reader.store import Store
 from tests.feedgen import rss
 from tests.httpserver import LocalServer, Reply, Request
 
@@ -70,7 +71,7 @@ async def test_permanent_redirect_moves_the_feed_and_keeps_items(
     done = [e for e in events if isinstance(e, FeedDone)][0]
     assert done.moved_to == new_url
     assert store.fetch_state(feed)["url"] == new_url
-    assert store.count() == 2 and store.count(View(kind="unread")) == 0
+    assert store.count() == 2 and store.count(Query(unread=True)) == 0
 
 
 async def test_gone_marks_the_feed_and_stops_fetching_it(
@@ -86,7 +87,7 @@ async def test_gone_marks_the_feed_and_stops_fetching_it(
     again = await run(store)
     assert again == [RefreshStarted(total=0, skipped=1)]
     assert len(http_server.requests_for("/feed.xml")) == requests
-    assert store.count(View(kind="feed", feed_id=feed)) == 2
+    assert store.count(Query(feed_id=feed)) == 2
 
 
 async def test_too_many_requests_holds_the_feed_back(store: Store,
@@ -115,10 +116,10 @@ async def test_a_failing_feed_keeps_its_items_and_marks(store: Store, http_serve
     feed = store.add_feed(url)
     store.add_feed(other)
     await run(store)
-    ids = [row.id for row in store.headlines(View(kind="feed", feed_id=feed))]
+    ids = [row.id for row in store.headlines(Query(feed_id=feed))]
     store.mark_read(ids[:2])
     store.set_starred(ids[3:])
-    before = store.headlines(View(kind="feed", feed_id=feed))
+    before = store.headlines(Query(feed_id=feed))
     fetched_before = store.feed(feed).last_fetched
     state_before = store.fetch_state(feed)
     http_server.route("/feed.xml", bad)
@@ -128,7 +129,7 @@ async def test_a_failing_feed_keeps_its_items_and_marks(store: Store, http_serve
         summary.add(event)
     assert len(summary.failures) == 1 and "\n" not in summary.failures[0].error
     assert summary.new == 2
-    assert store.headlines(View(kind="feed", feed_id=feed)) == before
+    assert store.headlines(Query(feed_id=feed)) == before
     assert store.feed(feed).last_error == summary.failures[0].error
     # The error and nothing else: the last fetch that worked and its validators stay.
     assert store.feed(feed).last_fetched == fetched_before is not None

@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from reader.store import SCHEMA_VERSION, ItemRecord, Store, StoreError, View
+from reader.core.query import Query
+from reader.store import SCHEMA_VERSION, ItemRecord, Store, StoreError
 
 
 def record(entry_id: str, title: str = "", text: str = "", published: float = 1_641_800_000,
@@ -68,7 +69,7 @@ def test_items_that_left_the_feed_are_kept(store: Store) -> None:
     feed = store.add_feed("http://example.org/feed")
     store.apply(feed, [record("a"), record("b")])
     store.apply(feed, [record("c")])
-    assert store.count(View(kind="feed", feed_id=feed)) == 3
+    assert store.count(Query(feed_id=feed)) == 3
 
 
 def test_views_filter_and_page(store: Store) -> None:
@@ -79,13 +80,13 @@ def test_views_filter_and_page(store: Store) -> None:
     everything = store.headlines()
     assert [row.published for row in everything] == sorted(
         (row.published for row in everything), reverse=True)
-    assert len(store.headlines(View(kind="feed", feed_id=one))) == 10
-    assert len(store.headlines(View(kind="tag", tag="News"))) == 10
+    assert len(store.headlines(Query(feed_id=one))) == 10
+    assert len(store.headlines(Query(folder="News"))) == 10
     page = store.headlines(limit=5, offset=5)
     assert [row.id for row in page] == [row.id for row in everything[5:10]]
-    store.mark_view_read(View(kind="feed", feed_id=two))
-    assert store.count(View(kind="unread")) == 10
-    assert store.count(View(kind="feed", feed_id=one, unread_only=True)) == 10
+    store.mark_query_read(Query(feed_id=two))
+    assert store.count(Query(unread=True)) == 10
+    assert store.count(Query(feed_id=one, unread=True)) == 10
 
 
 def test_next_unread_walks_in_list_order(store: Store) -> None:
@@ -160,7 +161,7 @@ def test_two_processes_write_at_once(tmp_path: Path) -> None:
         _, err = process.communicate(timeout=120)
         assert process.returncode == 0, err.decode()
     store = Store(path)
-    assert store.count(View(kind="unread")) == 0
+    assert store.count(Query(unread=True)) == 0
     assert store.integrity_ok()
 
 
@@ -211,11 +212,11 @@ def test_rename_tag_and_mark_a_feed_read(store: Store) -> None:
     store.set_tags(feed, ["News", "Daily"])
     row = store.feed(feed)
     assert row.title == "My name" and row.tags == ("News", "Daily")
-    assert {h.feed_title for h in store.headlines(View(kind="feed", feed_id=feed))} == {"My name"}
+    assert {h.feed_title for h in store.headlines(Query(feed_id=feed))} == {"My name"}
     store.apply(feed, [record("c")], title="From the feed again")  # a refresh keeps the name
     assert store.feed(feed).title == "My name"
     store.rename_feed(feed, None)
     assert store.feed(feed).title == "From the feed again"
     assert store.mark_feed_read(feed) == 3
-    assert store.count(View(kind="unread")) == 1
-    assert len(store.headlines(View(kind="tag", tag="Daily"))) == 3
+    assert store.count(Query(unread=True)) == 1
+    assert len(store.headlines(Query(folder="Daily"))) == 3

@@ -5,9 +5,8 @@ Every feed-derived string is shown through Text/Content, never markup.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Iterable
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
@@ -19,22 +18,25 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.refresh import AddError, AlreadySubscribed, Probe, normalize_url, probe, store_probe
-from reader.store import Store
+from reader.rows import FeedRow
+
+if TYPE_CHECKING:
+    from reader.core.app_core import AppCore
+    from reader.refresh import Probe
 
 
-class AddFeedDialog(ModalScreen[int | None]):
-    """Ask for a URL, fetch it in the background, and subscribe; dismisses with the feed id."""
+class AddFeedDialog(ModalScreen[FeedRow | None]):
+    """Ask for a URL, fetch it in the background, and subscribe through the app core's one
+    subscribe flow; dismisses with the new feed."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="add-feed.cancel",
                 tooltip="Stop fetching and close the dialog"),
     ]
 
-    def __init__(self, store: Store, fetch_limits: object | None = None) -> None:
+    def __init__(self, core: AppCore) -> None:
         super().__init__()
-        self.store = store
-        self.fetch_limits = fetch_limits
+        self.core = core
         self.page: Probe | None = None
 
     def compose(self) -> ComposeResult:
@@ -69,27 +71,19 @@ class AddFeedDialog(ModalScreen[int | None]):
 
     @work(exclusive=True, group="add-feed")
     async def subscribe(self, url: str) -> None:
+        from reader.refresh import AddError
+        from reader.store import StoreError
+
         try:
-            url = normalize_url(url)
-            if not url.startswith(("http://", "https://", "file://")):
-                raise AddError(f"not an http(s) URL: {url}")
-            existing = self.store.feed_id(url)
-            if existing is not None:
-                raise AlreadySubscribed(url, existing)
-            found = await probe(url, limits=self.fetch_limits)
-            if found.prepared is None and len(found.discovered) == 1:
-                found = await probe(found.discovered[0].url, limits=self.fetch_limits)
-                if self.store.feed_id(found.url) is not None:
-                    raise AlreadySubscribed(found.url, self.store.feed_id(found.url) or 0)
-            if found.prepared is None:
-                self.offer(found)
-                return
-            feed_id, _stats = await asyncio.to_thread(store_probe, self.store, found)
-        except AddError as error:
+            outcome = await self.core.subscribe(url)
+        except (AddError, StoreError) as error:
             self.query_one("#spinner").display = False
             self.say(str(error))
             return
-        self.dismiss(feed_id)
+        if outcome.page is not None:
+            self.offer(outcome.page)
+            return
+        self.dismiss(outcome.feed)
 
     def offer(self, page: Probe) -> None:
         """A page with several feeds: let the user pick one."""

@@ -1,12 +1,13 @@
 """The reader's one main screen: feeds, headlines, the article and its timeline.
 
-Store reads that can take longer than a frame run in thread workers; fetching runs in async
-workers; the article is rendered once per open, never on a cursor move.
+The screen sends intents to the app core and renders what comes back, or what the core
+posts (new items, counts, refresh progress); it never touches the database. Every call to
+the core runs in a worker, so a key is handled at once whatever the database is doing. The
+article is rendered once per open, never on a cursor move.
 """
 
 from __future__ import annotations
 
-import asyncio
 import webbrowser
 from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
@@ -19,11 +20,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import Footer, ProgressBar, Static
-from textual.worker import get_current_worker
 
+from reader.core import messages
+from reader.core.query import ALL, Query
 from reader.rows import FeedRow, Headline
 from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, LinksDialog, SearchDialog
-from reader.store import Item, Store, StoreError, View
 from reader.widgets.article_view import ArticleMeta, ArticleView
 from reader.widgets.feed_panel import FeedPanel, view_key
 from reader.widgets.headline_list import HeadlineList
@@ -32,11 +33,12 @@ from reader.wording import count_of
 
 if TYPE_CHECKING:
     from reader.app import ReaderApp
+    from reader.core.app_core import AppCore
+    from reader.store import Item
 
 PREVIEW_DELAY = 0.25  # seconds the cursor rests before the highlighted item is previewed
 FIRST_PAGE = 300  # rows loaded before the first paint; the rest follow in a worker
 WIDE = 120  # at this width and more, list, article and timeline show together
-OUTSIDE_CHECK = 2.0  # seconds between looks for commits by other processes (reader mark, cron)
 
 
 def _binding(key: str, action: str, description: str, binding_id: str, tooltip: str,
@@ -45,17 +47,9 @@ def _binding(key: str, action: str, description: str, binding_id: str, tooltip: 
                    key_display=key_display)
 
 
-def empty_message(view: View) -> str:
+def empty_message(query: Query) -> str:
     """What an empty headline list says, for the view it shows."""
-    if view.kind == "search":
-        return "Nothing matches this search. Esc leaves it."
-    if view.kind == "starred":
-        return "No starred items. s stars the open item."
-    if view.kind == "unread" or view.unread_only:
-        return "No unread items."
-    if view.kind in ("feed", "tag"):
-        return "No items here yet. r refreshes."
-    return "No items here. Press a to add a feed, R to refresh."
+    return query.empty_message()
 
 
 class MainScreen(Screen[None]):
@@ -96,28 +90,39 @@ class MainScreen(Screen[None]):
                  "Quit the reader (from an open article: back to the list first)"),
     ]
 
-    def __init__(self, store: Store) -> None:
+    def __init__(self, core: AppCore) -> None:
         super().__init__()
-        self.store = store
-        self.view = View()
-        self.unread_only = False
-        self.search_query: str | None = None
+        self.core = core
+        self.view: Query = ALL
         self.open_item: Item | None = None
-        self.refreshing = False
         self._feed_rows: list[FeedRow] = []
         self._narrow: bool | None = None
         self._preview_timer: Timer | None = None
         self._shown_id: int | None = None  # the item opened or previewed last
+        self._newest_id = 0  # the newest item id the view has taken in
+        self._progress_total = 0
 
     @property
     def reader_app(self) -> ReaderApp:
         return self.app  # type: ignore[return-value]
 
+    @property
+    def refreshing(self) -> bool:
+        return self.core.refresher.running
+
+    @property
+    def unread_only(self) -> bool:
+        return self.view.unread
+
+    @property
+    def search_query(self) -> str | None:
+        return self.view.search
+
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
             yield FeedPanel(id="feeds")
             with Vertical(id="center"):
-                yield HeadlineList(id="headlines", empty_message=empty_message(View()))
+                yield HeadlineList(id="headlines", empty_message=empty_message(ALL))
                 yield ArticleView(id="article")
             yield TimelinePane(id="timeline")
         with Horizontal(id="status-bar"):
@@ -143,12 +148,16 @@ class MainScreen(Screen[None]):
     def feed_panel(self) -> FeedPanel:
         return self.query_one("#feeds", FeedPanel)
 
-    def on_mount(self) -> None:
+    async def on_mount(self) -> None:
+        self.core.listen(self)
         self.query_one("#progress").display = False
         self.article.clear("Select a headline and press Enter to read it.")
         self.timeline.set_entries([], "")
         self.apply_layout(self.app.size.width)
-        first = self.store.headlines(self._effective_view(), limit=FIRST_PAGE)
+        # The first screen waits for its first page of rows (read in a worker thread), so
+        # the first frame shows headlines; the rest of the view follows in a worker.
+        self._newest_id = await self.core.newest_id()
+        first = await self.core.headlines(self.view, limit=FIRST_PAGE)
         self.headlines.set_rows(first)
         self.headlines.focus()
         self.reload_feeds()
@@ -156,26 +165,6 @@ class MainScreen(Screen[None]):
             self.reload_headlines()
         else:
             self.update_status()
-        self._data_version: int | None = None
-        self.set_interval(OUTSIDE_CHECK, self.check_outside_changes)
-
-    @work(thread=True, exclusive=True, group="outside")
-    def check_outside_changes(self) -> None:
-        """Another process (`reader mark`, a refresh from cron, a second reader) committed:
-        show its marks and items too. SQLite's data_version moves only for other
-        connections' commits, so the app's own writes cost nothing here."""
-        try:
-            version = self.store.data_version()
-        except StoreError:
-            return  # the next look will tell; a refresh reports database trouble itself
-        changed = self._data_version is not None and version != self._data_version
-        self._data_version = version
-        if changed and not get_current_worker().is_cancelled:
-            self.app.call_from_thread(self._outside_changed)
-
-    def _outside_changed(self) -> None:
-        self.reload_feeds()
-        self.reload_headlines()
 
     def on_resize(self) -> None:
         self.apply_layout(self.app.size.width)
@@ -191,52 +180,98 @@ class MainScreen(Screen[None]):
             # Narrow, "? Help" and "q Quit" matter more than the palette's hint (Ctrl+P works).
             self.query_one(Footer).show_command_palette = not narrow
 
+    # -- what the core says -------------------------------------------------------------
+
+    @on(messages.ItemsAdded)
+    def items_added(self) -> None:
+        self.take_in_new_items()
+
+    @on(messages.FeedsChanged)
+    def feeds_changed(self) -> None:
+        self.reload_feeds()
+
+    @on(messages.OutsideChange)
+    def outside_change(self) -> None:
+        keep = self.headlines.highlighted.id if self.headlines.highlighted else None
+        self.reload_headlines(keep)
+
+    @on(messages.RefreshStarted)
+    def refresh_started(self, event: messages.RefreshStarted) -> None:
+        progress = self.query_one("#progress", ProgressBar)
+        self._progress_total = max(1, event.total)
+        progress.update(total=self._progress_total, progress=0)
+        progress.display = event.total > 0
+        if event.total:
+            self.update_status(f"Refreshing {count_of(event.total, 'feed')}…")
+
+    @on(messages.RefreshProgress)
+    def refresh_progress(self, event: messages.RefreshProgress) -> None:
+        self.query_one("#progress", ProgressBar).update(progress=event.done)
+
+    @on(messages.RefreshFinished)
+    def refresh_finished(self, event: messages.RefreshFinished) -> None:
+        from reader.wording import refresh_line
+
+        self.query_one("#progress").display = False
+        summary = event.summary
+        message = refresh_line(summary, event.feed_titles)
+        if event.error:
+            message += f"\n{event.error}"
+        self.app.notify(message, markup=False,
+                        severity="warning" if summary.failures or event.error
+                        else "information")
+        self.update_status()
+
     # -- loading ------------------------------------------------------------------------
 
-    def _effective_view(self) -> View:
-        return replace(self.view, unread_only=self.unread_only)
-
-    @work(thread=True, exclusive=True, group="headlines")
-    def reload_headlines(self, keep_id: int | None = None, new_view: bool = False) -> None:
-        rows = self.store.headlines(self._effective_view())
-        if get_current_worker().is_cancelled:
+    @work(exclusive=True, group="headlines")
+    async def reload_headlines(self, keep_id: int | None = None,
+                               new_view: bool = False) -> None:
+        """Read the whole view again (a new view, or another process changed things)."""
+        view = self.view
+        newest = await self.core.newest_id()
+        rows = await self.core.headlines(view)
+        if view != self.view:
             return
-        self.app.call_from_thread(self._show_rows, rows, keep_id, new_view)
-
-    def _show_rows(self, rows: list[Headline], keep_id: int | None,
-                   new_view: bool = False) -> None:
-        self.headlines.empty_message = empty_message(self._effective_view())
+        self._newest_id = newest
+        self.headlines.empty_message = empty_message(view)
         self.headlines.set_rows(rows, keep_id=keep_id)
         if new_view and not rows:  # nothing here: an article from elsewhere would mislead
             self.clear_article()
         self.update_status()
 
-    @work(thread=True, exclusive=True, group="feeds")
-    def reload_feeds(self) -> None:
-        feeds = self.store.feeds()
-        totals = self.store.counts()
-        self.app.call_from_thread(self._show_feeds, feeds, totals)
+    @work(exclusive=True, group="new-items")
+    async def take_in_new_items(self) -> None:
+        """A refresh stored items: only those newer than the view's newest are read, and
+        they take their place in the list without moving the cursor."""
+        view = self.view
+        since = self._newest_id
+        newest = await self.core.newest_id()
+        rows = await self.core.headlines(view, after_id=since)
+        if view != self.view or self._newest_id != since:
+            return  # the view was read again meanwhile, new rows included
+        self._newest_id = max(newest, since)
+        if rows:
+            self.headlines.insert_rows(rows)
+            self.update_status()
 
-    def _show_feeds(self, feeds: list[FeedRow], totals: dict[str, int]) -> None:
-        self._feed_rows = feeds
-        self.feed_panel.set_feeds(feeds, totals, search=self.search_query)
+    @work(exclusive=True, group="feeds")
+    async def reload_feeds(self) -> None:
+        listing = await self.core.feed_list()
+        self._feed_rows = list(listing.feeds)
+        self.feed_panel.set_feeds(listing.feeds, listing.totals, search=self.view.search)
         self.update_status()
 
     def update_status(self, message: str | None = None) -> None:
         if message is None:
-            name = {"all": "All", "unread": "Unread", "starred": "Starred"}.get(self.view.kind)
-            if self.view.kind == "feed":
+            titles = {feed.id: feed.title for feed in self._feed_rows}
+            name = self.view.describe(titles)
+            if self.view.feed_id is not None:
                 feed = next((f for f in self._feed_rows if f.id == self.view.feed_id), None)
-                name = feed.title if feed else "Feed"
                 if feed and feed.last_error:
                     name += f"  ! last refresh failed: {feed.last_error}"
-            elif self.view.kind == "tag":
-                name = f"Folder {self.view.tag}"
-            elif self.view.kind == "search":
-                name = f"Search: {self.view.query}"
             count = len(self.headlines.rows)
-            message = (f"{name} · {count_of(count, 'item')}"
-                       + (" · unread only" if self.unread_only else ""))
+            message = f"{name} · {count_of(count, 'item')}"
         self.query_one("#status", Static).update(Text(message, no_wrap=True,
                                                       overflow="ellipsis"))
 
@@ -244,10 +279,10 @@ class MainScreen(Screen[None]):
 
     @on(FeedPanel.ViewChosen)
     def view_chosen(self, event: FeedPanel.ViewChosen) -> None:
-        self.set_view(event.view)
+        self.set_view(event.query)
         self.headlines.focus()
 
-    def set_view(self, view: View) -> None:
+    def set_view(self, view: Query) -> None:
         self.view = view
         self.headlines.set_rows([])
         self.reload_headlines(new_view=True)
@@ -321,10 +356,10 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="article")
     async def load_article(self, item_id: int, preview: bool = False) -> None:
         """Show an item: opening marks it read and fetches its page when the feed gave only
-        a summary; a preview does neither."""
-        from reader.story import load_article, needs_page, stored_article
+        a summary (the summary shows meanwhile); a preview does neither."""
+        from reader.story import needs_page
 
-        item = await asyncio.to_thread(self.store.item, item_id)
+        item = await self.core.item(item_id)
         if item is None:
             self.article.clear("This item is gone.")
             return
@@ -333,49 +368,61 @@ class MainScreen(Screen[None]):
                            author=item.author, published=item.published, link=item.link)
         if not preview and not item.read:
             self.set_read([item.id], True)
-        note = None
-        if not needs_page(item):
-            article = await asyncio.to_thread(stored_article, item)
-        elif preview:
-            article = await asyncio.to_thread(stored_article, item)
-            note = "This is the feed's summary: press Enter to load the whole article."
-        else:
-            self.article.show_loading(meta)
-            self.timeline.show_loading()
-            article = await load_article(self.store, item,
-                                         limits=self.reader_app.fetch_limits)
+        fetch_page = not preview and needs_page(item)
+        article = await self.core.article(item, fetch_page=False)
         if self.open_item is None or self.open_item.id != item_id:
             return
         self.article.show(meta, article.text, article.links)
-        if note or article.note:
-            self.article.show_note(note or article.note or "")
+        if preview and needs_page(item):
+            self.article.show_note(
+                "This is the feed's summary: press Enter to load the whole article.")
+        elif fetch_page:
+            self.article.show_note("Loading the whole article from its site…")
+            self.timeline.show_loading()
+            article = await self.core.article(item, fetch_page=True)
+            if self.open_item is None or self.open_item.id != item_id:
+                return
+            self.article.show(meta, article.text, article.links)
+        if article.note:
+            self.article.show_note(article.note)
         self.load_story(item, article.text)
 
-    @work(thread=True, exclusive=True, group="story")
-    def load_story(self, item: Item, text: str) -> None:
-        from reader.story import story_for
-
-        story = story_for(self.store, item, text)
-        if get_current_worker().is_cancelled:
+    @work(exclusive=True, group="story")
+    async def load_story(self, item: Item, text: str) -> None:
+        story = await self.core.story(item, text)
+        if self.open_item is None or self.open_item.id != item.id:
             return
-        self.app.call_from_thread(self.timeline.set_entries, story.entries(), story.header)
+        self.timeline.set_entries(story.entries(), story.header)
 
     # -- read state ---------------------------------------------------------------------
 
-    def set_read(self, item_ids: list[int], read: bool) -> None:
-        """Committed to the database at once, then every count on screen follows."""
-        changed = self.store.mark_read(item_ids, read)
-        if not changed:
-            return
-        for item_id in item_ids:
-            row = self.store.headline(item_id)
-            if row is not None:
-                self.headlines.update_row(row)
-        self.reload_feeds()
+    @work(group="marks")
+    async def set_read(self, item_ids: list[int], read: bool) -> None:
+        """Committed to the database at once (in the core's writer thread), then every
+        row and count on screen follows."""
+        self._show_changed(await self.core.set_read(item_ids, read))
+
+    @work(group="marks")
+    async def set_starred(self, item_ids: list[int], starred: bool) -> None:
+        self._show_changed(await self.core.set_starred(item_ids, starred))
+
+    def _show_changed(self, rows: list[Headline]) -> None:
+        for row in rows:
+            self.headlines.update_row(row)
+            if self.open_item is not None and self.open_item.id == row.id:
+                self.open_item = replace(self.open_item, read=row.read, starred=row.starred)
 
     def _current(self) -> Headline | None:
+        """The item keys act on: the open article when it has the focus, else the
+        highlighted headline."""
         if self.article.has_focus and self.open_item is not None:
-            return self.store.headline(self.open_item.id)
+            item = self.open_item
+            index = self.headlines.index_of(item.id)
+            if index is not None:
+                return self.headlines.rows[index]
+            return Headline(id=item.id, feed_id=item.feed_id, feed_title=item.feed_title,
+                            title=item.title, link=item.link, published=item.published,
+                            read=item.read, starred=item.starred)
         return self.headlines.highlighted
 
     def action_toggle_read(self) -> None:
@@ -385,13 +432,8 @@ class MainScreen(Screen[None]):
 
     def action_toggle_star(self) -> None:
         row = self._current()
-        if row is None:
-            return
-        self.store.set_starred([row.id], not row.starred)
-        updated = self.store.headline(row.id)
-        if updated is not None:
-            self.headlines.update_row(updated)
-        self.reload_feeds()
+        if row is not None:
+            self.set_starred([row.id], not row.starred)
 
     def action_mark_view_read(self) -> None:
         rows = self.headlines.rows
@@ -399,13 +441,11 @@ class MainScreen(Screen[None]):
         if not unread:
             self.app.notify("Nothing unread here.", markup=False)
             return
+        view, upto = self.view, self._newest_id
 
         def answered(yes: bool | None) -> None:
             if yes:
-                changed = self.store.mark_view_read(self._effective_view())
-                self.app.notify(f"Marked {count_of(changed, 'item')} read.", markup=False)
-                self.reload_headlines()
-                self.reload_feeds()
+                self.mark_view_read(view, upto)
 
         if unread > self.headlines.size.height:
             self.app.push_screen(ConfirmDialog(f"Mark {count_of(unread, 'item')} read?"),
@@ -413,23 +453,38 @@ class MainScreen(Screen[None]):
         else:
             answered(True)
 
+    @work(group="marks")
+    async def mark_view_read(self, view: Query, upto_id: int) -> None:
+        """Everything the view showed, and nothing stored after it was read."""
+        changed = await self.core.mark_query_read(view, upto_id)
+        self.app.notify(f"Marked {count_of(len(changed), 'item')} read.", markup=False)
+        if changed and view == self.view:
+            self._show_changed([replace(row, read=True) for row in self.headlines.rows
+                                if row.id in set(changed)])
+
     def action_next_unread(self, backwards: bool = False) -> None:
         current = self._current()
-        after = current.id if current else None
-        found = self.store.next_unread(after, self._effective_view(), backwards=backwards)
-        if found is None and self.view.kind != "all":
-            found = self.store.next_unread(after, View(), backwards=backwards)
+        self.next_unread(current.id if current else None, backwards,
+                         self.article.has_focus)
+
+    @work(exclusive=True, group="next-unread")
+    async def next_unread(self, after: int | None, backwards: bool, focus: bool) -> None:
+        """The next unread item in this view, from the top again past the end (newsboat's
+        habit); when this view has none left, in every feed."""
+        found = await self.core.next_unread(after, self.view, backwards=backwards)
+        if found is None and self.view != ALL:
+            found = await self.core.next_unread(after, ALL, backwards=backwards)
             if found is not None:
-                self.view = View()
+                self.view = ALL
                 self.feed_panel.select_key("all")
-                self.headlines.set_rows(self.store.headlines(self._effective_view()),
-                                        keep_id=found)
+                self._newest_id = await self.core.newest_id()
+                self.headlines.set_rows(await self.core.headlines(ALL), keep_id=found)
         if found is None:
-            self.app.notify("No more unread items.", markup=False)
+            self.app.notify("No unread items.", markup=False)
             return
         if not self.headlines.move_to(found):
-            self.headlines.set_rows(self.store.headlines(self._effective_view()), keep_id=found)
-        self.open_article(found, focus=self.article.has_focus)
+            self.headlines.set_rows(await self.core.headlines(self.view), keep_id=found)
+        self.open_article(found, focus=focus)
 
     def action_page_or_next(self) -> None:
         if self.open_item is not None and self.has_class("reading"):
@@ -447,10 +502,9 @@ class MainScreen(Screen[None]):
         elif self.article.has_focus or self.timeline.has_focus_within:
             self.remove_class("reading")
             self.headlines.focus()
-        elif self.view.kind == "search":
-            self.search_query = None
+        elif self.view.search:
             self.feed_panel.set_search(None)
-            self.set_view(View())
+            self.set_view(ALL)
         elif self.has_class("reading"):
             self.remove_class("reading")
 
@@ -467,10 +521,12 @@ class MainScreen(Screen[None]):
         self.toggle_class("show-feeds")
         if self.has_class("show-feeds"):
             self.feed_panel.focus()
+        elif self.focused is None or not self.focused.display:
+            self.headlines.focus()
 
     def action_toggle_unread_only(self) -> None:
-        self.unread_only = not self.unread_only
         keep = self.headlines.highlighted.id if self.headlines.highlighted else None
+        self.view = self.view.but(unread=not self.view.unread)
         self.reload_headlines(keep)
 
     # -- links --------------------------------------------------------------------------
@@ -520,118 +576,93 @@ class MainScreen(Screen[None]):
 
     # -- feeds --------------------------------------------------------------------------
 
-    def _selected_feed_id(self) -> int | None:
-        if self.feed_panel.has_focus and self.feed_panel.current_feed is not None:
-            return self.feed_panel.current_feed.id
-        if self.view.kind == "feed":
+    def _feed_to_refresh(self) -> int | None:
+        if self.feed_panel.has_focus:
+            feed = self.feed_panel.current_feed
+            return feed.id if feed is not None else None
+        if self.view.feed_id is not None:
             return self.view.feed_id
         row = self._current()
         return row.feed_id if row else None
 
+    def _feed_to_remove(self) -> FeedRow | str:
+        """The feed `x` removes: the one highlighted in the feeds panel (or the feed the
+        list shows); anything else says what to select instead."""
+        feeds = {feed.id: feed for feed in self._feed_rows}
+        if not feeds:
+            return "There are no feeds to remove. a adds one."
+        if self.feed_panel.has_focus:
+            feed = self.feed_panel.current_feed
+            if feed is not None:
+                return feed
+            return "Highlight a feed (not a folder or a view) to remove it."
+        if self.view.feed_id is not None and self.view.feed_id in feeds:
+            return feeds[self.view.feed_id]
+        return "Select the feed to remove in the feeds panel (f), then press x."
+
     def action_add_feed(self) -> None:
-        def added(feed_id: int | None) -> None:
-            if feed_id is None:
+        def added(feed: FeedRow | None) -> None:
+            if feed is None:
                 return
-            feed = self.store.feed(feed_id)
-            self.app.notify(f"Added {feed.title if feed else 'the feed'} "
-                            f"({count_of(feed.total if feed else 0, 'item')})", markup=False)
-            self.view = View(kind="feed", feed_id=feed_id)
+            self.app.notify(f"Added {feed.title} ({count_of(feed.total, 'item')})",
+                            markup=False)
+            self.view = Query(feed_id=feed.id)
             self.reload_feeds()
             self.feed_panel.select_key(view_key(self.view))
             self.set_view(self.view)
 
-        self.app.push_screen(AddFeedDialog(self.store, self.reader_app.fetch_limits), added)
+        self.app.push_screen(AddFeedDialog(self.core), added)
 
     def action_remove_feed(self) -> None:
-        feed_id = self._selected_feed_id()
-        feed = self.store.feed(feed_id) if feed_id is not None else None
-        if feed is None:
-            self.app.notify("Select a feed first.", markup=False)
+        feed = self._feed_to_remove()
+        if isinstance(feed, str):
+            self.app.notify(feed, markup=False)
             return
 
         def answered(yes: bool | None) -> None:
-            if not yes:
-                return
-            self.store.remove_feed(feed.id)
-            self.app.notify(f"Removed {feed.title}", markup=False)
-            if self.open_item is not None and self.open_item.feed_id == feed.id:
-                self.clear_article()
-            if self.view.kind == "feed" and self.view.feed_id == feed.id:
-                self.view = View()
-            self.reload_feeds()
-            self.reload_headlines()
+            if yes:
+                self.remove_feed(feed)
 
-        self.app.push_screen(
-            ConfirmDialog(f"Remove {feed.title} and its {count_of(feed.total, 'item')}?"),
-            answered)
+        host = feed.url.split("://", 1)[-1].split("/", 1)[0]
+        self.app.push_screen(ConfirmDialog(
+            f"Remove {feed.title} ({host}) and its {count_of(feed.total, 'item')}?"), answered)
+
+    @work(group="feeds-edit")
+    async def remove_feed(self, feed: FeedRow) -> None:
+        await self.core.remove_feed(feed.id)
+        self.app.notify(f"Removed {feed.title}", markup=False)
+        if self.open_item is not None and self.open_item.feed_id == feed.id:
+            self.clear_article()
+        if self.view.feed_id == feed.id:
+            self.view = ALL
+        keep = self.headlines.highlighted.id if self.headlines.highlighted else None
+        self.reload_headlines(keep)
 
     def action_search(self) -> None:
-        def searched(query: str | None) -> None:
-            if not query:
+        def searched(words: str | None) -> None:
+            if not words:
                 return
-            self.search_query = query
-            self.feed_panel.set_search(query)
-            self.set_view(View(kind="search", query=query))
+            self.feed_panel.set_search(words)
+            self.set_view(Query(search=words))
             self.headlines.focus()
 
-        self.app.push_screen(SearchDialog(self.search_query or ""), searched)
+        self.app.push_screen(SearchDialog(self.view.search or ""), searched)
 
     # -- refresh ------------------------------------------------------------------------
 
     def action_refresh_feed(self) -> None:
-        feed_id = self._selected_feed_id()
-        if feed_id is None:
-            self.action_refresh_all()
-            return
-        self.run_refresh([feed_id])
+        feed_id = self._feed_to_refresh()
+        self.run_refresh([feed_id] if feed_id is not None else None)
 
     def action_refresh_all(self) -> None:
         self.run_refresh(None)
 
     def run_refresh(self, feed_ids: list[int] | None) -> None:
-        if self.refreshing:
-            self.app.notify("A refresh is already running.", markup=False)
-            return
-        self.refreshing = True
-        self.refresh_worker(feed_ids)
-
-    @work(exclusive=True, group="refresh")
-    async def refresh_worker(self, feed_ids: list[int] | None) -> None:
-        from reader.refresh import (
-            FeedDone,
-            FeedFailed,
-            RefreshStarted,
-            RefreshSummary,
-            refresh,
-        )
-
-        progress = self.query_one("#progress", ProgressBar)
-        summary = RefreshSummary()
-        loop = asyncio.get_running_loop()
-        last_reload = 0.0
-        try:
-            async for event in refresh(self.store, feed_ids, force=feed_ids is not None,
-                                       limits=self.reader_app.fetch_limits):
-                summary.add(event)
-                if isinstance(event, RefreshStarted):
-                    progress.update(total=max(1, event.total), progress=0)
-                    progress.display = True
-                    self.update_status(f"Refreshing {event.total} feeds…")
-                elif isinstance(event, FeedDone | FeedFailed):
-                    progress.advance(1)
-                    if isinstance(event, FeedDone) and event.new and \
-                            loop.time() - last_reload > 0.5:
-                        last_reload = loop.time()
-                        self.reload_headlines()
-                        self.reload_feeds()
-        finally:
-            self.refreshing = False
-            progress.display = False
-        message = summary.line()
-        if summary.failures:
-            message += "\n" + "\n".join(f"{failure.url}: {failure.error}"
-                                        for failure in summary.failures[:5])
-        self.app.notify(message, markup=False,
-                        severity="warning" if summary.failures else "information")
-        self.reload_headlines()
-        self.reload_feeds()
+        """Ask the core's refresh service; a refresh already running is joined or
+        followed, never refused."""
+        outcome = self.core.refresh(feed_ids)
+        if outcome == "joined":
+            self.app.notify("Refreshing already; the running refresh covers it.",
+                            markup=False)
+        elif outcome == "queued":
+            self.app.notify("Refreshing already; this follows when it ends.", markup=False)

@@ -12,22 +12,27 @@ from textual.message import Message
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from reader.core.query import ALL, STARRED, UNREAD, Query
 from reader.rows import FeedRow
-from reader.store import View
 
 ERROR_MARK = "!"
 
 
-def view_key(view: View) -> str:
-    if view.kind == "feed":
-        return f"feed:{view.feed_id}"
-    if view.kind == "tag":
-        return f"tag:{view.tag}"
-    return view.kind
+def view_key(query: Query) -> str:
+    """The panel entry that shows a query's scope ("feed:3", "tag:News", "starred", ...)."""
+    if query.feed_id is not None:
+        return f"feed:{query.feed_id}"
+    if query.folder is not None:
+        return f"tag:{query.folder}"
+    if query.starred:
+        return "starred"
+    if query.search:
+        return "search"
+    return "unread" if query.unread else "all"
 
 
 class FeedPanel(OptionList):
-    """Feeds grouped by folder; selecting an entry posts `ViewChosen` with its View."""
+    """Feeds grouped by folder; selecting an entry posts `ViewChosen` with its Query."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("j", "cursor_down", "Down", id="feeds.cursor-down", show=False,
@@ -39,14 +44,14 @@ class FeedPanel(OptionList):
     ]
 
     class ViewChosen(Message):
-        def __init__(self, view: View, feed: FeedRow | None) -> None:
+        def __init__(self, query: Query, feed: FeedRow | None) -> None:
             super().__init__()
-            self.view = view
+            self.query = query
             self.feed = feed
 
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
-        self._views: dict[str, View] = {}
+        self._views: dict[str, Query] = {}
         self._feeds: dict[int, FeedRow] = {}
         self._totals: dict[str, int] = {"unread": 0, "starred": 0, "total": 0}
         self._search: str | None = None
@@ -62,16 +67,16 @@ class FeedPanel(OptionList):
         self._views = {}
         options: list[Option | None] = []
 
-        def add(key: str, view: View, label: Text) -> None:
+        def add(key: str, view: Query, label: Text) -> None:
             self._views[key] = view
             options.append(Option(label, id=key))
 
-        add("all", View(), _label("All", totals.get("total", 0), dim_count=True))
-        add("unread", View(kind="unread"), _label("Unread", totals.get("unread", 0)))
-        add("starred", View(kind="starred"), _label("Starred", totals.get("starred", 0)))
+        add("all", ALL, _label("All", totals.get("total", 0), dim_count=True))
+        add("unread", UNREAD, _label("Unread", totals.get("unread", 0)))
+        add("starred", STARRED, _label("Starred", totals.get("starred", 0)))
         if self._search:
-            query = self._search
-            add("search", View(kind="search", query=query), _label(f"Search: {query}", None))
+            words = self._search
+            add("search", Query(search=words), _label(f"Search: {words}", None))
         folders: dict[str, list[FeedRow]] = {}
         loose: list[FeedRow] = []
         for feed in feeds:
@@ -86,15 +91,15 @@ class FeedPanel(OptionList):
         for folder in sorted(folders, key=str.casefold):
             members = folders[folder]
             unread = sum(feed.unread for feed in members)
-            add(f"tag:{folder}", View(kind="tag", tag=folder),
+            add(f"tag:{folder}", Query(folder=folder),
                 _label(f"▾ {folder}", unread, bold=True))
             for feed in members:
                 key = f"feed:{feed.id}"
                 if key in self._views:  # shown in an earlier folder too: ids must differ
                     key = f"{key}:{folder}"
-                add(key, View(kind="feed", feed_id=feed.id), _feed_label(feed, indent=2))
+                add(key, Query(feed_id=feed.id), _feed_label(feed, indent=2))
         for feed in loose:
-            add(f"feed:{feed.id}", View(kind="feed", feed_id=feed.id), _feed_label(feed))
+            add(f"feed:{feed.id}", Query(feed_id=feed.id), _feed_label(feed))
         self.clear_options()
         self.add_options(options)
         keys = [option.id for option in self.options]
@@ -118,17 +123,24 @@ class FeedPanel(OptionList):
         if self.highlighted is None:
             return None
         key = self.get_option_at_index(self.highlighted).id or ""
-        if key.startswith("feed:"):
-            return self._feeds.get(int(key[5:]))
-        return None
+        query = self._views.get(key)
+        if query is None or query.feed_id is None:
+            return None  # a folder, All, Unread, Starred or a search
+        return self._feeds.get(query.feed_id)
 
-    def view_for(self, key: str) -> View | None:
+    @property
+    def current_key(self) -> str | None:
+        if self.highlighted is None:
+            return None
+        return self.get_option_at_index(self.highlighted).id
+
+    def view_for(self, key: str) -> Query | None:
         return self._views.get(key)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()
         key = event.option.id or "all"
-        view = self._views.get(key, View())
+        view = self._views.get(key, ALL)
         feed = self._feeds.get(view.feed_id) if view.feed_id is not None else None
         self.post_message(self.ViewChosen(view, feed))
 

@@ -7,6 +7,7 @@ Every string comes from a feed and is drawn as plain text, never parsed as marku
 
 from __future__ import annotations
 
+import bisect
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import ClassVar
@@ -68,6 +69,12 @@ def foreground(style: Style) -> Style:
         strike=style.strike,
         reverse=style.reverse,
     )
+
+
+def _order_key(row: Headline) -> tuple[float, int]:
+    """The store's order (newest first, then highest id) as an ascending key."""
+    moment = row.published.timestamp() if row.published is not None else 0.0
+    return (-moment, -row.id)
 
 
 def _local_now() -> datetime:
@@ -216,6 +223,35 @@ class HeadlineList(ScrollView, can_focus=True):
         after = self.highlighted
         if after is not None and (before is None or after.id != before.id):
             self.post_message(self.Highlighted(self, after))
+
+    def insert_rows(self, rows: Sequence[Headline]) -> int:
+        """Take in new rows (a refresh stored them) at their place in the order, without
+        reading the view again: the highlighted item stays highlighted and the lines on
+        screen stay where they are. Returns how many rows were added."""
+        fresh = [row for row in rows if self.index_of(row.id) is None]
+        if not fresh:
+            return 0
+        before = self.highlighted
+        top = round(self.scroll_y)
+        above_top = 0
+        for row in sorted(fresh, key=_order_key):
+            index = bisect.bisect_left(self._rows, _order_key(row), key=_order_key)
+            self._rows.insert(index, row)
+            if index <= top and self._rows:
+                above_top += 1
+        self._index = None
+        self._strips.clear()
+        self.virtual_size = Size(0, len(self._rows))
+        if before is None:
+            self.set_reactive(HeadlineList.cursor_row, 0)
+            self.post_message(self.Highlighted(self, self._rows[0]))
+        else:
+            self.set_reactive(HeadlineList.cursor_row, self.index_of(before.id) or 0)
+            if above_top and top > 0:
+                self.scroll_to(y=top + above_top, animate=False, force=True)
+            self._scroll_cursor_visible()
+        self.refresh()
+        return len(fresh)
 
     def update_row(self, headline: Headline) -> None:
         """Replace one row (read or starred changed) and redraw only that line."""

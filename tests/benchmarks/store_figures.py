@@ -6,7 +6,8 @@ from __future__ import annotations
 import json
 import time
 
-from reader.store import Store, View
+from reader.core.query import Query
+from reader.store import Store
 from tests.benchmarks.context import Bench
 from tests.benchmarks.report import Row, median, seconds, spread
 from tests.benchmarks.textgen import COMMON_WORD, RARE_WORD
@@ -24,7 +25,7 @@ def search(bench: Bench) -> list[Row]:
     rows = []
     try:
         for word, kind in ((COMMON_WORD, "a word in ~1% of items"), (RARE_WORD, "a rare word")):
-            hits = store.count(View(kind="search", query=word))
+            hits = store.count(Query(search=word))
             times = []
             for _ in range(bench.sizes.search_runs):
                 elapsed, found = _timed(store.search, word)

@@ -1,0 +1,223 @@
+"""The app core: owns the database, runs refresh (and sync) as services, tells the UI.
+
+Screens call these coroutines from their workers and render what comes back, or what the
+core posts to the listening screen (`reader.core.messages`). No store call ever runs on the
+UI thread: reads and writes go through `Database`, fetching and parsing through the refresh
+pipeline's threads and processes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Coroutine, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from feeds.model import Article
+from reader.core import messages
+from reader.core.config import Config
+from reader.core.database import Database
+from reader.core.query import ALL, Query
+from reader.core.refresh_service import RefreshService
+from reader.rows import FeedRow, Headline
+from reader.store import Item, Store, StoreError
+
+if TYPE_CHECKING:
+    from textual.app import App
+    from textual.message import Message
+    from textual.message_pump import MessagePump
+    from textual.worker import Worker
+
+    from reader.refresh import Probe
+    from reader.story import Story
+
+log = logging.getLogger("reader.core")
+
+OUTSIDE_CHECK = 2.0  # seconds between looks for commits by other processes
+
+
+@dataclass(frozen=True, slots=True)
+class FeedList:
+    """The feeds panel's data: every feed with counts, and the totals above them."""
+
+    feeds: tuple[FeedRow, ...]
+    totals: dict[str, int]
+
+    def titles(self) -> dict[int, str]:
+        return {feed.id: feed.title for feed in self.feeds}
+
+
+@dataclass(frozen=True, slots=True)
+class Subscribed:
+    """The outcome of `AppCore.subscribe`: a new feed, or a page's feeds to choose from."""
+
+    feed: FeedRow | None
+    page: Probe | None = None
+
+
+class AppCore:
+    """The layer between the store and the screens (see the module docstring)."""
+
+    def __init__(self, app: App[Any], store: Store, config: Config | None = None) -> None:
+        self.app = app
+        self.config = config or Config()
+        self.db = Database(store)
+        self.refresher = RefreshService(self)
+        self._listener: MessagePump | None = None
+        self._data_version: int | None = None
+
+    # -- plumbing -----------------------------------------------------------------------
+
+    def listen(self, node: MessagePump) -> None:
+        """Send the core's messages to `node` (the main screen)."""
+        self._listener = node
+
+    def post(self, message: Message) -> None:
+        if self._listener is not None:
+            self._listener.post_message(message)
+
+    def spawn(self, job: Coroutine[Any, Any, Any], *, group: str) -> Worker[Any]:
+        """Run a background job as an app worker (so tests and exit can wait for it)."""
+        return self.app.run_worker(job, group=f"core-{group}", exit_on_error=False)
+
+    def start(self) -> None:
+        """Begin the services: the look for other processes' commits."""
+        self.app.set_interval(OUTSIDE_CHECK, self.look_outside)
+
+    def close(self) -> None:
+        self.refresher.stop()
+        self.db.close()
+
+    def look_outside(self) -> None:
+        """Check for commits by other processes (every OUTSIDE_CHECK seconds)."""
+        self.spawn(self._check_outside(), group="outside")
+
+    async def _check_outside(self) -> None:
+        """Another process (`reader mark`, a refresh from cron, a second reader) committed:
+        the screen reads again. The writer connection's data_version moves only for other
+        connections' commits, so the app's own writes cost nothing here."""
+        try:
+            version = await self.db.write(lambda store: store.data_version())
+        except StoreError:
+            return  # the next look will tell; a refresh reports database trouble itself
+        changed = self._data_version is not None and version != self._data_version
+        self._data_version = version
+        if changed:
+            self.post(messages.OutsideChange())
+            self.post(messages.FeedsChanged())
+
+    # -- reading ------------------------------------------------------------------------
+
+    async def headlines(self, query: Query = ALL, *, limit: int | None = None,
+                        after_id: int | None = None) -> list[Headline]:
+        if query.needs_index:
+            await self.db.write(lambda store: store.index_pending())
+        return await self.db.read(
+            lambda store: store.headlines(query, limit=limit, after_id=after_id))
+
+    async def newest_id(self) -> int:
+        return await self.db.read(lambda store: store.max_item_id())
+
+    async def feed_list(self) -> FeedList:
+        def read(store: Store) -> FeedList:
+            return FeedList(tuple(store.feeds()), store.counts())
+
+        return await self.db.read(read)
+
+    async def feed(self, feed_id: int) -> FeedRow | None:
+        return await self.db.read(lambda store: store.feed(feed_id))
+
+    async def item(self, item_id: int) -> Item | None:
+        return await self.db.read(lambda store: store.item(item_id))
+
+    async def headline(self, item_id: int) -> Headline | None:
+        return await self.db.read(lambda store: store.headline(item_id))
+
+    async def next_unread(self, after: int | None, query: Query, *,
+                          backwards: bool = False, wrap: bool = True) -> int | None:
+        if query.needs_index:
+            await self.db.write(lambda store: store.index_pending())
+        return await self.db.read(
+            lambda store: store.next_unread(after, query, backwards=backwards, wrap=wrap))
+
+    # -- read state ---------------------------------------------------------------------
+
+    async def set_read(self, item_ids: Iterable[int], read: bool) -> list[Headline]:
+        """Committed at once; returns the changed rows (none when nothing changed)."""
+        ids = list(item_ids)
+
+        def write(store: Store) -> list[Headline]:
+            return store.headlines_by_id(ids) if store.mark_read(ids, read) else []
+
+        rows = await self.db.write(write)
+        if rows:
+            self.post(messages.FeedsChanged())
+        return rows
+
+    async def set_starred(self, item_ids: Iterable[int], starred: bool) -> list[Headline]:
+        ids = list(item_ids)
+
+        def write(store: Store) -> list[Headline]:
+            return store.headlines_by_id(ids) if store.set_starred(ids, starred) else []
+
+        rows = await self.db.write(write)
+        if rows:
+            self.post(messages.FeedsChanged())
+        return rows
+
+    async def mark_query_read(self, query: Query, upto_id: int | None) -> list[int]:
+        """Mark a view read up to the newest item it showed; returns the ids changed."""
+        if query.needs_index:
+            await self.db.write(lambda store: store.index_pending())
+        ids = await self.db.write(lambda store: store.mark_query_read(query, upto_id=upto_id))
+        if ids:
+            self.post(messages.FeedsChanged())
+        return ids
+
+    # -- feeds --------------------------------------------------------------------------
+
+    async def remove_feed(self, feed_id: int) -> None:
+        await self.db.write(lambda store: store.remove_feed(feed_id))
+        self.post(messages.FeedsChanged())
+
+    async def subscribe(self, url: str, tags: Iterable[str] = ()) -> Subscribed:
+        """The one subscribe flow (`reader.refresh.subscribe`), for the add dialog."""
+        from reader.refresh import subscribe
+
+        feed_id, _stats, found = await subscribe(self.db.writer, url, tags=tuple(tags),
+                                                 limits=self.config.fetch, pick_first=False)
+        if feed_id < 0:
+            return Subscribed(None, page=found)
+        self.post(messages.FeedsChanged())
+        self.post(messages.ItemsAdded(frozenset({feed_id})))
+        return Subscribed(await self.feed(feed_id))
+
+    # -- articles -----------------------------------------------------------------------
+
+    async def article(self, item: Item, *, fetch_page: bool) -> Article:
+        """The article's text: what the store holds, or (when `fetch_page` and the feed gave
+        only a summary) the linked page, extracted once and kept."""
+        import asyncio
+
+        from feeds import article as articles
+        from reader.story import needs_page, stored_article
+
+        if not fetch_page or not needs_page(item):
+            return await asyncio.to_thread(stored_article, item)
+        loaded = await articles.load(item.link, item.summary, item.content,
+                                     limits=self.config.fetch)
+        if loaded.source == "page":
+            await self.db.write(lambda store: store.cache_article(
+                item.id, loaded.text, loaded.links, loaded.source, loaded.note))
+        return loaded
+
+    async def story(self, item: Item, text: str) -> Story:
+        """Related items and dated events for the timeline pane."""
+        from reader.story import story_for
+
+        return await self.db.read(lambda store: story_for(store, item, text))
+
+    # -- refresh ------------------------------------------------------------------------
+
+    def refresh(self, feed_ids: list[int] | None = None, *, reason: str = "manual") -> str:
+        return self.refresher.request(feed_ids, reason=reason)

@@ -1,0 +1,109 @@
+"""The settings of `config.toml`, validated once into typed objects.
+
+Every problem is one line naming the key (`config.toml: fetch.concurrency must be a whole
+number`), raised as `ConfigError` before anything starts. The app and the command line get a
+`Config`; nothing below them reads the TOML again.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from feeds.model import FetchLimits
+from reader.locations import ConfigError, config_path, load_config
+
+__all__ = ["Config", "ConfigError", "KeysConfig", "load"]
+
+FETCH_SETTINGS: dict[str, type] = {
+    "concurrency": int, "per_host": int, "connect_timeout": float,
+    "total_timeout": float, "max_bytes": int, "max_redirects": int,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class KeysConfig:
+    """`[keys]`: binding id -> comma-separated keys."""
+
+    remaps: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Config:
+    """Everything the user can set; the defaults are what an absent file means."""
+
+    keys: KeysConfig = field(default_factory=KeysConfig)
+    fetch: FetchLimits = field(default_factory=FetchLimits)
+    path: Path | None = None  # where it was read from (shown in the help screen)
+    theme: str | None = None
+
+    def with_timeout(self, timeout: float | None) -> Config:
+        """`--timeout` on the command line: caps the whole fetch and its connect phase."""
+        if timeout is None:
+            return self
+        limits = replace(self.fetch, total_timeout=timeout,
+                         connect_timeout=min(self.fetch.connect_timeout, timeout))
+        return replace(self, fetch=limits)
+
+    @classmethod
+    def from_toml(cls, table: dict[str, Any], path: Path | None = None) -> Config:
+        known = {"keys", "fetch", "ui"}
+        for name in table:
+            if name not in known and not isinstance(table[name], dict | list):
+                raise ConfigError(f"config.toml: unknown setting {name}")
+        return cls(keys=_keys(table.get("keys", {})), fetch=_fetch(table.get("fetch", {})),
+                   path=path, theme=_theme(table.get("ui", {})))
+
+
+def load(path: Path | None = None) -> Config:
+    """Read and validate `config.toml` (absent: every default)."""
+    path = path or config_path()
+    return Config.from_toml(load_config(path), path)
+
+
+def _table(value: Any, name: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise ConfigError(f"config.toml: [{name}] must be a table")
+    return value
+
+
+def _keys(value: Any) -> KeysConfig:
+    table = _table(value, "keys")
+    remaps: dict[str, str] = {}
+    for name, keys in table.items():
+        if not isinstance(keys, str):
+            raise ConfigError(f'config.toml: keys.{name} must be a string such as "n,J"')
+        remaps[str(name)] = keys
+    return KeysConfig(remaps)
+
+
+def _fetch(value: Any) -> FetchLimits:
+    table = _table(value, "fetch")
+    values: dict[str, Any] = {}
+    for key, setting in table.items():
+        if key not in FETCH_SETTINGS:
+            raise ConfigError(f"config.toml: unknown setting fetch.{key}")
+        values[key] = _positive_number(f"fetch.{key}", setting, FETCH_SETTINGS[key])
+    return FetchLimits(**values)
+
+
+def _theme(value: Any) -> str | None:
+    table = _table(value, "ui")
+    theme = table.get("theme")
+    if theme is not None and not isinstance(theme, str):
+        raise ConfigError("config.toml: ui.theme must be a theme name")
+    return theme
+
+
+def _positive_number(key: str, value: Any, kind: type) -> int | float:
+    """A whole number where one is meant (not true, not 2.7), a finite number above 0
+    everywhere (not nan, not inf)."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ConfigError(f"config.toml: {key} must be a number")
+    if kind is int and not isinstance(value, int):
+        raise ConfigError(f"config.toml: {key} must be a whole number")
+    if not math.isfinite(value) or value <= 0:
+        raise ConfigError(f"config.toml: {key} must be a number more than 0")
+    return kind(value)

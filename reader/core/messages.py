@@ -1,0 +1,79 @@
+"""What the app core tells the screens. Dataclass messages; floods merge (`can_replace`).
+
+The core posts them to the screen that listens (`AppCore.listen`); screens render them and
+never ask the database themselves.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from textual.message import Message
+
+from reader.refresh import RefreshSummary
+
+
+@dataclass
+class RefreshStarted(Message):
+    """A refresh (local feeds, then any sync steps) began."""
+
+    total: int
+    reason: str = "manual"  # "manual", "schedule", "start"
+
+
+@dataclass
+class RefreshProgress(Message):
+    """`done` of `total` feeds are stored; only the newest one matters."""
+
+    done: int
+    total: int
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, RefreshProgress)
+
+
+@dataclass
+class ItemsAdded(Message):
+    """New items were stored (ids above every earlier one): views take them in."""
+
+    feed_ids: frozenset[int] = field(default_factory=frozenset)
+
+    def can_replace(self, message: Message) -> bool:
+        # Textual asks the older message whether the newer one, queued behind it, may
+        # stand for both: it may, once it carries the older one's feeds too.
+        if isinstance(message, ItemsAdded):
+            message.feed_ids = message.feed_ids | self.feed_ids
+            return True
+        return False
+
+
+@dataclass
+class FeedsChanged(Message):
+    """Counts, titles, errors or the feed list changed: the panel reads them again."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, FeedsChanged)
+
+
+@dataclass
+class OutsideChange(Message):
+    """Another process committed (`reader mark`, a cron refresh, a second reader)."""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, OutsideChange)
+
+
+@dataclass
+class RefreshFinished(Message):
+    """The refresh ended; `summary` says what it did, `error` why it stopped early."""
+
+    summary: RefreshSummary
+    feed_titles: dict[int, str] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass
+class CoreError(Message):
+    """A background job failed in a way the user must hear about (one line)."""
+
+    text: str

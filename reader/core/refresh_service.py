@@ -1,0 +1,134 @@
+"""Refresh as a service of the app core: one at a time, on request or on a schedule.
+
+Single flight: a request while a refresh runs joins it (all feeds) or is queued to run right
+after it (some feeds), never refused and never run twice at once. Steps registered with
+`add_step` (sync accounts) run in the same flight after the local feeds, so a scheduled
+refresh and a sync never race. Progress, new items and the end are messages to the screen.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING
+
+from reader.core import messages
+from reader.refresh import FeedDone, FeedFailed, RefreshStarted, RefreshSummary, refresh
+from reader.store import StoreError
+
+if TYPE_CHECKING:
+    from textual.worker import Worker
+
+    from reader.core.app_core import AppCore
+
+log = logging.getLogger("reader.refresh")
+
+FEEDS_CHANGED_EVERY = 0.5  # seconds between "counts changed" messages during a refresh
+
+Step = Callable[[RefreshSummary], Awaitable[None]]
+
+
+class RefreshService:
+    """Owns the one running refresh; `request` starts, joins or queues one."""
+
+    def __init__(self, core: AppCore) -> None:
+        self.core = core
+        self._worker: Worker[None] | None = None
+        self._running_all = False
+        self._queued: set[int] | None = None  # feed ids asked for while one ran
+        self._queued_all = False
+        self._steps: list[tuple[str, Step]] = []
+        self.last_finished: float | None = None
+
+    @property
+    def running(self) -> bool:
+        return self._worker is not None and not self._worker.is_finished
+
+    def add_step(self, name: str, step: Step) -> None:
+        """Run `step(summary)` after the local feeds in every full refresh (sync plugs in
+        here); a failing step is reported and the others still run."""
+        self._steps.append((name, step))
+
+    def request(self, feed_ids: list[int] | None = None, *, reason: str = "manual") -> str:
+        """Refresh every due feed (None) or the named ones (forced). Returns "started",
+        "joined" (the running refresh covers it) or "queued" (runs when this one ends)."""
+        if self.running:
+            if self._running_all and (feed_ids is None or reason != "manual"):
+                return "joined"
+            if feed_ids is None:
+                self._queued_all = True
+            else:
+                self._queued = (self._queued or set()) | set(feed_ids)
+            return "queued"
+        self._start(feed_ids, reason)
+        return "started"
+
+    def _start(self, feed_ids: list[int] | None, reason: str) -> None:
+        self._running_all = feed_ids is None
+        self._worker = self.core.spawn(self._run(feed_ids, reason), group="refresh")
+
+    async def _run(self, feed_ids: list[int] | None, reason: str) -> None:
+        summary = RefreshSummary()
+        error: str | None = None
+        stored = total = 0
+        last_counts = 0.0
+        try:
+            async for event in refresh(self.core.db.writer, feed_ids,
+                                       force=feed_ids is not None,
+                                       limits=self.core.config.fetch):
+                summary.add(event)
+                if isinstance(event, RefreshStarted):
+                    total = event.total
+                    self.core.post(messages.RefreshStarted(total, reason))
+                elif isinstance(event, FeedDone | FeedFailed):
+                    stored += 1
+                    self.core.post(messages.RefreshProgress(stored, total))
+                    if isinstance(event, FeedDone) and event.new:
+                        self.core.post(messages.ItemsAdded(frozenset({event.feed_id})))
+                    now = time.monotonic()
+                    if now - last_counts > FEEDS_CHANGED_EVERY:
+                        last_counts = now
+                        self.core.post(messages.FeedsChanged())
+            if feed_ids is None:
+                for name, step in self._steps:
+                    try:
+                        await step(summary)
+                    except Exception as failure:  # noqa: BLE001 - one line, the rest goes on
+                        log.exception("refresh step %s failed", name)
+                        error = f"{name}: {failure}".splitlines()[0]
+        except StoreError as failure:
+            error = str(failure)
+        except Exception as failure:  # noqa: BLE001 - a bug must not end the app
+            log.exception("refresh failed")
+            error = f"the refresh stopped: {type(failure).__name__}: {failure}".splitlines()[0]
+        titles = await self._titles(summary)
+        self.core.post(messages.FeedsChanged())
+        self.core.post(messages.RefreshFinished(summary, titles, error))
+        self.last_finished = time.time()
+        self._worker = None
+        self._next_queued()
+
+    async def _titles(self, summary: RefreshSummary) -> dict[int, str]:
+        """Names of the feeds a one-line summary may mention (a single feed, failures)."""
+        ids = {failure.feed_id for failure in summary.failures}
+        try:
+            rows = await self.core.db.read(lambda store: store.feeds())
+        except StoreError:
+            return {}
+        return {row.id: row.title for row in rows if not ids or row.id in ids or
+                summary.feeds == 1}
+
+    def _next_queued(self) -> None:
+        if self._queued_all:
+            self._queued_all, self._queued = False, None
+            self._start(None, "manual")
+        elif self._queued:
+            wanted, self._queued = sorted(self._queued), None
+            self._start(wanted, "manual")
+
+    def stop(self) -> None:
+        """Cancel a running refresh (at exit); what was stored stays stored."""
+        self._queued, self._queued_all = None, False
+        if self._worker is not None:
+            self._worker.cancel()
