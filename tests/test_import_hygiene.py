@@ -1,7 +1,16 @@
-"""`feeds` never loads the UI: importing it pulls in neither Textual nor the `reader` app."""
+"""Imports point one way (DESIGN.md), checked so that a violation fails:
+
+- `feeds` imports neither `reader` nor Textual;
+- the command line's modules and the core's plain-data modules load no Textual;
+- screens and widgets never reach the database: no `reader.store`, `reader.refresh`,
+  `sqlite3` or `reader.core.database` import, only the app core.
+
+Each rule is checked twice: on the real tree, and on a planted violation that must fail.
+"""
 
 from __future__ import annotations
 
+import ast
 import json
 import pkgutil
 import subprocess
@@ -10,65 +19,94 @@ from pathlib import Path
 
 import feeds
 
-# Modules that must stay out of sys.modules; extend as needed.
-FORBIDDEN_PREFIXES = ("textual", "reader")
+ROOT = Path(__file__).resolve().parents[1]
 
-# Always checked; any other feeds.* module that exists is found with pkgutil.
-REQUIRED_MODULES = ("feeds", "feeds.model", "feeds.text", "feeds.parse")
+# Modules the command line loads: they must not pay for Textual (0.35 s).
+UI_FREE_READER_MODULES = ("reader.store", "reader.refresh", "reader.cli", "reader.story",
+                          "reader.locations", "reader.rows", "reader.__main__",
+                          "reader.core", "reader.core.query", "reader.core.config",
+                          "reader.wording")
+
+# What a screen or widget may not import: the database is the app core's.
+DATABASE_MODULES = ("sqlite3", "reader.store", "reader.refresh", "reader.core.database")
 
 
 def feeds_modules() -> list[str]:
-    found = {
-        info.name
-        for info in pkgutil.walk_packages(feeds.__path__, prefix="feeds.")
-        if not info.name.split(".")[-1].startswith("_")
-    }
-    return sorted(set(REQUIRED_MODULES) | found)
+    return sorted(info.name for info in pkgutil.walk_packages(feeds.__path__, prefix="feeds.")
+                  if not info.name.split(".")[-1].startswith("_")) + ["feeds"]
 
 
-def test_feeds_modules_are_found() -> None:
-    modules = feeds_modules()
-    assert set(REQUIRED_MODULES) <= set(modules)
-
-
-def test_importing_feeds_loads_no_ui() -> None:
-    modules = feeds_modules()
+def loaded_after_importing(modules: list[str] | tuple[str, ...], extra_path: Path | None = None
+                           ) -> list[str]:
+    """sys.modules after importing `modules` in a fresh interpreter."""
     script = (
         "import importlib, json, sys\n"
-        f"for name in {modules!r}:\n"
+        + (f"sys.path.insert(0, {str(extra_path)!r})\n" if extra_path else "")
+        + f"for name in {list(modules)!r}:\n"
         "    importlib.import_module(name)\n"
         "print(json.dumps(sorted(sys.modules)))\n"
     )
-    root = Path(__file__).resolve().parents[1]
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60
-    )
+    done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, capture_output=True,
+                          text=True, timeout=60)
     assert done.returncode == 0, done.stderr
-    loaded = json.loads(done.stdout)
-    leaked = [
-        name
-        for name in loaded
-        if any(name == p or name.startswith(p + ".") for p in FORBIDDEN_PREFIXES)
-    ]
-    assert leaked == [], f"feeds imports UI modules: {leaked[:10]}"
+    return json.loads(done.stdout)
 
 
-# The reader's core: the command line must not pay for Textual (0.35 s) unless it launches it.
-UI_FREE_READER_MODULES = ("reader.store", "reader.refresh", "reader.cli", "reader.story",
-                          "reader.locations", "reader.rows", "reader.__main__")
+def leaked(loaded: list[str], prefixes: tuple[str, ...]) -> list[str]:
+    return [name for name in loaded
+            if any(name == prefix or name.startswith(prefix + ".") for prefix in prefixes)]
 
 
-def test_the_reader_core_loads_no_textual() -> None:
-    script = (
-        "import importlib, json, sys\n"
-        f"for name in {UI_FREE_READER_MODULES!r}:\n"
-        "    importlib.import_module(name)\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
-    )
-    root = Path(__file__).resolve().parents[1]
-    done = subprocess.run(
-        [sys.executable, "-c", script], cwd=root, capture_output=True, text=True, timeout=60
-    )
-    assert done.returncode == 0, done.stderr
-    leaked = [name for name in json.loads(done.stdout) if name.split(".")[0] == "textual"]
-    assert leaked == [], f"the reader's core imports Textual: {leaked[:10]}"
+def database_imports(path: Path) -> list[str]:
+    """The database modules a source file imports (at any level, TYPE_CHECKING aside)."""
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+            node.body = []  # type-only imports cost nothing at run time
+    for node in ast.walk(tree):
+        names: list[str] = []
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names = [node.module] + [f"{node.module}.{alias.name}" for alias in node.names]
+        found += [name for name in names if name in DATABASE_MODULES]
+    return found
+
+
+def test_feeds_loads_neither_the_reader_nor_textual() -> None:
+    modules = feeds_modules()
+    assert "feeds.parse" in modules and "feeds.text" in modules  # the walk found them
+    assert leaked(loaded_after_importing(modules), ("textual", "reader")) == []
+
+
+def test_the_command_line_and_the_core_data_load_no_textual() -> None:
+    assert leaked(loaded_after_importing(UI_FREE_READER_MODULES), ("textual",)) == []
+
+
+def test_screens_and_widgets_reach_the_database_only_through_the_core() -> None:
+    files = sorted((ROOT / "reader" / "screens").glob("*.py")) + \
+        sorted((ROOT / "reader" / "widgets").glob("*.py"))
+    assert len(files) >= 6
+    offenders = {path.name: database_imports(path) for path in files}
+    assert {name: found for name, found in offenders.items() if found} == {}
+
+
+# -- the checks can fail ---------------------------------------------------------------
+
+
+def test_a_planted_textual_import_in_feeds_is_caught(tmp_path: Path) -> None:
+    package = tmp_path / "planted"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "bad.py").write_text("import textual.app\n")
+    loaded = loaded_after_importing(["planted.bad"], extra_path=tmp_path)
+    assert leaked(loaded, ("textual",)) != []
+
+
+def test_a_planted_store_import_in_a_widget_is_caught(tmp_path: Path) -> None:
+    widget = tmp_path / "widget.py"
+    widget.write_text("from typing import TYPE_CHECKING\n"
+                      "if TYPE_CHECKING:\n    from reader.store import Store\n"
+                      "def f():\n    from reader.store import Store\n    import sqlite3\n")
+    assert database_imports(widget) == ["reader.store", "sqlite3"]

@@ -53,6 +53,7 @@ class Subscribed:
 
     feed: FeedRow | None
     page: Probe | None = None
+    error: str | None = None  # why nothing was subscribed, in one line
 
 
 class AppCore:
@@ -182,10 +183,14 @@ class AppCore:
 
     async def subscribe(self, url: str, tags: Iterable[str] = ()) -> Subscribed:
         """The one subscribe flow (`reader.refresh.subscribe`), for the add dialog."""
-        from reader.refresh import subscribe
+        from reader.refresh import AddError, subscribe
 
-        feed_id, _stats, found = await subscribe(self.db.writer, url, tags=tuple(tags),
-                                                 limits=self.config.fetch, pick_first=False)
+        try:
+            feed_id, _stats, found = await subscribe(
+                self.db.writer, url, tags=tuple(tags), limits=self.config.fetch,
+                pick_first=False)
+        except (AddError, StoreError) as error:
+            return Subscribed(None, error=str(error))
         if feed_id < 0:
             return Subscribed(None, page=found)
         self.post(messages.FeedsChanged())

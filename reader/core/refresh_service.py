@@ -18,6 +18,7 @@ from reader.refresh import FeedDone, FeedFailed, RefreshStarted, RefreshSummary,
 from reader.store import StoreError
 
 if TYPE_CHECKING:
+    from textual.timer import Timer
     from textual.worker import Worker
 
     from reader.core.app_core import AppCore
@@ -39,6 +40,7 @@ class RefreshService:
         self._queued: set[int] | None = None  # feed ids asked for while one ran
         self._queued_all = False
         self._steps: list[tuple[str, Step]] = []
+        self._timer: Timer | None = None
         self.last_finished: float | None = None
 
     @property
@@ -49,6 +51,19 @@ class RefreshService:
         """Run `step(summary)` after the local feeds in every full refresh (sync plugs in
         here); a failing step is reported and the others still run."""
         self._steps.append((name, step))
+
+    def schedule(self, interval: float, *, on_start: bool = False) -> None:
+        """The scheduler hook: refresh every due feed every `interval` seconds (0 or less:
+        never), and once now when `on_start`. A scheduled refresh that finds one running
+        joins it; the feeds' own due times decide which are fetched."""
+        if self._timer is not None:
+            self._timer.stop()
+            self._timer = None
+        if interval > 0:
+            self._timer = self.core.app.set_interval(
+                interval, lambda: self.request(None, reason="schedule"))
+        if on_start:
+            self.request(None, reason="start")
 
     def request(self, feed_ids: list[int] | None = None, *, reason: str = "manual") -> str:
         """Refresh every due feed (None) or the named ones (forced). Returns "started",
@@ -130,5 +145,7 @@ class RefreshService:
     def stop(self) -> None:
         """Cancel a running refresh (at exit); what was stored stays stored."""
         self._queued, self._queued_all = None, False
+        if self._timer is not None:
+            self._timer.stop()
         if self._worker is not None:
             self._worker.cancel()

@@ -71,14 +71,10 @@ class AddFeedDialog(ModalScreen[FeedRow | None]):
 
     @work(exclusive=True, group="add-feed")
     async def subscribe(self, url: str) -> None:
-        from reader.refresh import AddError
-        from reader.store import StoreError
-
-        try:
-            outcome = await self.core.subscribe(url)
-        except (AddError, StoreError) as error:
+        outcome = await self.core.subscribe(url)
+        if outcome.error is not None:
             self.query_one("#spinner").display = False
-            self.say(str(error))
+            self.say(outcome.error)
             return
         if outcome.page is not None:
             self.offer(outcome.page)

@@ -1,0 +1,203 @@
+"""The app core (issue 11): refresh as a single-flight service, new items taken in without
+re-reading the view, marks that never wait on the UI thread, and the composable Query."""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pytest
+
+from feeds.fetch import FetchLimits
+from reader.app import ReaderApp
+from reader.core import messages
+from reader.core.database import Database
+from reader.core.query import ALL, Query
+from reader.screens.main import MainScreen
+from reader.store import Store
+from tests.feedgen import rss
+from tests.httpserver import LocalServer, Reply
+from tests.test_app import fill
+from tests.uithread import UIThreadGuard, guard
+
+
+def make_app(store: Store) -> ReaderApp:
+    return ReaderApp(store, fetch_limits=FetchLimits(connect_timeout=2, total_timeout=3))
+
+
+def test_the_guard_refuses_a_store_call_on_the_ui_thread(tmp_path: Path) -> None:
+    """The Pilot suite runs with this guard (conftest): it must really refuse."""
+    store = Store(tmp_path / "r.db")
+    guarded = UIThreadGuard(store)
+    with pytest.raises(AssertionError, match="Store.feed_count was called on the UI thread"):
+        guarded.feed_count()
+    answers: list[int] = []
+    worker = threading.Thread(target=lambda: answers.append(guarded.feed_count()))
+    worker.start()
+    worker.join()
+    assert answers == [0]
+
+
+async def test_the_app_runs_with_the_guard_installed(tmp_path: Path) -> None:
+    store = Store(tmp_path / "r.db")
+    fill(store, "http://one.example/feed", rss("Alpha", 3))
+    app = make_app(store)
+    assert Database.wrap is guard or getattr(Database.wrap, "__func__", None) is guard
+    assert isinstance(app.core.db.writer, UIThreadGuard)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert len(app.screen.headlines.rows) == 3
+
+
+def test_a_query_composes_and_binds_every_value() -> None:
+    query = Query(feed_id=3, starred=True, search='rust" OR x', unread=True,
+                  since=10.0, until=20.0)
+    condition, params = query.where()
+    assert "rust" not in condition and condition.count("?") == len(params)
+    assert params == [3, '"rust" AND "OR" AND "x"*', 10.0, 20.0]  # words, never FTS syntax
+    assert Query().where() == ("1", [])
+    assert Query(folder="Tech").but(unread=True).describe() == "Folder Tech · unread only"
+    assert Query(unread=True).describe() == "Unread"
+    assert Query(feed_id=2, search="x").describe({2: "Alpha"}) == "Alpha · Search: x"
+    assert "a to add a feed" in ALL.empty_message()
+    assert "s stars" in Query(starred=True).empty_message()
+    assert "Esc" in Query(search="zz").empty_message()
+
+
+def test_feed_and_starred_and_search_together(tmp_path: Path) -> None:
+    """The combination View(kind) could not say."""
+    store = Store(tmp_path / "r.db")
+    one = fill(store, "http://one.example/feed", rss("Alpha", 6, body="rust and {title}"))
+    fill(store, "http://two.example/feed", rss("Beta", 6, body="rust and {title}"))
+    rows = store.headlines(Query(feed_id=one))
+    store.set_starred([rows[0].id, rows[1].id])
+    store.set_starred([store.headlines(Query(feed_id=one + 1))[0].id])
+    found = store.headlines(Query(feed_id=one, starred=True, search="rust"))
+    assert {row.id for row in found} == {rows[0].id, rows[1].id}
+    assert store.count(Query(feed_id=one, starred=True, search="nothingmatches")) == 0
+
+
+def test_mark_all_read_stops_at_what_the_view_showed(tmp_path: Path) -> None:
+    store = Store(tmp_path / "r.db")
+    feed = fill(store, "http://one.example/feed", rss("Alpha", 4))
+    shown_upto = store.max_item_id()
+    fill(store, "http://two.example/feed", rss("Beta", 3))  # arrives after the view was read
+    changed = store.mark_query_read(ALL, upto_id=shown_upto)
+    assert len(changed) == 4
+    assert store.count(Query(unread=True)) == 3
+    assert store.count(Query(feed_id=feed, unread=True)) == 0
+
+
+def test_next_unread_wraps_to_the_top(tmp_path: Path) -> None:
+    """Issue 12.3: at the bottom, n goes on from the top (newsboat's habit)."""
+    store = Store(tmp_path / "r.db")
+    fill(store, "http://one.example/feed", rss("Alpha", 4))
+    order = [row.id for row in store.headlines()]
+    store.mark_read([order[1], order[2]])
+    assert store.next_unread(order[3]) is None
+    assert store.next_unread(order[3], wrap=True) == order[0]
+    store.mark_read([order[0], order[3]])
+    assert store.next_unread(order[3], wrap=True) is None
+
+
+async def test_new_items_appear_without_reading_the_view_again(
+        tmp_path: Path, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = Store(tmp_path / "r.db")
+    url = http_server.route("/a.xml", Reply(200, rss("Alpha", 5)))
+    fill(store, url, rss("Alpha", 3))
+    old_dates = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Old</title>'
+                 "<item><guid>old-1</guid><title>Old item</title>"
+                 "<link>http://old.example/1</link>"
+                 "<pubDate>Mon, 03 Jan 2000 10:00:00 +0000</pubDate></item></channel></rss>")
+    http_server.route("/a.xml", Reply(200, rss("Alpha", 5)))
+    old = http_server.route("/old.xml", Reply(200, old_dates))
+    store.add_feed(old)
+    reads: list[dict] = []
+    original = Store.headlines
+
+    def counting(self: Store, *args: object, **kwargs: object) -> object:
+        reads.append(dict(kwargs))
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(Store, "headlines", counting)
+    seen: list[object] = []
+    app = make_app(store)
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        main.headlines.cursor_row = 1
+        highlighted = main.headlines.highlighted
+        reads.clear()
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        titles = [row.title for row in main.headlines.rows]
+        assert "Old item" == titles[-1] and len(titles) == 3 + 2 + 1
+        assert main.headlines.highlighted == highlighted  # the cursor never jumps
+        assert reads and all(read.get("after_id") is not None for read in reads)
+    kinds = [type(message) for message in seen]
+    assert messages.RefreshStarted in kinds and messages.RefreshFinished in kinds
+    assert messages.ItemsAdded in kinds
+
+
+async def test_a_second_refresh_joins_the_running_one(tmp_path: Path,
+                                                      http_server: LocalServer) -> None:
+    store = Store(tmp_path / "r.db")
+    slow = http_server.route("/slow.xml", Reply(200, rss("Slow", 2), delay=1.0))
+    feed = store.add_feed(slow)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert app.core.refresh() == "started"
+        assert app.core.refresh() == "joined"
+        assert app.core.refresh(reason="schedule") == "joined"
+        assert app.core.refresh([feed]) == "queued"
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert not app.core.refresher.running
+        assert store.count(Query(feed_id=feed)) == 2
+
+
+async def test_the_schedule_refreshes_by_itself(tmp_path: Path,
+                                                http_server: LocalServer) -> None:
+    store = Store(tmp_path / "r.db")
+    url = http_server.route("/a.xml", Reply(200, rss("Alpha", 2)))
+    feed = store.add_feed(url)
+    finished: list[messages.RefreshFinished] = []
+    app = make_app(store)
+    async with app.run_test(size=(120, 40), message_hook=lambda m: finished.append(m)
+                            if isinstance(m, messages.RefreshFinished) else None) as pilot:
+        await pilot.pause()
+        app.core.refresher.schedule(0.2)
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if len(finished) >= 2:
+                break
+        assert len(finished) >= 2
+        assert store.count(Query(feed_id=feed)) == 2
+
+
+async def test_a_step_runs_after_the_local_feeds_and_its_failure_is_one_line(
+        tmp_path: Path) -> None:
+    store = Store(tmp_path / "r.db")
+    ran: list[int] = []
+    finished: list[messages.RefreshFinished] = []
+
+    async def sync_step(summary: object) -> None:
+        ran.append(1)
+        raise RuntimeError("the server said no\nsecond line")
+
+    app = make_app(store)
+    async with app.run_test(size=(120, 40), message_hook=lambda m: finished.append(m)
+                            if isinstance(m, messages.RefreshFinished) else None) as pilot:
+        await pilot.pause()
+        app.core.refresher.add_step("sync", sync_step)
+        app.core.refresh()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+    assert ran == [1]
+    assert finished and finished[-1].error == "sync: the server said no"
