@@ -22,6 +22,7 @@ bench: $(STAMP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check reader feeds tests
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) build *.egg-info

@@ -327,7 +327,7 @@ class Store:
                 "INSERT INTO feeds (url, title, user_title, tags, added) VALUES (?, ?, ?, ?, ?)",
                 (url, title, user_title or None, json.dumps(list(tags)), time.time()),
             )
-            return int(cursor.lastrowid)
+            return int(cursor.lastrowid or 0)
 
     def feed_id(self, url: str) -> int | None:
         rows = self._query("SELECT id FROM feeds WHERE url = ?", (url,))
