@@ -16,7 +16,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks import app_figures, refresh_figures, store_figures
+from tests.benchmarks import app_figures, core_figures, refresh_figures, store_figures
 from tests.benchmarks.baseline import newsboat_version
 from tests.benchmarks.context import FULL, QUICK, Bench
 from tests.benchmarks.report import Row, table
@@ -37,6 +37,8 @@ FIGURES: dict[str, tuple[str, Figure]] = {
     "list": ("8. reader list --json --limit 50", store_figures.list_json),
     "memory": ("9. peak memory (tmux)", app_figures.memory),
     "related": ("10. related items", store_figures.related),
+    "corekeys": ("11. keys during a refresh, before the core and now (issue 11)",
+                 core_figures.corekeys),
 }
 
 

@@ -1,0 +1,351 @@
+"""Issue 11's figure: key latency (cursor move and open) while a refresh of 300 served feeds
+runs against the 100k-item store, for the app before the core (b5718b1) and now, in one run.
+
+Each side runs in a process of its own on its own copy of the store, against the same feed
+server: `git archive b5718b1 reader feeds` is unpacked in the work folder and put first on the
+child's path, so `import reader` there is the old tree (checked before anything is measured).
+The app runs headless under Pilot; after R, while `screen.refreshing` holds, keys go onto the
+driver's queue one at a time, as a terminal delivers typed keys, 10-20 ms apart: j, j, j, j,
+Enter, Escape, and again. A key's latency runs from the send to the first frame composed after
+it took effect; a key without effect after 5 s is lost. This module imports no `reader` at
+module level, so the child can choose its tree first.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import json
+import math
+import os
+import random
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tarfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tests.benchmarks.report import Row, ratio, seconds
+from tests.benchmarks.server import FeedServer
+
+if TYPE_CHECKING:
+    from tests.benchmarks.context import Bench
+
+REPO = Path(__file__).resolve().parents[2]
+BEFORE = "b5718b1"  # the last commit before the app core
+SCREEN = (120, 40)
+LOST_AFTER = 5.0  # seconds; a key not handled by then counts as lost
+GAP = (0.010, 0.020)  # seconds between one key's effect and the next send
+OPEN_EVERY = 5  # j, j, j, j, Enter (+ Escape)
+TARGET = 0.050  # p99
+
+
+def _plan(quick: bool) -> dict[str, float]:
+    """Feeds x items to refresh, and how long / how many keys at most."""
+    if quick:
+        return {"feeds": 40, "items": 20, "seconds": 30, "keys": 400}
+    return {"feeds": 300, "items": 50, "seconds": 240, "keys": 3000}
+
+
+# -- the parent: feeds, server, one child per side ------------------------------------------
+
+
+def corekeys(bench: Bench) -> list[Row]:
+    facts = bench.store()
+    quick = facts.items < 100_000
+    plan = _plan(quick)
+    feeds, items = int(plan["feeds"]), int(plan["items"])
+    documents = bench.feeds(feeds, items)
+    old_tree = _export(bench, BEFORE)
+    results: dict[str, dict[str, Any]] = {}
+    with FeedServer(documents) as server:
+        urls = server.urls()
+        for label, tree in (("before", old_tree), ("now", REPO)):
+            data = bench.fresh_dir(f"corekeys-{label}")
+            shutil.copytree(facts.data_dir, data, dirs_exist_ok=True)
+            server.reset_counts()
+            bench.log(f"corekeys: {label} ({tree}), {feeds} feeds x {items} items to refresh, "
+                      f"{facts.items} items stored")
+            results[label] = _run_child(bench, tree, data, urls, plan)
+            results[label]["server"] = server.counts()
+            bench.log(f"corekeys: {label}: {_summary(results[label])}")
+    return _rows(results, facts.items, feeds, items)
+
+
+def _export(bench: Bench, commit: str) -> Path:
+    """`reader` and `feeds` as they were at `commit`, unpacked into the work folder."""
+    tree = bench.fresh_dir(f"tree-{commit}")
+    archive = subprocess.run(["git", "-C", str(REPO), "archive", commit, "reader", "feeds"],
+                             capture_output=True, check=True, timeout=120).stdout
+    archive_path = bench.workdir / f"tree-{commit}.tar"
+    archive_path.write_bytes(archive)
+    with tarfile.open(archive_path) as tar:
+        tar.extractall(tree, filter="data")
+    return tree
+
+
+def _run_child(bench: Bench, tree: Path, data: Path, urls: list[str],
+               plan: dict[str, float]) -> dict[str, Any]:
+    out = data.parent / f"{data.name}.json"
+    request = {"tree": str(tree), "data": str(data), "urls": urls, "plan": plan,
+               "out": str(out)}
+    env = dict(bench.env)
+    env["PYTHONPATH"] = os.pathsep.join([str(tree), str(REPO)])
+    # Not the repository as the working folder: `-m` puts it first on sys.path, before
+    # PYTHONPATH, and its `reader` would win over the old tree.
+    done = subprocess.run([bench.python, "-m", "tests.benchmarks.core_figures",
+                           json.dumps(request)], env=env, cwd=data.parent,
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          timeout=plan["seconds"] + 900)
+    if done.returncode != 0 or not out.exists():
+        raise RuntimeError(f"the {tree.name} measurement exited {done.returncode}: "
+                           f"{done.stderr.strip()[-600:]}")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _percentile(values: list[float], share: float) -> float:
+    """Nearest rank: the smallest value with at least `share` of them at or below it."""
+    ordered = sorted(values)
+    return ordered[max(0, math.ceil(share * len(ordered)) - 1)]
+
+
+def _figures(result: dict[str, Any]) -> tuple[float, float, float]:
+    measured = result["j"] + result["enter"]
+    if not measured:
+        return math.nan, math.nan, math.nan
+    return _percentile(measured, 0.5), _percentile(measured, 0.99), max(measured)
+
+
+def _summary(result: dict[str, Any]) -> str:
+    p50, p99, top = _figures(result)
+    if math.isnan(p50):
+        return f"no key handled ({result['sent']} sent)"
+    lost = sum(result["lost"].values())
+    return (f"p50 {seconds(p50)}, p99 {seconds(p99)}, max {seconds(top)}; "
+            f"{result['handled']}/{result['sent']} keys handled ({lost} lost)")
+
+
+def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
+          items: int) -> list[Row]:
+    figure = (f"key latency (j and Enter) during a {feeds}-feed refresh, "
+              f"{stored // 1000}k items")
+    before, now = results["before"], results["now"]
+    rows = []
+    for label, result in (("before the core (b5718b1)", before), ("now", now)):
+        p50, p99, top = _figures(result)
+        lost = sum(result["lost"].values())
+        ours = (f"p50 {seconds(p50)}, p99 {seconds(p99)}, max {seconds(top)}"
+                if not math.isnan(p50) else "no key handled")
+        escapes = result["escape"]
+        notes = [
+            f"{result['sent']} keys sent, {result['handled']} handled, {lost} lost "
+            f"(j {result['lost']['j']}, Enter {result['lost']['enter']}, Escape "
+            f"{result['lost']['escape']}); {result['inside']} sent and handled while "
+            f"the refresh ran ({len(result['j'])} j, {len(result['enter'])} Enter "
+            "measured)",
+            f"Escape (not in p99): p50 "
+            f"{seconds(_percentile(escapes, 0.5)) if escapes else '-'}, max "
+            f"{seconds(max(escapes)) if escapes else '-'}",
+            f"refresh: {'done' if result['refresh_done'] else 'still running at the end'} "
+            f"after {seconds(result['refresh_seconds'])}; {result['rows_after']} rows in "
+            f"the list at the end (+{result['rows_after'] - result['rows']}); server "
+            f"answers {result['server']}",
+            f"`reader` from {result['reader_file']}",
+        ]
+        row = Row(f"{figure}: {label}", ours, "-", "-", "-", None, notes, key="corekeys")
+        rows.append(row)
+    p99_before, p99_now = _figures(before)[1], _figures(now)[1]
+    now_row = rows[1]
+    if not math.isnan(p99_before):
+        now_row.baseline = f"p99 {seconds(p99_before)} (before the core)"
+    if not (math.isnan(p99_before) or math.isnan(p99_now)):
+        now_row.ratio = ratio(p99_now, p99_before)
+    now_row.target = "p99 <= 50 ms, every key handled"
+    now_row.passed = (not math.isnan(p99_now) and p99_now <= TARGET
+                      and sum(now["lost"].values()) == 0 and now["inside"] > 0)
+    return rows
+
+
+# -- the child: one side, measured in its own process ---------------------------------------
+
+
+def _choose_tree(tree: Path) -> str:
+    """Make `reader` and `feeds` import from `tree`; refuse to measure otherwise."""
+    for name in ("reader", "feeds"):
+        if name in sys.modules:
+            raise RuntimeError(f"{name} was imported before its tree was chosen")
+    if sys.path[:1] != [str(tree)]:
+        sys.path[:] = [str(tree)] + [entry for entry in sys.path if entry != str(tree)]
+        importlib.invalidate_caches()
+    for name in ("reader", "feeds"):
+        module = importlib.import_module(name)
+        where = Path(module.__file__ or "").resolve()
+        if not where.is_relative_to(tree.resolve()):
+            raise RuntimeError(f"{name} came from {where}, not from {tree}")
+    import reader
+
+    return str(Path(reader.__file__ or "").resolve())
+
+
+def _child(request: dict[str, Any]) -> None:
+    tree = Path(request["tree"])
+    reader_file = _choose_tree(tree)
+    from reader.store import Store
+
+    data = Path(request["data"])
+    store = Store(data / "reader.db")
+    try:
+        for url in request["urls"]:
+            store.add_feed(url)
+    finally:
+        store.close()
+    with sqlite3.connect(data / "reader.db") as conn:
+        rows = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+    store = Store(data / "reader.db")
+    try:
+        result = asyncio.run(_measure(store, rows, request["plan"]))
+    finally:
+        store.close()
+    result.update(reader_file=reader_file, rows=rows)
+    Path(request["out"]).write_text(json.dumps(result), encoding="utf-8")
+
+
+async def _measure(store: Any, rows: int, plan: dict[str, float]) -> dict[str, Any]:
+    from reader.app import ReaderApp
+    from tests.benchmarks.app_figures import Frames, _send, _until
+
+    app = ReaderApp(store)
+    rng = random.Random(11)
+    result: dict[str, Any] = {"j": [], "enter": [], "escape": [],
+                              "lost": {"j": 0, "enter": 0, "escape": 0},
+                              "sent": 0, "handled": 0, "inside": 0}
+    async with app.run_test(size=SCREEN) as pilot:
+        frames = Frames(app)
+        screen: Any = app.screen
+        headlines = screen.headlines
+        article = screen.article
+        await _until(lambda: len(headlines.rows) == rows, 600, "every row")
+        await pilot.pause()
+        moved, opened, backs = _instrument(screen, headlines)
+
+        _send(app, "R", "R")
+        await _until(lambda: bool(screen.refreshing), 60, "the refresh to start")
+        started = time.perf_counter()
+        ended: list[float] = []
+
+        async def watch_refresh() -> None:
+            while screen.refreshing:
+                await asyncio.sleep(0.005)
+            ended.append(time.perf_counter())
+
+        watcher = asyncio.create_task(watch_refresh())
+
+        async def press(kind: str, key: str, character: str | None,
+                        done: Callable[[], float | None]) -> None:
+            sent = time.perf_counter()
+            _send(app, key, character)
+            result["sent"] += 1
+            deadline = sent + LOST_AFTER
+            effect = None
+            while effect is None and time.perf_counter() < deadline:
+                effect = done()
+                if effect is None:
+                    await asyncio.sleep(0.0005)
+            frame = None
+            if effect is not None:
+                try:
+                    frame = await frames.after(effect, timeout=max(0.0, deadline -
+                                                                   time.perf_counter()))
+                except TimeoutError:
+                    frame = None
+            if frame is None or frame - sent > LOST_AFTER:
+                result["lost"][kind] += 1
+                return
+            result["handled"] += 1
+            result[kind].append(frame - sent)
+            if not ended or ended[0] > frame:
+                result["inside"] += 1
+
+        count = 0
+        while screen.refreshing and count < plan["keys"] and \
+                time.perf_counter() - started < plan["seconds"]:
+            if count % OPEN_EVERY == OPEN_EVERY - 1:
+                await press("enter", "enter", None, _opened_check(screen, headlines, article,
+                                                                  opened))
+                await asyncio.sleep(rng.uniform(*GAP))
+                await press("escape", "escape", None, _after(backs))
+            else:
+                await press("j", "j", "j", _after(moved))
+            count += 1
+            await asyncio.sleep(rng.uniform(*GAP))
+        await pilot.pause()
+        result["refresh_done"] = not screen.refreshing
+        watcher.cancel()
+        result["refresh_seconds"] = (ended[0] if ended else time.perf_counter()) - started
+        result["rows_after"] = len(headlines.rows)
+        app.exit()
+    return result
+
+
+def _instrument(screen: Any, headlines: Any) -> tuple[list[float], list[tuple], list[float]]:
+    """Note when a key's action ran: j moved the cursor, Enter asked to open, Escape went
+    back. Wrapping instance attributes changes nothing the app does."""
+    moved: list[float] = []
+    opened: list[tuple[float, int, object]] = []
+    backs: list[float] = []
+    cursor_down = headlines.action_cursor_down
+    open_article = screen.open_article
+    back = screen.action_back
+
+    def recording_down() -> None:
+        cursor_down()
+        moved.append(time.perf_counter())
+
+    def recording_open(item_id: int, **options: Any) -> None:
+        opened.append((time.perf_counter(), item_id, screen.article.meta))
+        open_article(item_id, **options)
+
+    def recording_back() -> None:
+        back()
+        backs.append(time.perf_counter())
+
+    headlines.action_cursor_down = recording_down
+    screen.open_article = recording_open
+    screen.action_back = recording_back
+    return moved, opened, backs
+
+
+def _after(moments: list[float]) -> Callable[[], float | None]:
+    """The moment the next recorded action runs."""
+    seen = len(moments)
+    return lambda: moments[seen] if len(moments) > seen else None
+
+
+def _opened_check(screen: Any, headlines: Any, article: Any,
+                  opened: list[tuple]) -> Callable[[], float | None]:
+    """Enter took effect when, after the open was asked, the open item is the highlighted
+    one and the article shows it (a new ArticleMeta with its title, not the preview's)."""
+    seen = len(opened)
+
+    def check() -> float | None:
+        if len(opened) <= seen:
+            return None
+        _asked, item_id, meta_before = opened[seen]
+        item = screen.open_item
+        highlighted = headlines.highlighted
+        meta = article.meta
+        if (item is not None and item.id == item_id and highlighted is not None
+                and highlighted.id == item_id and meta is not None and meta is not meta_before
+                and meta.item_id == item_id and meta.title == item.title):
+            return time.perf_counter()
+        return None
+
+    return check
+
+
+if __name__ == "__main__":
+    _child(json.loads(sys.argv[1]))
