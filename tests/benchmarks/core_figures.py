@@ -42,6 +42,7 @@ LOST_AFTER = 5.0  # seconds; a key not handled by then counts as lost
 GAP = (0.010, 0.020)  # seconds between one key's effect and the next send
 OPEN_EVERY = 5  # j, j, j, j, Enter (+ Escape)
 TARGET = 0.050  # p99
+IDLE_KEYS = 20  # j keys before the refresh: what the same measurement gives on an idle app
 
 
 def _plan(quick: bool) -> dict[str, float]:
@@ -120,6 +121,14 @@ def _figures(result: dict[str, Any]) -> tuple[float, float, float]:
     return _percentile(measured, 0.5), _percentile(measured, 0.99), max(measured)
 
 
+def _brief(values: list[float]) -> str:
+    if not values:
+        return "none"
+    over = sum(1 for value in values if value > TARGET)
+    return (f"p50 {seconds(_percentile(values, 0.5))}, p99 {seconds(_percentile(values, 0.99))}"
+            f", max {seconds(max(values))}, {over}/{len(values)} over {seconds(TARGET)}")
+
+
 def _summary(result: dict[str, Any]) -> str:
     p50, p99, top = _figures(result)
     if math.isnan(p50):
@@ -147,13 +156,14 @@ def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
             f"{result['lost']['escape']}); {result['inside']} sent and handled while "
             f"the refresh ran ({len(result['j'])} j, {len(result['enter'])} Enter "
             "measured)",
-            f"Escape (not in p99): p50 "
-            f"{seconds(_percentile(escapes, 0.5)) if escapes else '-'}, max "
-            f"{seconds(max(escapes)) if escapes else '-'}",
+            f"before R, {IDLE_KEYS} j with no refresh: {_brief(result['idle'])}",
+            f"j: {_brief(result['j'])}; Enter: {_brief(result['enter'])}; Escape (not in "
+            f"the p99): {_brief(escapes)}",
             f"refresh: {'done' if result['refresh_done'] else 'still running at the end'} "
-            f"after {seconds(result['refresh_seconds'])}; {result['rows_after']} rows in "
-            f"the list at the end (+{result['rows_after'] - result['rows']}); server "
-            f"answers {result['server']}",
+            f"after {seconds(result['refresh_seconds'])}, server answers {result['server']}; "
+            f"the list held {result['rows_after']} of {result['stored_after']} stored items "
+            + (f"{seconds(result['rows_settled'])} after it ended"
+               if result["rows_settled"] is not None else "at the end (not all)"),
             f"`reader` from {result['reader_file']}",
         ]
         row = Row(f"{figure}: {label}", ours, "-", "-", "-", None, notes, key="corekeys")
@@ -203,18 +213,18 @@ def _child(request: dict[str, Any]) -> None:
             store.add_feed(url)
     finally:
         store.close()
-    with sqlite3.connect(data / "reader.db") as conn:
-        rows = conn.execute("SELECT count(*) FROM items").fetchone()[0]
+    rows = _count(data / "reader.db")
     store = Store(data / "reader.db")
     try:
-        result = asyncio.run(_measure(store, rows, request["plan"]))
+        result = asyncio.run(_measure(store, data / "reader.db", rows, request["plan"]))
     finally:
         store.close()
     result.update(reader_file=reader_file, rows=rows)
     Path(request["out"]).write_text(json.dumps(result), encoding="utf-8")
 
 
-async def _measure(store: Any, rows: int, plan: dict[str, float]) -> dict[str, Any]:
+async def _measure(store: Any, database: Path, rows: int,
+                   plan: dict[str, float]) -> dict[str, Any]:
     from reader.app import ReaderApp
     from tests.benchmarks.app_figures import Frames, _send, _until
 
@@ -232,10 +242,21 @@ async def _measure(store: Any, rows: int, plan: dict[str, float]) -> dict[str, A
         await pilot.pause()
         moved, opened, backs = _instrument(screen, headlines)
 
+        ended: list[float] = []
+        idle: list[float] = []
+        for _ in range(IDLE_KEYS):  # the floor: the same keys with no refresh running
+            sent = time.perf_counter()
+            done = _after(moved)
+            _send(app, "j", "j")
+            await _until(lambda done=done: done() is not None, LOST_AFTER, "an idle j")
+            idle.append(await frames.after(done() or sent) - sent)
+            await asyncio.sleep(rng.uniform(*GAP))
+        result["idle"] = idle
+        await pilot.pause()
+
         _send(app, "R", "R")
         await _until(lambda: bool(screen.refreshing), 60, "the refresh to start")
         started = time.perf_counter()
-        ended: list[float] = []
 
         async def watch_refresh() -> None:
             while screen.refreshing:
@@ -285,10 +306,25 @@ async def _measure(store: Any, rows: int, plan: dict[str, float]) -> dict[str, A
         await pilot.pause()
         result["refresh_done"] = not screen.refreshing
         watcher.cancel()
-        result["refresh_seconds"] = (ended[0] if ended else time.perf_counter()) - started
+        finished = ended[0] if ended else time.perf_counter()
+        result["refresh_seconds"] = finished - started
+        result["stored_after"] = await asyncio.to_thread(_count, database)
+        result["rows_settled"] = None  # seconds after the refresh until the list holds all
+        if result["refresh_done"]:
+            try:
+                await _until(lambda: len(headlines.rows) == result["stored_after"], 120,
+                             "the new rows in the list")
+                result["rows_settled"] = time.perf_counter() - finished
+            except TimeoutError:
+                pass
         result["rows_after"] = len(headlines.rows)
         app.exit()
     return result
+
+
+def _count(database: Path) -> int:
+    with sqlite3.connect(f"file:{database}?mode=ro", uri=True) as conn:
+        return int(conn.execute("SELECT count(*) FROM items").fetchone()[0])
 
 
 def _instrument(screen: Any, headlines: Any) -> tuple[list[float], list[tuple], list[float]]:
