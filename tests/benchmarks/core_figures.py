@@ -156,6 +156,8 @@ def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
             f"{result['lost']['escape']}); {result['inside']} sent and handled while "
             f"the refresh ran ({len(result['j'])} j, {len(result['enter'])} Enter "
             "measured)",
+            "slowest: " + ", ".join(f"{kind} {seconds(latency)} (sent +{at:.1f} s after R)"
+                                    for latency, kind, at in reversed(result["worst"])),
             f"before R, {IDLE_KEYS} j with no refresh: {_brief(result['idle'])}",
             f"j: {_brief(result['j'])}; Enter: {_brief(result['enter'])}; Escape (not in "
             f"the p99): {_brief(escapes)}",
@@ -166,6 +168,7 @@ def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
                if result["rows_settled"] is not None else "at the end (not all)"),
             f"`reader` from {result['reader_file']}",
         ]
+        notes += [f"lost: {why}" for why in result["lost_why"]]
         row = Row(f"{figure}: {label}", ours, "-", "-", "-", None, notes, key="corekeys")
         rows.append(row)
     p99_before, p99_now = _figures(before)[1], _figures(now)[1]
@@ -232,7 +235,8 @@ async def _measure(store: Any, database: Path, rows: int,
     rng = random.Random(11)
     result: dict[str, Any] = {"j": [], "enter": [], "escape": [],
                               "lost": {"j": 0, "enter": 0, "escape": 0},
-                              "sent": 0, "handled": 0, "inside": 0}
+                              "sent": 0, "handled": 0, "inside": 0, "lost_why": [],
+                              "worst": []}
     async with app.run_test(size=SCREEN) as pilot:
         frames = Frames(app)
         screen: Any = app.screen
@@ -285,9 +289,14 @@ async def _measure(store: Any, database: Path, rows: int,
                     frame = None
             if frame is None or frame - sent > LOST_AFTER:
                 result["lost"][kind] += 1
+                why = getattr(done, "why", None)
+                result["lost_why"].append(f"{kind} at +{sent - started:.1f} s: "
+                                          + (why() if why else "no effect"))
                 return
             result["handled"] += 1
             result[kind].append(frame - sent)
+            result["worst"] = sorted(result["worst"] + [(frame - sent, kind,
+                                                         sent - started)])[-3:]
             if not ended or ended[0] > frame:
                 result["inside"] += 1
 
@@ -295,8 +304,7 @@ async def _measure(store: Any, database: Path, rows: int,
         while screen.refreshing and count < plan["keys"] and \
                 time.perf_counter() - started < plan["seconds"]:
             if count % OPEN_EVERY == OPEN_EVERY - 1:
-                await press("enter", "enter", None, _opened_check(screen, headlines, article,
-                                                                  opened))
+                await press("enter", "enter", None, _Opened(screen, headlines, article, opened))
                 await asyncio.sleep(rng.uniform(*GAP))
                 await press("escape", "escape", None, _after(backs))
             else:
@@ -361,26 +369,42 @@ def _after(moments: list[float]) -> Callable[[], float | None]:
     return lambda: moments[seen] if len(moments) > seen else None
 
 
-def _opened_check(screen: Any, headlines: Any, article: Any,
-                  opened: list[tuple]) -> Callable[[], float | None]:
+class _Opened:
     """Enter took effect when, after the open was asked, the open item is the highlighted
     one and the article shows it (a new ArticleMeta with its title, not the preview's)."""
-    seen = len(opened)
 
-    def check() -> float | None:
-        if len(opened) <= seen:
+    def __init__(self, screen: Any, headlines: Any, article: Any, opened: list[tuple]) -> None:
+        self.screen, self.headlines, self.article = screen, headlines, article
+        self.opened = opened
+        self.seen = len(opened)
+
+    def __call__(self) -> float | None:
+        if len(self.opened) <= self.seen:
             return None
-        _asked, item_id, meta_before = opened[seen]
-        item = screen.open_item
-        highlighted = headlines.highlighted
-        meta = article.meta
+        _asked, item_id, meta_before = self.opened[self.seen]
+        item = self.screen.open_item
+        highlighted = self.headlines.highlighted
+        meta = self.article.meta
         if (item is not None and item.id == item_id and highlighted is not None
                 and highlighted.id == item_id and meta is not None and meta is not meta_before
                 and meta.item_id == item_id and meta.title == item.title):
             return time.perf_counter()
         return None
 
-    return check
+    def why(self) -> str:
+        """What a lost Enter left behind, to tell a lost key from a slow or moved open."""
+        if len(self.opened) <= self.seen:
+            focused = type(self.screen.app.focused).__name__
+            return f"Enter never asked to open (focus on {focused})"
+        asked, item_id, meta_before = self.opened[self.seen]
+        item = self.screen.open_item
+        highlighted = self.headlines.highlighted
+        meta = self.article.meta
+        return (f"open of {item_id} asked {time.perf_counter() - asked:.1f} s before: open "
+                f"item {item.id if item else None}, highlighted "
+                f"{highlighted.id if highlighted else None}, article "
+                f"{'new' if meta is not meta_before else 'unchanged'} "
+                f"({meta.item_id if meta else None})")
 
 
 if __name__ == "__main__":
