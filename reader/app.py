@@ -14,6 +14,7 @@ from textual.screen import Screen
 from feeds.model import FetchLimits
 from reader.core.app_core import AppCore
 from reader.core.config import Config
+from reader.keys import preset_keymap
 from reader.screens.dialogs import HelpScreen
 from reader.screens.main import MainScreen
 from reader.store import Store
@@ -30,10 +31,16 @@ class ReaderApp(App[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("question_mark,f1", "help", "Help", id="help", tooltip="Show every key",
                 key_display="?"),
+        Binding("ctrl+p", "command_palette", "Commands", id="command-palette", show=False,
+                tooltip="The command palette: every action by name, and the theme"),
+        Binding("tab", "focus_next", "Next pane", id="focus-next", show=False,
+                tooltip="Move to the next pane (feeds, headlines, article, timeline)"),
+        Binding("shift+tab", "focus_previous", "Previous pane", id="focus-previous",
+                show=False, tooltip="Move to the previous pane"),
     ]
 
     def __init__(self, store: Store, *, config: Config | dict[str, Any] | None = None,
-                 fetch_limits: FetchLimits | None = None) -> None:
+                 fetch_limits: FetchLimits | None = None, theme: str | None = None) -> None:
         super().__init__()
         if not isinstance(config, Config):
             config = Config.from_toml(config or {})
@@ -44,10 +51,14 @@ class ReaderApp(App[None]):
         self.config = config
         self.core = AppCore(self, store, config)
         self.crash_line: str | None = None
-        self.set_keymap(dict(config.keys.remaps))
+        self.set_keymap(preset_keymap(config.keys.preset, dict(config.keys.remaps)))
+        chosen = theme or config.theme
+        if chosen and chosen in self.available_themes:
+            self.theme = chosen
 
     def on_mount(self) -> None:
         self.core.start()
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
         problems = self.keymap_problems()
         if problems:
             self.notify("config.toml [keys]: " + "; ".join(problems) + ". ? lists the keys.",
@@ -81,6 +92,12 @@ class ReaderApp(App[None]):
         problems += [f'"{key}" is both {first} and {second}'
                      for key, first, second in sorted(clashes)]
         return problems
+
+    def _remember_theme(self, theme: Any) -> None:
+        """A theme chosen in the palette is kept for the next start (in the database)."""
+        name = getattr(theme, "name", str(theme))
+        self.core.spawn(self.core.db.write(lambda store: store.settings_set("theme", name)),
+                        group="settings")
 
     def get_default_screen(self) -> Screen:
         """The main screen is the default one, so its first frame is the first one drawn."""
@@ -123,42 +140,55 @@ class ReaderApp(App[None]):
     def action_help(self) -> None:
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.binding_sections()))
+        self.push_screen(HelpScreen(self.binding_sections(), self.config.path))
 
     def binding_sections(self) -> list[tuple[str, list[Binding]]]:
         """Every key in one place, read from the bindings themselves."""
         from reader.widgets.article_view import ArticleView
+        from reader.widgets.feed_panel import FeedPanel
         from reader.widgets.headline_list import HeadlineList
         from reader.widgets.timeline_pane import TimelinePane
 
-        def bindings(owner: type) -> list[Binding]:
+        def bindings(owner: type, *extra: Binding) -> list[Binding]:
             found = [b for b in owner.BINDINGS if isinstance(b, Binding)]
-            return [self._remapped(b) for b in found]
+            return [self._remapped(b) for b in found] + list(extra)
 
         return [
             ("Headline list", bindings(HeadlineList)),
             ("Reading", bindings(MainScreen)),
             ("Article", bindings(ArticleView)),
-            ("Timeline", bindings(TimelinePane)),
+            ("Timeline", bindings(TimelinePane, Binding(
+                "enter", "select", "Open", tooltip="Open the item, or jump to the event in "
+                "the article"))),
+            ("Feeds panel", bindings(FeedPanel, Binding(
+                "enter", "select", "Show", tooltip="Show the highlighted feed, folder or view "
+                "in the headline list"))),
             ("Anywhere", bindings(ReaderApp)),
         ]
 
     def _remapped(self, binding: Binding) -> Binding:
         keymap = getattr(self, "_keymap", {}) or {}
-        if binding.id and binding.id in keymap:
+        if binding.id and binding.id in keymap and keymap[binding.id].strip():
             return Binding(keymap[binding.id], binding.action, binding.description,
                            id=binding.id, tooltip=binding.tooltip)
         return binding
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        """The palette offers every key's action too, so nothing needs memorising."""
-        yield from super().get_system_commands(screen)
+        """The palette offers the reader's own actions, once each, and the theme (Textual's
+        internals such as "Copy selected text" or "Focus Next" are left out)."""
+        for command in super().get_system_commands(screen):
+            if command.title == "Theme":
+                yield command
+        ours = {binding.id for _, section in self.binding_sections() for binding in section
+                if binding.id}
+        ours -= {"command-palette", "focus-next", "focus-previous"}
         seen: set[str] = set()
         for _key, active in screen.active_bindings.items():
             binding = active.binding
-            if binding.id in seen or not binding.description or binding.system:
+            if (binding.id not in ours or binding.id in seen or not binding.description
+                    or binding.description in seen):
                 continue
-            seen.add(binding.id or binding.action)
+            seen |= {binding.id, binding.description}
             namespace = active.node
 
             def run(node: Any = namespace, action: str = binding.action) -> None:

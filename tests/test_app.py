@@ -385,7 +385,7 @@ async def test_an_unknown_binding_id_in_the_config_is_reported(store: Store) -> 
 
 
 def test_key_clashes_and_empty_keys_are_reported(store: Store) -> None:
-    app = ReaderApp(store, config={"keys": {"toggle-star": "j", "quit": "", "next-unread": "n,J"}})
+    app = ReaderApp(store, config={"keys": {"toggle-star": "j", "quit": "", "next-unread": "n,N"}})
     problems = app.keymap_problems()
     assert "quit has no key" in problems
     assert '"j" is both headline-list.cursor-down and toggle-star' in problems

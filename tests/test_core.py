@@ -46,7 +46,10 @@ async def test_the_app_runs_with_the_guard_installed(tmp_path: Path) -> None:
     assert isinstance(app.core.db.writer, UIThreadGuard)
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
-        assert len(app.screen.headlines.rows) == 3
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen) and len(main.headlines.rows) == 3
 
 
 def test_a_query_composes_and_binds_every_value() -> None:

@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("reader.core")
 
 OUTSIDE_CHECK = 2.0  # seconds between looks for commits by other processes
+PAGE_RETRY_AFTER = 600.0  # seconds a failed article page is not fetched again on open
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,6 +67,7 @@ class AppCore:
         self.refresher = RefreshService(self)
         self._listener: MessagePump | None = None
         self._data_version: int | None = None
+        self._failed_pages: dict[int, tuple[float, str]] = {}  # item id -> (when, why)
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -199,6 +201,24 @@ class AppCore:
 
     # -- articles -----------------------------------------------------------------------
 
+    def may_fetch_page(self, item: Item) -> bool:
+        """Whether opening `item` may contact its site: the privacy setting allows it and
+        its page did not fail a moment ago (a failure is remembered for a while, so every
+        open does not wait for the same timeout again)."""
+        return self.config.article.fetch_pages and self.failed_page(item.id) is None
+
+    def failed_page(self, item_id: int) -> str | None:
+        """Why the page of `item_id` failed, if it did within PAGE_RETRY_AFTER seconds."""
+        import time
+
+        failed = self._failed_pages.get(item_id)
+        if failed is None or time.monotonic() - failed[0] > PAGE_RETRY_AFTER:
+            return None
+        return failed[1]
+
+    def forget_failed_page(self, item_id: int) -> None:
+        self._failed_pages.pop(item_id, None)
+
     async def article(self, item: Item, *, fetch_page: bool) -> Article:
         """The article's text: what the store holds, or (when `fetch_page` and the feed gave
         only a summary) the linked page, extracted once and kept."""
@@ -214,6 +234,11 @@ class AppCore:
         if loaded.source == "page":
             await self.db.write(lambda store: store.cache_article(
                 item.id, loaded.text, loaded.links, loaded.source, loaded.note))
+        else:
+            import time
+
+            why = loaded.note or "the article's page could not be loaded"
+            self._failed_pages[item.id] = (time.monotonic(), f"{why} (w tries again)")
         return loaded
 
     async def story(self, item: Item, text: str) -> Story:

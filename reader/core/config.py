@@ -15,7 +15,9 @@ from typing import Any
 from feeds.model import FetchLimits
 from reader.locations import ConfigError, config_path, load_config
 
-__all__ = ["Config", "ConfigError", "KeysConfig", "load"]
+__all__ = ["ArticleConfig", "Config", "ConfigError", "KeysConfig", "load"]
+
+PRESETS = ("newsboat",)
 
 FETCH_SETTINGS: dict[str, type] = {
     "concurrency": int, "per_host": int, "connect_timeout": float,
@@ -28,6 +30,14 @@ class KeysConfig:
     """`[keys]`: binding id -> comma-separated keys."""
 
     remaps: dict[str, str] = field(default_factory=dict)
+    preset: str | None = None  # "newsboat": its default keys on our actions
+
+
+@dataclass(frozen=True, slots=True)
+class ArticleConfig:
+    """`[article]`: whether opening a summary-only item fetches the linked page."""
+
+    fetch_pages: bool = True  # false: the site is contacted only when the user asks (w)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +46,7 @@ class Config:
 
     keys: KeysConfig = field(default_factory=KeysConfig)
     fetch: FetchLimits = field(default_factory=FetchLimits)
+    article: ArticleConfig = field(default_factory=ArticleConfig)
     path: Path | None = None  # where it was read from (shown in the help screen)
     theme: str | None = None
 
@@ -49,12 +60,13 @@ class Config:
 
     @classmethod
     def from_toml(cls, table: dict[str, Any], path: Path | None = None) -> Config:
-        known = {"keys", "fetch", "ui"}
+        known = {"keys", "fetch", "ui", "article"}
         for name in table:
             if name not in known and not isinstance(table[name], dict | list):
                 raise ConfigError(f"config.toml: unknown setting {name}")
         return cls(keys=_keys(table.get("keys", {})), fetch=_fetch(table.get("fetch", {})),
-                   path=path, theme=_theme(table.get("ui", {})))
+                   article=_article(table.get("article", {})), path=path,
+                   theme=_theme(table.get("ui", {})))
 
 
 def load(path: Path | None = None) -> Config:
@@ -72,11 +84,27 @@ def _table(value: Any, name: str) -> dict[str, Any]:
 def _keys(value: Any) -> KeysConfig:
     table = _table(value, "keys")
     remaps: dict[str, str] = {}
+    preset = table.get("preset")
+    if preset is not None and preset not in PRESETS:
+        raise ConfigError(f"config.toml: keys.preset must be one of: {', '.join(PRESETS)}")
     for name, keys in table.items():
+        if name == "preset":
+            continue
         if not isinstance(keys, str):
             raise ConfigError(f'config.toml: keys.{name} must be a string such as "n,J"')
         remaps[str(name)] = keys
-    return KeysConfig(remaps)
+    return KeysConfig(remaps, preset)
+
+
+def _article(value: Any) -> ArticleConfig:
+    table = _table(value, "article")
+    for key in table:
+        if key != "fetch_pages":
+            raise ConfigError(f"config.toml: unknown setting article.{key}")
+    fetch_pages = table.get("fetch_pages", True)
+    if not isinstance(fetch_pages, bool):
+        raise ConfigError("config.toml: article.fetch_pages must be true or false")
+    return ArticleConfig(fetch_pages)
 
 
 def _fetch(value: Any) -> FetchLimits:

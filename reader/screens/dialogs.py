@@ -6,6 +6,7 @@ Every feed-derived string is shown through Text/Content, never markup.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
@@ -178,17 +179,21 @@ class HelpScreen(ModalScreen[None]):
         Binding("space", "scroll('page_down')", "Page down", show=False),
     ]
 
-    def __init__(self, sections: Iterable[tuple[str, Iterable[Binding]]]) -> None:
+    def __init__(self, sections: Iterable[tuple[str, Iterable[Binding]]],
+                 config_path: Path | None = None) -> None:
         super().__init__()
         self.sections = [(title, list(bindings)) for title, bindings in sections]
+        self.config_path = config_path
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help"):
             yield Static("Keys", classes="dialog-title")
             for title, bindings in self.sections:
                 yield Static(self._section(title, bindings), classes="help-section")
-            yield Static(Text("Keys can be remapped in config.toml under [keys] by binding "
-                              'id, e.g. next-unread = "n,J".', style="dim"))
+            where = str(self.config_path) if self.config_path else "config.toml"
+            yield Static(Text(f"Keys can be remapped in {where} under [keys] by binding "
+                              'id, e.g. next-unread = "n,N"; preset = "newsboat" adds '
+                              "newsboat's keys.", style="dim"))
 
     def on_mount(self) -> None:
         self.query_one("#help").focus()
@@ -218,7 +223,8 @@ class HelpScreen(ModalScreen[None]):
 KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "Space", "enter": "Enter",
              "escape": "Esc", "pageup": "PgUp", "pagedown": "PgDn", "tab": "Tab",
              "shift+tab": "Shift+Tab", "f1": "F1", "up": "↑", "down": "↓", "home": "Home",
-             "end": "End"}
+             "end": "End", "ctrl+p": "Ctrl+P", "ctrl+r": "Ctrl+R", "ctrl+n": "Ctrl+N",
+             "colon": ":"}
 
 
 def _key_label(key: str) -> str:

@@ -13,13 +13,13 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, ProgressBar, Static
+from textual.widgets import ProgressBar, Static
 
 from reader.core import messages
 from reader.core.query import ALL, Query
@@ -27,6 +27,7 @@ from reader.rows import FeedRow, Headline
 from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, LinksDialog, SearchDialog
 from reader.widgets.article_view import ArticleMeta, ArticleView
 from reader.widgets.feed_panel import FeedPanel, view_key
+from reader.widgets.footer import ReaderFooter
 from reader.widgets.headline_list import HeadlineList
 from reader.widgets.timeline_pane import TimelinePane
 from reader.wording import count_of
@@ -86,6 +87,13 @@ class MainScreen(Screen[None]):
                  "Show or hide the timeline pane"),
         _binding("f", "toggle_feeds", "Feeds", "toggle-feeds", "Show or hide the feeds panel",
                  show=False),
+        _binding("J", "next_feed(1)", "Next feed", "next-feed",
+                 "Show the next feed in the feeds panel", show=False),
+        _binding("K", "next_feed(-1)", "Previous feed", "previous-feed",
+                 "Show the previous feed in the feeds panel", show=False),
+        _binding("w", "load_page", "Whole article", "load-page",
+                 "Fetch the whole article from its site (when the feed gave a summary)",
+                 show=False),
         _binding("q", "quit_or_back", "Quit", "quit",
                  "Quit the reader (from an open article: back to the list first)"),
     ]
@@ -128,7 +136,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="status-bar"):
             yield Static("", id="status")
             yield ProgressBar(id="progress", show_eta=False)
-        yield Footer(compact=True)
+        yield ReaderFooter(compact=True)
 
     # -- widgets ------------------------------------------------------------------------
 
@@ -178,7 +186,9 @@ class MainScreen(Screen[None]):
             self.set_class(not narrow, "show-timeline")
             self.set_class(not narrow, "show-feeds")
             # Narrow, "? Help" and "q Quit" matter more than the palette's hint (Ctrl+P works).
-            self.query_one(Footer).show_command_palette = not narrow
+            footer = self.query_one(ReaderFooter)
+            footer.show_command_palette = not narrow
+            footer.refresh(recompose=True, layout=True)  # no stray cells of the old width
 
     # -- what the core says -------------------------------------------------------------
 
@@ -259,6 +269,12 @@ class MainScreen(Screen[None]):
     async def reload_feeds(self) -> None:
         listing = await self.core.feed_list()
         self._feed_rows = list(listing.feeds)
+        self.headlines.empty_message = (
+            empty_message(self.view) if listing.feeds else
+            "No feeds yet. Press a to add one (a feed URL, or a web page that links one); "
+            "reader import FILE brings in a newsboat or OPML list.")
+        if not self.headlines.rows:
+            self.headlines.refresh()
         self.feed_panel.set_feeds(listing.feeds, listing.totals, search=self.view.search)
         self.update_status()
 
@@ -354,7 +370,8 @@ class MainScreen(Screen[None]):
             self.load_article(item_id, preview=True)
 
     @work(exclusive=True, group="article")
-    async def load_article(self, item_id: int, preview: bool = False) -> None:
+    async def load_article(self, item_id: int, preview: bool = False,
+                           load_page: bool = False) -> None:
         """Show an item: opening marks it read and fetches its page when the feed gave only
         a summary (the summary shows meanwhile); a preview does neither."""
         from reader.story import needs_page
@@ -368,14 +385,20 @@ class MainScreen(Screen[None]):
                            author=item.author, published=item.published, link=item.link)
         if not preview and not item.read:
             self.set_read([item.id], True)
-        fetch_page = not preview and needs_page(item)
+        summary_only = needs_page(item)
+        fetch_page = not preview and summary_only and (
+            load_page or self.core.may_fetch_page(item))
         article = await self.core.article(item, fetch_page=False)
         if self.open_item is None or self.open_item.id != item_id:
             return
         self.article.show(meta, article.text, article.links)
-        if preview and needs_page(item):
+        failed = self.core.failed_page(item.id)
+        if summary_only and not fetch_page:
             self.article.show_note(
-                "This is the feed's summary: press Enter to load the whole article.")
+                failed if failed is not None and not preview else
+                "This is the feed's summary: press Enter to load the whole article."
+                if preview and self.core.config.article.fetch_pages else
+                "This is the feed's summary: w fetches the whole article from its site.")
         elif fetch_page:
             self.article.show_note("Loading the whole article from its site…")
             self.timeline.show_loading()
@@ -486,6 +509,14 @@ class MainScreen(Screen[None]):
             self.headlines.set_rows(await self.core.headlines(self.view), keep_id=found)
         self.open_article(found, focus=focus)
 
+    def action_load_page(self) -> None:
+        """w: fetch the open item's page now, whatever the privacy setting says."""
+        if self.open_item is None:
+            self.app.notify("Open an item first (Enter).", markup=False)
+            return
+        self.core.forget_failed_page(self.open_item.id)
+        self.load_article(self.open_item.id, load_page=True)
+
     def action_page_or_next(self) -> None:
         if self.open_item is not None and self.has_class("reading"):
             if self.article.page_down_or_end():
@@ -521,8 +552,35 @@ class MainScreen(Screen[None]):
         self.toggle_class("show-feeds")
         if self.has_class("show-feeds"):
             self.feed_panel.focus()
-        elif self.focused is None or not self.focused.display:
-            self.headlines.focus()
+        elif self.focused is None or self.feed_panel.has_focus:
+            self.headlines.focus()  # keys never go to a hidden panel
+
+    def action_next_feed(self, step: int) -> None:
+        """J/K: the next or previous feed in the panel, shown at once (newsboat's habit)."""
+        keys = self.feed_panel.feed_keys()
+        if not keys:
+            self.app.notify("There are no feeds yet. a adds one.", markup=False)
+            return
+        current = self.feed_panel.current_key
+        index = keys.index(current) + step if current in keys else (0 if step > 0 else -1)
+        key = keys[index % len(keys)]
+        self.feed_panel.select_key(key)
+        query = self.feed_panel.view_for(key)
+        if query is not None:
+            self.set_view(query)
+
+    def on_key(self, event: events.Key) -> None:
+        """A key a newsboat user presses by habit, which means nothing here: one line on
+        what to press instead, never silence."""
+        from reader.keys import HABIT_HINTS
+
+        hint = HABIT_HINTS.get(event.key)
+        if hint is None or event.key in self.app.active_bindings:
+            return
+        if self.focused is not None and not isinstance(
+                self.focused, HeadlineList | ArticleView | FeedPanel | TimelinePane):
+            return  # typing in a field
+        self.app.notify(hint, markup=False, timeout=6)
 
     def action_toggle_unread_only(self) -> None:
         keep = self.headlines.highlighted.id if self.headlines.highlighted else None

@@ -134,6 +134,16 @@ class FeedPanel(OptionList):
             return None
         return self.get_option_at_index(self.highlighted).id
 
+    def feed_keys(self) -> list[str]:
+        """The panel's feed entries in order (a feed in two folders counts once)."""
+        keys, seen = [], set()
+        for option in self.options:
+            query = self._views.get(option.id or "")
+            if query is not None and query.feed_id is not None and query.feed_id not in seen:
+                seen.add(query.feed_id)
+                keys.append(option.id or "")
+        return keys
+
     def view_for(self, key: str) -> Query | None:
         return self._views.get(key)
 
