@@ -332,3 +332,19 @@ async def test_18_newsboat_keys_give_a_hint_and_the_preset_maps_them(store: Stor
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert main.headlines.rows[0].read
+
+
+async def test_11_the_title_gets_the_room_at_120_columns(store: Store) -> None:
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        main = screen_of(app)
+        width = main.headlines.scrollable_content_region.width
+        feed = main.headlines.feed_width(width)
+        assert width - 2 - 10 - feed - 3 >= 33  # was 28: "Kazakhstan's crisis shows ho…"
+        main.set_view(Query(feed_id=store.feed_id("http://one.example/feed")))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.headlines.show_feed is False  # one feed: its name is not repeated
+        line = main.headlines.render_line(0).text
+        assert "Alpha item" in line and line.count("Alpha") == 1

@@ -245,6 +245,7 @@ class MainScreen(Screen[None]):
             return
         self._newest_id = newest
         self.headlines.empty_message = empty_message(view)
+        self.headlines.show_feed = view.feed_id is None
         self.headlines.set_rows(rows, keep_id=keep_id)
         if new_view and not rows:  # nothing here: an article from elsewhere would mislead
             self.clear_article()

@@ -182,6 +182,8 @@ class HeadlineList(ScrollView, can_focus=True):
         self.empty_message = empty_message
         self.clock: Callable[[], datetime] = _local_now
         """Gives "now": dates of this year read "Jan 10", older ones "2021-12-30"."""
+        self.show_feed = True
+        """Whether rows show their feed's name (False in a one-feed view)."""
         self.timezone: tzinfo | None = None
         """Zone the dates are shown in; None is the system's local zone."""
         self.virtual_size = Size(0, len(self._rows))
@@ -355,7 +357,7 @@ class HeadlineList(ScrollView, can_focus=True):
             return Strip.blank(width, self.rich_style)
         headline = self._rows[row]
         is_cursor = row == self.cursor_row
-        key = (headline, width, is_cursor)
+        key = (headline, width, is_cursor, self.show_feed)
         strip = self._strips.get(key)
         if strip is None:
             try:
@@ -394,13 +396,23 @@ class HeadlineList(ScrollView, can_focus=True):
             return when.strftime("%b %d")
         return when.strftime("%Y-%m-%d")
 
+    def feed_width(self, width: int) -> int:
+        """Cells for the feed's name: none when the list shows one feed (every row would
+        repeat it), and a narrower column when the list is narrow, so the title keeps the
+        room (at 120 columns the list shares the screen with three panes)."""
+        if not self.show_feed:
+            return 0
+        return max(8, min(FEED_WIDTH, (width - MARKS_WIDTH - DATE_WIDTH) // 5))
+
     def _draw_row(self, headline: Headline, width: int, is_cursor: bool) -> Strip:
         row_style = self._row_style(headline, is_cursor)
         marks = (" " if headline.read else MARK_UNREAD) + (
             MARK_STARRED if headline.starred else " "
         )
         date = self.date_text(headline.published)
-        title_width = max(0, width - MARKS_WIDTH - DATE_WIDTH - FEED_WIDTH - 3)
+        feed_width = self.feed_width(width)
+        title_width = max(0, width - MARKS_WIDTH - DATE_WIDTH - feed_width - 2
+                          - (1 if feed_width else 0))
         star_style = row_style + self._style("headline-list--starred")
         segments = [
             Segment(marks[0], row_style),
@@ -408,9 +420,9 @@ class HeadlineList(ScrollView, can_focus=True):
             Segment(" ", row_style),
             Segment(fit(date, DATE_WIDTH), row_style + self._style("headline-list--date")),
             Segment(" ", row_style),
-            Segment(fit(plain(headline.feed_title), FEED_WIDTH),
+            Segment(fit(plain(headline.feed_title), feed_width),
                     row_style + self._style("headline-list--feed")),
-            Segment(" ", row_style),
+            Segment(" " if feed_width else "", row_style),
             Segment(fit(plain(headline.title) or UNTITLED, title_width), row_style),
         ]
         if is_cursor:  # the cursor colour wins over the column colours
