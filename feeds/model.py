@@ -138,7 +138,8 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class DiscoveredFeed:
-    """A feed that an HTML page links with <link rel="alternate">."""
+    """A feed that an HTML page links: <link rel="alternate">, or an <a> whose URL looks like
+    one (`/feed`, `.rss`; then `type` is empty)."""
 
     url: str
     title: str = ""

@@ -35,6 +35,7 @@ class FeedRow:
     last_fetched: datetime | None
     gone: bool = False
     site_link: str | None = None
+    last_warning: str | None = None  # the last good refresh's warning: not an error
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,15 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.refresh import AddError, AlreadySubscribed, Probe, normalize_url, probe, store_probe
+from reader.refresh import (
+    AddError,
+    AlreadySubscribed,
+    Probe,
+    normalize_url,
+    probe_linked,
+    probe_typed,
+    store_probe,
+)
 from reader.store import Store
 
 
@@ -69,6 +77,7 @@ class AddFeedDialog(ModalScreen[int | None]):
 
     @work(exclusive=True, group="add-feed")
     async def subscribe(self, url: str) -> None:
+        typed = url
         try:
             url = normalize_url(url)
             if not url.startswith(("http://", "https://", "file://")):
@@ -76,9 +85,12 @@ class AddFeedDialog(ModalScreen[int | None]):
             existing = self.store.feed_id(url)
             if existing is not None:
                 raise AlreadySubscribed(url, existing)
-            found = await probe(url, limits=self.fetch_limits)
+            found = await probe_typed(typed, limits=self.fetch_limits)
+            if found.scheme_note:
+                self.app.notify(found.scheme_note, markup=False)
             if found.prepared is None and len(found.discovered) == 1:
-                found = await probe(found.discovered[0].url, limits=self.fetch_limits)
+                found = await probe_linked(found, found.discovered[0].url,
+                                           limits=self.fetch_limits)
                 if self.store.feed_id(found.url) is not None:
                     raise AlreadySubscribed(found.url, self.store.feed_id(found.url) or 0)
             if found.prepared is None:
