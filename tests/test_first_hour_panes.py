@@ -155,3 +155,157 @@ async def test_unread_counts_never_drop_or_wrap_with_a_scrollbar(many_feeds: Sto
                 assert len(line.rstrip()) <= width
         assert seen >= len(expected)
         assert panel.virtual_size.height == panel.option_count + 1  # one line each (+ rule)
+
+
+# -- 13: the link picker ------------------------------------------------------------------
+
+LINKED = ('<p>Read <a href="https://one.example/report">the full <b>report</b></a>, then '
+          '<a href="https://two.example/">the reply</a>.</p><p>More on '
+          '<a href="https://three.example/x?a=1&amp;b=2">[bold]a hostile[/bold] text</a>.</p>')
+
+
+def linked_feed(items: list[tuple[str, str, str]]) -> str:
+    """An RSS document whose items carry their own HTML (escaped) as content."""
+    from xml.sax.saxutils import escape
+
+    body = "".join(
+        f"<item><guid>{guid}</guid><title>{title}</title><link>https://site.example/{guid}"
+        f"</link><pubDate>Mon, 10 Jan 2022 12:00:00 GMT</pubDate>"
+        f"<content:encoded>{escape(html)}</content:encoded></item>"
+        for guid, title, html in items)
+    return ('<?xml version="1.0"?><rss version="2.0" '
+            'xmlns:content="http://purl.org/rss/1.0/modules/content/"><channel>'
+            f"<title>Links</title><link>https://site.example/</link>{body}</channel></rss>")
+
+
+@pytest.fixture
+def links_store(tmp_path: Path) -> Store:
+    store = Store(tmp_path / "reader.db")
+    fill(store, "http://links.example/feed", linked_feed([
+        ("with-links", "Three links", LINKED),
+        ("no-links", "Nothing to follow", "<p>Plain words only, and nothing to follow.</p>"),
+    ]))
+    return store
+
+
+async def open_item(app: ReaderApp, pilot, title: str) -> MainScreen:  # noqa: ANN001
+    main = app.screen
+    assert isinstance(main, MainScreen)
+    main.headlines.move_to(next(row.id for row in main.headlines.rows if row.title == title))
+    await pilot.press("enter")
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return main
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_link_picker_moves_with_j_k_picks_by_digit_and_shows_texts(
+        links_store: Store, size: tuple[int, int], monkeypatch: pytest.MonkeyPatch) -> None:
+    from textual.widgets import OptionList
+
+    from reader.screens.dialogs import LinksDialog
+
+    opened: list[str] = []
+    monkeypatch.setattr("webbrowser.open", lambda url, *a, **k: opened.append(url) or True)
+    app = ReaderApp(links_store)
+    async with app.run_test(size=size) as pilot:
+        await pilot.pause()
+        main = await open_item(app, pilot, "Three links")
+        main.article.focus()
+        await pilot.press("l")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, LinksDialog)
+        options = dialog.query_one("#links", OptionList)
+        prompts = [str(options.get_option_at_index(i).prompt) for i in range(3)]
+        assert prompts[0].startswith("[1] ") and "report" in prompts[0]
+        assert "https://one.example/report" in prompts[0]
+        assert "the reply" in prompts[1] and "https://two.example/" in prompts[1]
+        assert "[bold]a hostile[/bold] text" in prompts[2]  # literal, never markup
+        assert options.highlighted == 0
+        await pilot.press("j", "j")
+        assert options.highlighted == 2
+        await pilot.press("k")
+        assert options.highlighted == 1
+        await pilot.press("j", "j", "j")
+        assert options.highlighted == 2
+        await pilot.press("2")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert not isinstance(app.screen, LinksDialog)
+        assert opened == ["https://two.example/"]
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("k", "enter")
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        assert opened == ["https://two.example/", "https://one.example/report"]
+
+
+async def test_link_picker_says_when_an_article_has_no_links(links_store: Store) -> None:
+    from textual.notifications import Notify
+
+    from reader.screens.dialogs import LinksDialog
+
+    said: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            said.append(str(message.notification.message))
+
+    app = ReaderApp(links_store)
+    async with app.run_test(size=(80, 24), message_hook=hook) as pilot:
+        await pilot.pause()
+        main = await open_item(app, pilot, "Nothing to follow")
+        main.article.focus()
+        await pilot.press("l")
+        await pilot.pause()
+        assert not isinstance(app.screen, LinksDialog)
+        assert any("this article has no links" in line.lower() for line in said), said
+
+
+async def test_link_picker_names_links_by_their_text_when_the_article_gives_it(
+        links_store: Store) -> None:
+    """With `Article.link_texts` passed on, the picker shows each link's exact text."""
+    from feeds.text import html_to_text
+    from reader.screens.dialogs import LinksDialog, link_prompt
+    from reader.widgets.article_view import ArticleMeta
+
+    rendered = html_to_text(LINKED)
+    assert rendered.link_texts == ("the full report", "the reply", "[bold]a hostile[/bold] text")
+    app = ReaderApp(links_store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        view = app.screen.query_one("#article")
+        view.show(ArticleMeta(1, "t", "f", "", None, None), rendered.text, rendered.links,
+                  link_texts=rendered.link_texts)
+        links = view.numbered_links
+    assert [link.text for link in links] == list(rendered.link_texts)
+    assert link_prompt(links[0]).plain == "[1] the full report\n    https://one.example/report"
+    assert LinksDialog(["https://a.example/"]).links[0].number == 1  # plain URLs still work
+
+
+# -- 5: a warning in the feeds panel -------------------------------------------------------
+
+
+async def test_the_panel_marks_a_warning_apart_from_an_error(tmp_path: Path) -> None:
+    from reader.widgets.feed_panel import ERROR_MARK, WARNING_MARK
+
+    store = Store(tmp_path / "reader.db")
+    warned = store.add_feed("http://warned.example/feed", "Warned")
+    store.apply(warned, [], title="Warned", warning="2 entries repeated an earlier entry's id")
+    failed = store.add_feed("http://failed.example/feed", "Failed")
+    store.record_error(failed, "HTTP 500")
+    app = ReaderApp(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        panel = main.feed_panel
+        lines = [panel.render_line(y).text for y in range(panel.option_count + 1)]
+        warned_line = next(line for line in lines if "Warned" in line)
+        failed_line = next(line for line in lines if "Failed" in line)
+        assert f"{WARNING_MARK} Warned" in warned_line and ERROR_MARK not in warned_line
+        assert f"{ERROR_MARK} Failed" in failed_line
