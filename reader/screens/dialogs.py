@@ -314,7 +314,8 @@ class LinksDialog(ModalScreen[str | None]):
 
 def link_prompt(link: ArticleLink) -> Text:
     """"[3] the link's text" over its URL (dim); feed text stays plain text, never markup."""
-    prompt = Text(f"[{link.number}] ", style="bold")
+    prompt = Text()
+    prompt.append(f"[{link.number}] ", style="bold")
     if link.text:
         prompt.append(plain(link.text))
         prompt.append("\n    ")

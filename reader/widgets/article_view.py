@@ -82,7 +82,7 @@ def link_context(text: str, number: int, words: int = CONTEXT_WORDS) -> str:
     if at < 0:
         return ""
     before = text[text.rfind("\n", 0, at) + 1:at]
-    before = _CONTEXT_BREAK.split(before)[-1].lstrip("#>•*- ")
+    before = _CONTEXT_BREAK.split(before)[-1].lstrip("#>•*-–—,;:)]} ")
     parts = plain(before).split()
     return ("…" if len(parts) > words else "") + " ".join(parts[-words:])
 
