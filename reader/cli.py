@@ -234,9 +234,11 @@ def cmd_remove(store: Store, args: argparse.Namespace) -> int:
 
 
 def _feed_by_url(store: Store, url: str) -> int:
-    from reader.refresh import normalize_url
+    from reader.refresh import normalize_url, without_scheme
 
-    for candidate in (url, normalize_url(url)):
+    # typed without a scheme: `reader add` may have fallen back to http
+    fallback = ("http://" + url.strip(),) if without_scheme(url) else ()
+    for candidate in (url, normalize_url(url), *fallback):
         feed_id = store.feed_id(candidate)
         if feed_id is not None:
             return feed_id

@@ -83,6 +83,8 @@ def test_add_without_a_scheme_falls_back_to_http_and_says_so(reader: Reader,
     assert [feed["url"] for feed in reader.json("feeds")] == [url]
     again = reader("add", typed, code=1)
     assert again.stderr.strip() == f"reader: {typed}: already subscribed to {url}"
+    reader("refresh", typed)
+    assert reader("remove", typed).stdout.strip() == f"removed {typed}"
 
 
 def test_add_without_a_scheme_reports_both_failures_in_one_line(reader: Reader) -> None:
