@@ -309,3 +309,53 @@ async def test_the_panel_marks_a_warning_apart_from_an_error(tmp_path: Path) -> 
         failed_line = next(line for line in lines if "Failed" in line)
         assert f"{WARNING_MARK} Warned" in warned_line and ERROR_MARK not in warned_line
         assert f"{ERROR_MARK} Failed" in failed_line
+
+
+# -- 6 and 7 in the add-feed dialog ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("size", SIZES)
+async def test_add_dialog_falls_back_to_http_and_names_a_pages_failing_feed(
+        tmp_path: Path, size: tuple[int, int]) -> None:
+    from textual.notifications import Notify
+    from textual.widgets import Input
+
+    from reader.screens.dialogs import AddFeedDialog
+    from tests.httpserver import LocalServer, Reply
+
+    said: list[str] = []
+
+    def hook(message: object) -> None:
+        if isinstance(message, Notify):
+            said.append(str(message.notification.message))
+
+    server = LocalServer().start()
+    try:
+        url = server.route("/feed.rss", Reply(200, rss("Bare Host", 3)))
+        page = server.route("/blog", Reply(200, '<html><body><a href="/gone.rss">RSS</a>'
+                                           "</body></html>", content_type="text/html"))
+        store = Store(tmp_path / "reader.db")
+        app = ReaderApp(store)
+        async with app.run_test(size=size, message_hook=hook) as pilot:
+            await pilot.pause()
+            for typed in (page, url.removeprefix("http://")):
+                await pilot.press("a")
+                await pilot.pause()
+                dialog = app.screen
+                assert isinstance(dialog, AddFeedDialog)
+                dialog.query_one("#url", Input).value = typed
+                await pilot.press("enter")
+                await dialog.workers.wait_for_complete()
+                await pilot.pause()
+                if typed == page:
+                    reason = str(dialog.query_one("#reason").render())
+                    assert reason == (f"the page {page} links {server.url('/gone.rss')}, "
+                                      "which failed: HTTP 404 Not Found"), reason
+                    await pilot.press("escape")
+                    await pilot.pause()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+            assert [feed.url for feed in store.feeds()] == [url]
+            assert any("used http" in line for line in said), said
+    finally:
+        server.stop()
