@@ -160,10 +160,6 @@ class _Label:
         self.count_style = count_style
         self.url = url  # a feed without a title yet: named by its URL
 
-    @property
-    def plain(self) -> str:
-        return self.render(LABEL_CELLS).plain
-
     def render(self, width: int) -> Text:
         label = Text(" " * self.indent, no_wrap=True, overflow="crop", end="")
         mark, mark_style = self.mark
@@ -189,9 +185,6 @@ def _label(name: str, count: int | None, *, bold: bool = False,
            dim_count: bool = False) -> _Label:
     return _Label(name, count, name_style="bold" if bold else "",
                   count_style="dim" if dim_count else "bold")
-
-
-LABEL_CELLS = 21  # the width of the panel without a scrollbar (only for `_Label.plain`)
 
 
 def _fit(text: str, cells: int) -> str:
