@@ -85,13 +85,15 @@ def is_full_article(summary_html: str, content_html: str) -> bool:
 def from_feed(summary_html: str, content_html: str, base_url: str | None = None) -> Article:
     """The feed's own text (content, else summary) as an article."""
     rendered = html_to_text(_feed_html(summary_html or "", content_html or ""), base_url)
-    return Article(text=rendered.text, links=rendered.links, source="feed")
+    return Article(text=rendered.text, links=rendered.links, source="feed",
+                   link_texts=rendered.link_texts)
 
 
 def _fallback(summary_html: str, content_html: str, base_url: str | None, why: str) -> Article:
     article = from_feed(summary_html, content_html, base_url)
     reason = " ".join(why.split()) or "unknown error"
-    return Article(article.text, article.links, source="summary", note=FALLBACK_NOTE + reason)
+    return Article(article.text, article.links, source="summary", note=FALLBACK_NOTE + reason,
+                   link_texts=article.link_texts)
 
 
 def _scrub(text: str) -> str:
@@ -131,7 +133,7 @@ def extract(page: bytes | str, url: str | None = None) -> Rendered | None:
     text = _scrub(rendered.text)
     if not text.strip():
         return None
-    return Rendered(text=text, links=rendered.links)
+    return Rendered(text=text, links=rendered.links, link_texts=rendered.link_texts)
 
 
 def _media_type(headers: dict[str, str]) -> str:
@@ -204,7 +206,8 @@ async def load(
         if _words(rendered.text) < _words(feed_text):
             why = "the page has less text than the feed's summary"
             return _fallback(summary_html, content_html, base, why)
-        return Article(text=rendered.text, links=rendered.links, source="page")
+        return Article(text=rendered.text, links=rendered.links, source="page",
+                       link_texts=rendered.link_texts)
     except Exception as error:  # the promise is "never raises": say what happened instead
         why = f"{type(error).__name__}: {error}"
         try:

@@ -114,6 +114,7 @@ class Rendered:
 
     text: str
     links: tuple[str, ...] = ()
+    link_texts: tuple[str, ...] = ()  # each link's own text ("" when unknown), as `links`
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +125,7 @@ class Article:
     links: tuple[str, ...] = ()
     source: str = "feed"  # "feed": the feed's content; "page": extracted; "summary": fallback
     note: str | None = None  # one line on why we fell back, when we did
+    link_texts: tuple[str, ...] = ()  # each link's own text, as `links` (empty when unknown)
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +140,8 @@ class Event:
 
 @dataclass(frozen=True, slots=True)
 class DiscoveredFeed:
-    """A feed that an HTML page links with <link rel="alternate">."""
+    """A feed that an HTML page links: <link rel="alternate">, or an <a> whose URL looks like
+    one (`/feed`, `.rss`; then `type` is empty)."""
 
     url: str
     title: str = ""

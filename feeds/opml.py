@@ -168,6 +168,8 @@ class _OpmlReader:
             return
         tags = [folder for folder in self.folders[:-1] if folder]
         tags += _categories(attrs.get("category", ""))
+        if title.strip() in (raw_url.strip(), url):  # a URL standing in for the text: no name
+            title = ""
         self.collector.add(url, title, tags)
 
     def _end(self, tag: str) -> None:
@@ -340,7 +342,8 @@ def _text(value: str) -> str:
 
 
 def _feed_outline(subscription: Subscription, indent: str) -> str:
-    attrs = [f"type={_attr('rss')}", f"text={_attr(subscription.title)}"]
+    # OPML 2.0 requires a text: a feed without a title yet gets its URL (never text="").
+    attrs = [f"type={_attr('rss')}", f"text={_attr(subscription.title or subscription.url)}"]
     if subscription.title:
         attrs.append(f"title={_attr(subscription.title)}")
     attrs.append(f"xmlUrl={_attr(subscription.url)}")

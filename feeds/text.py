@@ -385,7 +385,9 @@ class _Renderer(HTMLParser):
         self._in_item = 0
         self._cells = 0  # inside a table cell: breaks become spaces
         self._row_has_cell = False
-        self._anchors: list[tuple[str | None, int]] = []  # (url, chars written at <a>)
+        # (url, chars written at <a>, len(out) at <a>): the last one finds the link's text
+        self._anchors: list[tuple[str | None, int, int]] = []
+        self.link_texts: dict[str, str] = {}  # url -> the text of its first link
         self._marker: str | None = None  # a closed link's URL, its " [n]" not yet written
         self._written = 0
 
@@ -543,9 +545,9 @@ class _Renderer(HTMLParser):
             url = safe_url(attributes.get("href"), self.base_url) if "href" in attributes else None
             if url is not None and url == self._marker:
                 self._marker = None  # the same link goes on: one marker at its new end
-                self._anchors.append((url, -1))
+                self._anchors.append((url, -1, len(self.out)))
             else:
-                self._anchors.append((url, self._written))
+                self._anchors.append((url, self._written, len(self.out)))
 
     def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.handle_starttag(tag, attrs)
@@ -601,8 +603,10 @@ class _Renderer(HTMLParser):
         elif tag in ("td", "th"):
             self._cells = max(0, self._cells - 1)
         elif tag == "a" and self._anchors:
-            url, written_before = self._anchors.pop()
+            url, written_before, out_before = self._anchors.pop()
             if url and self._written > written_before:
+                if not self.link_texts.get(url):
+                    self.link_texts[url] = _link_text("".join(self.out[out_before:]))
                 self.flush_marker()
                 self._marker = url
 
@@ -635,4 +639,13 @@ def html_to_text(html: str | None, base_url: str | None = None) -> Rendered:
     # Pending breaks never write more than one blank line; only <pre> keeps its own runs.
     lines = [line.rstrip() for line in "".join(renderer.out).split("\n")]
     text = "\n".join(lines).strip("\n")
-    return Rendered(clean(text), tuple(renderer.links))
+    texts = tuple(renderer.link_texts.get(url, "") for url in renderer.links)
+    return Rendered(clean(text), tuple(renderer.links), texts)
+
+
+_MARKER = re.compile(r" \[\d+\]")
+
+
+def _link_text(written: str) -> str:
+    """What a link's text was written as, on one line, without other links' [n] markers."""
+    return clean_line(" ".join(_MARKER.sub("", written).split()))[:200]

@@ -232,11 +232,13 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
             continue
         row = store.feed(feed_id)
         title = row.title if row else found.url
+        if found.scheme_note:
+            print(found.scheme_note)
         if found.discovered:
             print(f"found the feed {found.url} on the page {url}")
         print(f"added {title} ({count_of(stats.new, 'item')})")
-        if row and row.last_error:  # read in part (a broken document): say so now
-            print(f"reader: {found.url}: {row.last_error}", file=sys.stderr)
+        if row and row.last_warning:  # read in part (a broken document): say so now
+            print(f"reader: {found.url}: {row.last_warning}", file=sys.stderr)
     return status
 
 
@@ -248,9 +250,11 @@ def cmd_remove(store: Store, args: argparse.Namespace) -> int:
 
 
 def _feed_by_url(store: Store, url: str) -> int:
-    from reader.refresh import normalize_url
+    from reader.refresh import normalize_url, without_scheme
 
-    for candidate in (url, normalize_url(url)):
+    # typed without a scheme: `reader add` may have fallen back to http
+    fallback = ("http://" + url.strip(),) if without_scheme(url) else ()
+    for candidate in (url, normalize_url(url), *fallback):
         feed_id = store.feed_id(candidate)
         if feed_id is not None:
             return feed_id
@@ -266,9 +270,12 @@ def cmd_feeds(store: Store, args: argparse.Namespace) -> int:
         print("no subscriptions yet: `reader add URL`, `reader import FILE` or `reader demo`")
     for row in rows:
         mark = "!" if row.last_error else " "
-        print(f"{mark} {row.unread:>5}/{row.total:<5} {row.title}  <{row.url}>")
+        folders = f"  [{', '.join(row.tags)}]" if row.tags else ""
+        print(f"{mark} {row.unread:>5}/{row.total:<5} {row.title}  <{row.url}>{folders}")
         if row.last_error:
             print(f"        last error: {row.last_error}")
+        if row.last_warning:  # the refresh worked: a note, not a failure
+            print(f"        warning: {row.last_warning}")
     return 0
 
 
@@ -398,6 +405,13 @@ def cmd_import(store: Store, args: argparse.Namespace) -> int:
     except OSError as error:
         raise Failure(f"cannot read {args.file}: {error.strerror or error}") from None
     result = read_subscriptions(data)
+    if not result.subscriptions:  # one line says it all (the contract: one line, exit 1)
+        if len(result.skipped) == 1:
+            raise Failure(f"{args.file}: {result.skipped[0]}")
+        if result.skipped:
+            raise Failure(f"{args.file}: nothing imported ({len(result.skipped)} skipped, "
+                          f"the first: {result.skipped[0]})")
+        raise Failure(f"{args.file} holds no feeds (not an OPML or newsboat urls file?)")
     for message in result.skipped:
         print(f"reader: {args.file}: {message}", file=sys.stderr)
     added = known = 0
@@ -409,10 +423,6 @@ def cmd_import(store: Store, args: argparse.Namespace) -> int:
         store.add_feed(subscription.url, tags=subscription.tags,
                        user_title=subscription.title or None)
         added += 1
-    if not result.subscriptions:
-        if result.skipped:
-            raise Failure(f"{args.file}: nothing imported ({len(result.skipped)} skipped)")
-        raise Failure(f"{args.file} holds no feeds (not an OPML or newsboat urls file?)")
     print(f"imported {count_of(added, 'feed')}"
           + (f" ({known} already subscribed)" if known else "")
           + (f", skipped {len(result.skipped)}" if result.skipped else "")
@@ -424,7 +434,8 @@ def cmd_export(store: Store, args: argparse.Namespace) -> int:
     from feeds.model import Subscription
     from feeds.opml import export_opml
 
-    # A feed never fetched has no title but its URL: export none rather than pin the URL.
+    # A feed never fetched has no title but its URL: export none rather than pin the URL
+    # (the outline's required text is then the URL, which an import does not take as a name).
     text = export_opml(Subscription(row.url, row.title if row.title != row.url else "",
                                     row.tags, row.site_link)
                        for row in store.feeds())
@@ -471,7 +482,8 @@ def item_json(row: Headline, feed_url: str) -> dict[str, Any]:
 
 def feed_json(row: FeedRow) -> dict[str, Any]:
     return {"url": row.url, "title": row.title, "unread": row.unread, "total": row.total,
-            "last_error": row.last_error, "last_fetched": iso(row.last_fetched)}
+            "last_error": row.last_error, "last_warning": row.last_warning,
+            "last_fetched": iso(row.last_fetched), "tags": list(row.tags)}
 
 
 def _print_json(document: Any) -> None:

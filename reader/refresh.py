@@ -369,6 +369,14 @@ class AddError(Exception):
     """Why a URL could not be subscribed to, in one line."""
 
 
+class FetchFailed(AddError):
+    """The URL could not be fetched at all (`http_status` None: no HTTP answer came)."""
+
+    def __init__(self, message: str, http_status: int | None = None) -> None:
+        super().__init__(message)
+        self.http_status = http_status
+
+
 class AlreadySubscribed(AddError):
     def __init__(self, url: str, feed_id: int) -> None:
         super().__init__(f"already subscribed to {url}")
@@ -384,10 +392,12 @@ class Probe:
     result: FetchResult
     prepared: Prepared | None = None
     discovered: tuple[DiscoveredFeed, ...] = ()
+    scheme_note: str | None = None  # typed without a scheme: which one was used, and why
 
 
 def normalize_url(text: str) -> str:
-    """What the user typed, as a URL: a path that exists becomes file://, a bare host https://."""
+    """What the user typed, as a URL: a path that exists becomes file://, a bare host https://
+    (`probe_typed` falls back to http:// when https cannot be reached)."""
     text = text.strip()
     if "://" in text:
         return text
@@ -399,6 +409,36 @@ def normalize_url(text: str) -> str:
     return text
 
 
+def without_scheme(text: str) -> bool:
+    """Whether the user typed a bare host (`example.org/feed`), which `normalize_url` turns
+    into https:// by guess."""
+    text = text.strip()
+    return "://" not in text and normalize_url(text) == "https://" + text
+
+
+async def probe_typed(text: str, *, limits: FetchLimits | None = None) -> Probe:
+    """`probe` what the user typed; with no scheme, https first, then http when https cannot
+    be reached at all (no HTTP answer: refused, TLS error, timeout). The Probe says which."""
+    url = normalize_url(text)
+    if not without_scheme(text):
+        return await probe(url, limits=limits)
+    try:
+        found = await probe(url, limits=limits)
+    except FetchFailed as secure_error:
+        if secure_error.http_status is not None:
+            raise
+        plain_url = "http://" + text.strip()
+        try:
+            found = await probe(plain_url, limits=limits)
+        except AddError as plain_error:
+            raise AddError(f"tried https and http: {url}: {secure_error}; "
+                           f"{plain_url}: {plain_error}") from None
+        note = f"no scheme given and https failed ({secure_error}): used http, {plain_url}"
+    else:
+        note = f"no scheme given: used https, {url}"
+    return Probe(found.url, found.result, found.prepared, found.discovered, note)
+
+
 async def probe(url: str, *, limits: FetchLimits | None = None) -> Probe:
     """Fetch a URL and say what it is. Raises AddError with the reason when it is no feed."""
     from feeds.discover import discover
@@ -408,7 +448,7 @@ async def probe(url: str, *, limits: FetchLimits | None = None) -> Probe:
     limits = limits or FetchLimits()
     result = await fetch(url, limits=limits)
     if result.status is not FetchStatus.OK:
-        raise AddError(result.error or f"could not fetch {url}")
+        raise FetchFailed(result.error or f"could not fetch {url}", result.http_status)
     feed_url = result.permanent_redirect or url
     try:
         prepared = await asyncio.to_thread(prepare, result.body, result.headers,
@@ -425,6 +465,18 @@ async def probe(url: str, *, limits: FetchLimits | None = None) -> Probe:
     except ParseError as error:
         raise AddError(str(error)) from None
     return Probe(feed_url, result, prepared=prepared)
+
+
+async def probe_linked(page: Probe, feed_url: str, *, limits: FetchLimits | None = None) -> Probe:
+    """`probe` a feed that `page` links; a failure names the page and the link, not only
+    the feed's own error ("the page P links F, which failed: HTTP 404")."""
+    try:
+        found = await probe(feed_url, limits=limits)
+    except AddError as error:
+        raise AddError(f"the page {page.url} links {feed_url}, which failed: {error}") from None
+    if found.prepared is None:
+        raise AddError(f"the page {page.url} links {feed_url}, which is not a feed either")
+    return found
 
 
 def store_probe(store: Store, probe_result: Probe, tags: Iterable[str] = ()) -> tuple[int,
@@ -455,24 +507,26 @@ async def subscribe(store: Store, url: str, *, tags: Iterable[str] = (),
 
     A page that links one feed is followed; a page that links several is followed to its
     first feed when `pick_first` (the command line), else returned with feed id -1 and its
-    `discovered` feeds for the user to choose from (the app's dialog). Every store call runs
+    `discovered` feeds for the user to choose from (the app's dialog). A URL typed without
+    a scheme tries https, then http (`Probe.scheme_note` says which). Every store call runs
     in a worker thread; the new items are indexed for search at once.
     """
+    typed = url
     url = normalize_url(url)
     if not url.startswith(("http://", "https://", "file://")):
         raise AddError(f"not an http(s) URL: {url}")
-    existing = await asyncio.to_thread(store.feed_id, url)
-    if existing is not None:
-        raise AlreadySubscribed(url, existing)
-    found = await probe(url, limits=limits)
+    for candidate in (url, "http://" + typed.strip()) if without_scheme(typed) else (url,):
+        existing = await asyncio.to_thread(store.feed_id, candidate)
+        if existing is not None:
+            raise AlreadySubscribed(candidate, existing)
+    found = await probe_typed(typed, limits=limits)
     if found.prepared is None and found.discovered:
         if not pick_first and len(found.discovered) > 1:
             return -1, ApplyStats(), found
         page = found
-        found = await probe(found.discovered[0].url, limits=limits)
-        if found.prepared is None:
-            raise AddError(f"the page {page.url} links {found.url}, which is not a feed either")
-        found = Probe(found.url, found.result, found.prepared, page.discovered)
+        found = await probe_linked(page, page.discovered[0].url, limits=limits)
+        found = Probe(found.url, found.result, found.prepared, page.discovered,
+                      page.scheme_note)
     feed_id, stats = await asyncio.to_thread(store_probe, store, found, tags)
     await asyncio.to_thread(store.index_pending)
     return feed_id, stats, found

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,6 +36,7 @@ class FeedRow:
     last_fetched: datetime | None
     gone: bool = False
     site_link: str | None = None
+    last_warning: str | None = None  # the last good refresh's warning: not an error
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,3 +52,11 @@ class TimelineEntry:
     read: bool = True
     duplicate: bool = False  # a near-identical copy of another item on the list
     position: int | None = None  # an event's character offset in the article text
+
+
+class ArticleLink(NamedTuple):
+    """One numbered link of an open article, for the link picker: `[number] text`, url."""
+
+    number: int  # the [n] the article text shows
+    url: str  # always http or https
+    text: str = ""  # the link's own text, or the words before its [n]; "" when unknown

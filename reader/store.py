@@ -147,8 +147,16 @@ END;
 CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
+# A successful refresh's warning (items skipped, document repaired) apart from a failure's error;
+# a warning that version 1 kept in last_error (a success leaves error_count at 0) moves over.
+SCHEMA_V2 = """
+ALTER TABLE feeds ADD COLUMN last_warning TEXT;
+UPDATE feeds SET last_warning = last_error, last_error = NULL
+WHERE error_count = 0 AND last_error IS NOT NULL;
+"""
+
 # Each entry upgrades the schema by one version; never edit a released one, append.
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1,)
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 HEADLINE_COLUMNS = """
@@ -356,7 +364,8 @@ class Store:
                    feeds.tags,
                    (SELECT count(*) FROM items WHERE items.feed_id = feeds.id AND read = 0),
                    (SELECT count(*) FROM items WHERE items.feed_id = feeds.id),
-                   feeds.last_error, feeds.last_fetched, feeds.gone, feeds.site_link
+                   feeds.last_error, feeds.last_fetched, feeds.gone, feeds.site_link,
+                   feeds.last_warning
             FROM feeds {where} ORDER BY 3 COLLATE NOCASE, feeds.id
             """, params
         )
@@ -365,6 +374,7 @@ class Store:
                 id=row[0], url=row[1], title=row[2], tags=tuple(json.loads(row[3] or "[]")),
                 unread=row[4], total=row[5], last_error=row[6],
                 last_fetched=to_datetime(row[7]), gone=bool(row[8]), site_link=row[9],
+                last_warning=row[10],
             )
             for row in rows
         ]
@@ -421,7 +431,10 @@ class Store:
         new_url: str | None = None,
         warning: str | None = None,
     ) -> ApplyStats:
-        """Store one feed's fetch in ONE transaction; read/starred of known items stay."""
+        """Store one feed's fetch in ONE transaction; read/starred of known items stay.
+
+        `warning` (items skipped, document repaired) is kept apart from errors: the fetch
+        worked, so `last_error` is cleared."""
         now = time.time()
         new = updated = 0
         with self.transaction() as conn:
@@ -474,8 +487,8 @@ class Store:
             conn.execute(
                 """UPDATE feeds SET title = coalesce(nullif(?, ''), title),
                        site_link = coalesce(?, site_link), etag = ?, last_modified = ?,
-                       last_fetched = ?, last_error = ?, error_count = 0, not_before = NULL,
-                       url = coalesce(?, url)
+                       last_fetched = ?, last_error = NULL, last_warning = ?, error_count = 0,
+                       not_before = NULL, url = coalesce(?, url)
                    WHERE id = ?""",
                 (title, site_link, etag, last_modified, now, warning, new_url, feed_id),
             )

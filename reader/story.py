@@ -13,6 +13,7 @@ from reader.rows import Headline, TimelineEntry
 from reader.store import Item, Store
 
 WINDOW_DAYS = 30
+DATE_COLUMN = 16  # cells of the date column in `reader show`'s timeline, at least
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,15 +71,18 @@ class Story:
     def lines(self) -> list[str]:
         """The timeline as plain lines for `reader show`."""
         out = [self.header]
-        for row in self.entries():
-            when = format_when(row.when, row.granularity)
+        rows = [(row, format_when(row.when, row.granularity)) for row in self.entries()]
+        # As wide as the longest date ("week of 10 Jan 2022" is 19), so none overruns it.
+        width = max([DATE_COLUMN, *(len(when) for _, when in rows)])
+        for row, when in rows:
+            when = when.ljust(width)
             if row.kind == "event":
-                out.append(f"  {when:<16} · {row.title}")
+                out.append(f"  {when} · {row.title}")
             elif row.kind == "current":
-                out.append(f"▶ {when:<16}   {row.title}  (this article)")
+                out.append(f"▶ {when}   {row.title}  (this article)")
             else:
                 copy = "  (copy)" if row.duplicate else ""
-                out.append(f"  {when:<16}   {row.title} — {row.feed_title} "
+                out.append(f"  {when}   {row.title} — {row.feed_title} "
                            f"[{row.item_id}]{copy}")
         return out
 

@@ -34,3 +34,14 @@ def refresh_line(summary: RefreshSummary, titles: Mapping[int, str]) -> str:
     if len(summary.failures) > 5:
         text += f"\n… and {len(summary.failures) - 5} more (reader feeds lists them)"
     return text
+
+
+def refresh_done(feeds: int, new: int, failed: int, *, feed: str | None = None) -> str:
+    """The toast at the end of a refresh in the app; it names the feed when only one was
+    refreshed (`feed`: its title), so `r` on a feed says which one it was."""
+    if feeds == 1 and feed:
+        if failed:
+            return f"Refreshing {feed} failed"
+        return f"Refreshed {feed}: {count_of(new, 'new item')}"
+    text = f"Refreshed {count_of(feeds, 'feed')}: {count_of(new, 'new item')}"
+    return text + (f", {failed} failed" if failed else "")

@@ -477,7 +477,8 @@ async def test_l_lists_the_article_links_and_opens_the_chosen_one(
         await pilot.press("l")
         await pilot.pause()
         assert isinstance(app.screen, LinksDialog)
-        assert app.screen.links == ("https://one.example/a", "https://two.example/b")
+        assert [link.url for link in app.screen.links] == ["https://one.example/a",
+                                                           "https://two.example/b"]
         await pilot.press("down", "enter")
         await app.workers.wait_for_complete()
         assert opened == ["https://two.example/b"]

@@ -71,7 +71,8 @@ def test_add_list_mark_show_search(reader: Reader, http_server: LocalServer) -> 
     assert len(found) == 3
     feeds = reader.json("feeds")
     assert feeds == [{"url": url, "title": "Wire", "unread": 2, "total": 3,
-                      "last_error": None, "last_fetched": feeds[0]["last_fetched"]}]
+                      "last_error": None, "last_warning": None,
+                      "last_fetched": feeds[0]["last_fetched"], "tags": []}]
     text = reader("show", first).stdout
     assert "Wire item 0" in text and "Timeline:" in text
 
@@ -229,7 +230,9 @@ def test_add_says_at_once_when_a_feed_was_read_only_in_part(reader: Reader,
     assert added.stdout.startswith("added Cut (")
     warning = added.stderr.strip()
     assert warning.startswith(f"reader: {url}: ") and "\n" not in warning
-    assert reader.json("feeds")[0]["last_error"] == warning.removeprefix(f"reader: {url}: ")
+    [feed] = reader.json("feeds")  # a warning, not an error: the feed was read
+    assert feed["last_warning"] == warning.removeprefix(f"reader: {url}: ")
+    assert feed["last_error"] is None
 
 
 def test_names_from_an_imported_list_survive_refreshes(reader: Reader, tmp_path: Path,

@@ -118,3 +118,25 @@ def test_real_pages_from_shared_articles() -> None:
         comments = ["comments" in f.title.lower() for f in found]
         assert comments == sorted(comments), page  # comment feeds never before the others
     assert with_feeds > 0
+
+
+def test_a_feed_linked_only_by_an_anchor_is_found_after_the_link_tags() -> None:
+    """Issue 12: many blogs link their feed only in the page body."""
+    page = """<html><head>
+    <link rel="alternate" type="application/atom+xml" title="Atom" href="/atom.xml">
+    </head><body>
+    <a href="/about">About</a> <a href="/sitemap.xml">Sitemap</a>
+    <a href="/rss.xml" title="">Subscribe by <b>RSS</b></a>
+    <a href="https://other.example/blog/feed/">Their feed</a>
+    <a href="/atom.xml">Atom again</a> <a href="/?feed=rss2">WordPress</a>
+    <a href="javascript:alert(1)//feed.xml">no</a>
+    </body></html>"""
+    found = discover(page, PAGE)
+    assert found == [
+        DiscoveredFeed("https://example.org/atom.xml", "Atom", "application/atom+xml"),
+        DiscoveredFeed("https://example.org/rss.xml", "Subscribe by RSS", ""),
+        DiscoveredFeed("https://other.example/blog/feed/", "Their feed", ""),
+        DiscoveredFeed("https://example.org/?feed=rss2", "WordPress", ""),
+    ]
+    assert discover('<p><a href="feed.xml">feed</a></p>', PAGE) == [
+        DiscoveredFeed("https://example.org/blog/feed.xml", "feed", "")]

@@ -22,6 +22,7 @@ from reader.widgets.headline_list import (
     MARKS_WIDTH,
     PLACEHOLDER,
     HeadlineList,
+    plain,
 )
 from reader.widgets.timeline_pane import TimelinePane, when_text
 
@@ -244,17 +245,19 @@ async def test_hostile_and_wide_text_stays_literal_and_aligned(size: tuple[int, 
         widget = app.query_one(HeadlineList)
         await pilot.pause()
         width = widget.scrollable_content_region.width
+        title_column = FEED_COLUMN + widget.feed_width(width) + 1  # narrower lists: less feed
         for n, row in enumerate(rows):
             strip = widget.render_line(n)
             line = strip.text
             assert "\x1b" not in line and "\x07" not in line
             assert cell_len(line) == width == strip.cell_length
-            feed_start = line.index(row.feed_title[:2])
+            # plain(): a skin-tone modifier is dropped (terminals draw it 2 cells wide)
+            feed_start = line.index(plain(row.feed_title)[:2])
             assert cell_len(line[:feed_start]) == FEED_COLUMN, line
-            title_start = line.index(row.title.replace("\x1b", "?")[:3], FEED_COLUMN + 1)
-            assert cell_len(line[:title_start]) == TITLE_COLUMN, line
+            title_start = line.index(plain(row.title)[:3], FEED_COLUMN + 1)
+            assert cell_len(line[:title_start]) == title_column, line
         for n, title in enumerate(HOSTILE_TITLES):
-            if cell_len(title) <= width - TITLE_COLUMN:  # shown whole: exactly as written
+            if cell_len(title) <= width - title_column:  # shown whole: exactly as written
                 assert title in widget.render_line(n).text
         assert "?[31mred?[0m and a bell?" in widget.render_line(4).text
         assert "Feed [b]x[/b]" in widget.render_line(0).text

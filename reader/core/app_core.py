@@ -55,6 +55,7 @@ class Subscribed:
     feed: FeedRow | None
     page: Probe | None = None
     error: str | None = None  # why nothing was subscribed, in one line
+    note: str | None = None  # e.g. which scheme was used for a URL typed without one
 
 
 class AppCore:
@@ -194,10 +195,10 @@ class AppCore:
         except (AddError, StoreError) as error:
             return Subscribed(None, error=str(error))
         if feed_id < 0:
-            return Subscribed(None, page=found)
+            return Subscribed(None, page=found, note=found.scheme_note)
         self.post(messages.FeedsChanged())
         self.post(messages.ItemsAdded(frozenset({feed_id})))
-        return Subscribed(await self.feed(feed_id))
+        return Subscribed(await self.feed(feed_id), note=found.scheme_note)
 
     # -- articles -----------------------------------------------------------------------
 

@@ -5,13 +5,13 @@ Every feed-derived string is shown through Text/Content, never markup.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
 from rich.table import Table
 from rich.text import Text
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -19,7 +19,9 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.rows import FeedRow
+from reader.rows import ArticleLink, FeedRow
+from reader.widgets.article_view import NO_LINKS_MESSAGE
+from reader.widgets.headline_list import plain
 
 if TYPE_CHECKING:
     from reader.core.app_core import AppCore
@@ -73,6 +75,8 @@ class AddFeedDialog(ModalScreen[FeedRow | None]):
     @work(exclusive=True, group="add-feed")
     async def subscribe(self, url: str) -> None:
         outcome = await self.core.subscribe(url)
+        if outcome.note:
+            self.app.notify(outcome.note, markup=False)
         if outcome.error is not None:
             self.query_one("#spinner").display = False
             self.say(outcome.error)
@@ -194,6 +198,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text(f"Keys can be remapped in {where} under [keys] by binding "
                               'id, e.g. next-unread = "n,N"; preset = "newsboat" adds '
                               "newsboat's keys.", style="dim"))
+            yield Static(Text("In the feeds panel, ! marks a feed whose last refresh failed "
+                              "and ~ one that worked with a warning (reader feeds says "
+                              "which).", style="dim"))
 
     def on_mount(self) -> None:
         self.query_one("#help").focus()
@@ -233,29 +240,72 @@ def _key_label(key: str) -> str:
 
 
 class LinksDialog(ModalScreen[str | None]):
-    """The article's numbered links; Enter opens the chosen one."""
+    """The article's numbered links, each with its text above its URL: j/k (or the arrows)
+    move, Enter or a digit 1-9 opens one, Escape closes. Dismisses with the chosen URL."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="links.cancel", tooltip="Close the list"),
+        Binding("escape,q", "cancel", "Cancel", id="links.cancel", tooltip="Close the list"),
+        Binding("j", "move(1)", "Down", id="links.cursor-down", show=False,
+                tooltip="Next link"),
+        Binding("k", "move(-1)", "Up", id="links.cursor-up", show=False,
+                tooltip="Previous link"),
     ]
 
-    def __init__(self, links: tuple[str, ...]) -> None:
+    def __init__(self, links: Sequence[ArticleLink | str]) -> None:
         super().__init__()
-        self.links = links
+        # plain URLs (an older caller) are numbered in order
+        self.links = tuple(link if isinstance(link, ArticleLink) else ArticleLink(number, link)
+                           for number, link in enumerate(links, 1))
 
     def compose(self) -> ComposeResult:
         with Vertical(id="dialog"):
             yield Static("Open a link", classes="dialog-title")
-            yield OptionList(
-                *(Option(Text(f"[{number}] {link}"), id=str(number - 1))
-                  for number, link in enumerate(self.links, 1)),
-                id="links",
-            )
+            if not self.links:
+                yield Static(Text(NO_LINKS_MESSAGE), id="no-links")
+                return
+            yield Static("j/k move · Enter or 1-9 opens · Esc closes", classes="dialog-help")
+            yield OptionList(*(Option(link_prompt(link), id=str(index))
+                               for index, link in enumerate(self.links)), id="links")
+
+    def on_mount(self) -> None:
+        if self.links:
+            options = self.query_one("#links", OptionList)
+            options.highlighted = 0
+            options.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """A digit opens the link of that number at once (newsboat's habit)."""
+        if event.character and event.character in "123456789":
+            event.stop()
+            wanted = int(event.character)
+            link = next((link for link in self.links if link.number == wanted), None)
+            if link is not None:
+                self.dismiss(link.url)
+            else:
+                self.notify(f"There is no link [{wanted}].", markup=False)
+
+    def action_move(self, step: int) -> None:
+        if not self.links:
+            return
+        options = self.query_one("#links", OptionList)
+        current = options.highlighted if options.highlighted is not None else -step
+        options.highlighted = max(0, min(len(self.links) - 1, current + step))
 
     @on(OptionList.OptionSelected, "#links")
     def chosen(self, event: OptionList.OptionSelected) -> None:
         event.stop()
-        self.dismiss(self.links[int(event.option.id or 0)])
+        self.dismiss(self.links[int(event.option.id or 0)].url)
 
     def action_cancel(self) -> None:
         self.dismiss(None)
+
+
+def link_prompt(link: ArticleLink) -> Text:
+    """"[3] the link's text" over its URL (dim); feed text stays plain text, never markup."""
+    prompt = Text()
+    prompt.append(f"[{link.number}] ", style="bold")
+    if link.text:
+        prompt.append(plain(link.text))
+        prompt.append("\n    ")
+    prompt.append(plain(link.url), style="dim")
+    return prompt

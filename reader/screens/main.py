@@ -8,15 +8,18 @@ article is rendered once per open, never on a cursor move.
 
 from __future__ import annotations
 
+import functools
 import webbrowser
+from collections.abc import Awaitable, Callable
 from dataclasses import replace
-from typing import TYPE_CHECKING, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import ProgressBar, Static
@@ -28,7 +31,7 @@ from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, LinksDialog, Se
 from reader.widgets.article_view import ArticleMeta, ArticleView
 from reader.widgets.feed_panel import FeedPanel, view_key
 from reader.widgets.footer import ReaderFooter
-from reader.widgets.headline_list import HeadlineList
+from reader.widgets.headline_list import HeadlineList, plain
 from reader.widgets.timeline_pane import TimelinePane
 from reader.wording import count_of
 
@@ -46,6 +49,23 @@ def _binding(key: str, action: str, description: str, binding_id: str, tooltip: 
              show: bool = True, key_display: str | None = None) -> Binding:
     return Binding(key, action, description, id=binding_id, tooltip=tooltip, show=show,
                    key_display=key_display)
+
+
+def unless_closing(method: Callable[..., Awaitable[None]]) -> Callable[..., Awaitable[None]]:
+    """For a screen worker: when the app is exiting, the panes it would update may already be
+    gone after its await; that is no error (under load the core's answer can come back while
+    Textual takes the screen down)."""
+
+    @functools.wraps(method)
+    async def guarded(self: MainScreen, *args: Any, **kwargs: Any) -> None:
+        try:
+            await method(self, *args, **kwargs)
+        except NoMatches:
+            if self.is_attached and not self._closing and self.app.is_running \
+                    and self.app.return_code is None:
+                raise
+
+    return guarded
 
 
 def empty_message(query: Query) -> str:
@@ -235,6 +255,7 @@ class MainScreen(Screen[None]):
     # -- loading ------------------------------------------------------------------------
 
     @work(exclusive=True, group="headlines")
+    @unless_closing
     async def reload_headlines(self, keep_id: int | None = None,
                                new_view: bool = False) -> None:
         """Read the whole view again (a new view, or another process changed things)."""
@@ -252,6 +273,7 @@ class MainScreen(Screen[None]):
         self.update_status()
 
     @work(exclusive=True, group="new-items")
+    @unless_closing
     async def take_in_new_items(self) -> None:
         """A refresh stored items: only those newer than the view's newest are read, and
         they take their place in the list without moving the cursor."""
@@ -267,6 +289,7 @@ class MainScreen(Screen[None]):
             self.update_status()
 
     @work(exclusive=True, group="feeds")
+    @unless_closing
     async def reload_feeds(self) -> None:
         listing = await self.core.feed_list()
         self._feed_rows = list(listing.feeds)
@@ -287,9 +310,11 @@ class MainScreen(Screen[None]):
                 feed = next((f for f in self._feed_rows if f.id == self.view.feed_id), None)
                 if feed and feed.last_error:
                     name += f"  ! last refresh failed: {feed.last_error}"
+                elif feed and feed.last_warning:
+                    name += f"  ~ {feed.last_warning}"
             count = len(self.headlines.rows)
             message = f"{name} · {count_of(count, 'item')}"
-        self.query_one("#status", Static).update(Text(message, no_wrap=True,
+        self.query_one("#status", Static).update(Text(plain(message), no_wrap=True,
                                                       overflow="ellipsis"))
 
     # -- choosing a view ----------------------------------------------------------------
@@ -371,6 +396,7 @@ class MainScreen(Screen[None]):
             self.load_article(item_id, preview=True)
 
     @work(exclusive=True, group="article")
+    @unless_closing
     async def load_article(self, item_id: int, preview: bool = False,
                            load_page: bool = False) -> None:
         """Show an item: opening marks it read and fetches its page when the feed gave only
@@ -392,7 +418,7 @@ class MainScreen(Screen[None]):
         article = await self.core.article(item, fetch_page=False)
         if self.open_item is None or self.open_item.id != item_id:
             return
-        self.article.show(meta, article.text, article.links)
+        self.article.show(meta, article.text, article.links, article.link_texts)
         failed = self.core.failed_page(item.id)
         if summary_only and not fetch_page:
             self.article.show_note(
@@ -406,12 +432,13 @@ class MainScreen(Screen[None]):
             article = await self.core.article(item, fetch_page=True)
             if self.open_item is None or self.open_item.id != item_id:
                 return
-            self.article.show(meta, article.text, article.links)
+            self.article.show(meta, article.text, article.links, article.link_texts)
         if article.note:
             self.article.show_note(article.note)
         self.load_story(item, article.text)
 
     @work(exclusive=True, group="story")
+    @unless_closing
     async def load_story(self, item: Item, text: str) -> None:
         story = await self.core.story(item, text)
         if self.open_item is None or self.open_item.id != item.id:
@@ -421,12 +448,14 @@ class MainScreen(Screen[None]):
     # -- read state ---------------------------------------------------------------------
 
     @work(group="marks")
+    @unless_closing
     async def set_read(self, item_ids: list[int], read: bool) -> None:
         """Committed to the database at once (in the core's writer thread), then every
         row and count on screen follows."""
         self._show_changed(await self.core.set_read(item_ids, read))
 
     @work(group="marks")
+    @unless_closing
     async def set_starred(self, item_ids: list[int], starred: bool) -> None:
         self._show_changed(await self.core.set_starred(item_ids, starred))
 
@@ -478,6 +507,7 @@ class MainScreen(Screen[None]):
             answered(True)
 
     @work(group="marks")
+    @unless_closing
     async def mark_view_read(self, view: Query, upto_id: int) -> None:
         """Everything the view showed, and nothing stored after it was read."""
         changed = await self.core.mark_query_read(view, upto_id)
@@ -492,6 +522,7 @@ class MainScreen(Screen[None]):
                          self.article.has_focus)
 
     @work(exclusive=True, group="next-unread")
+    @unless_closing
     async def next_unread(self, after: int | None, backwards: bool, focus: bool) -> None:
         """The next unread item in this view, from the top again past the end (newsboat's
         habit); when this view has none left, in every feed."""
@@ -687,6 +718,7 @@ class MainScreen(Screen[None]):
             f"Remove {feed.title} ({host}) and its {count_of(feed.total, 'item')}?"), answered)
 
     @work(group="feeds-edit")
+    @unless_closing
     async def remove_feed(self, feed: FeedRow) -> None:
         await self.core.remove_feed(feed.id)
         self.app.notify(f"Removed {feed.title}", markup=False)

@@ -27,6 +27,7 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 
+from reader.rows import ArticleLink
 from reader.widgets.headline_list import foreground, plain
 from reader.wording import UNTITLED
 
@@ -35,6 +36,9 @@ HIGHLIGHT_SECONDS = 1.5
 LOADING_MESSAGE = "Loading the full article…"
 _REFERENCE = re.compile(r"\[\d+\]")
 _HEADING = re.compile(r"#{1,6} ")
+_CONTEXT_BREAK = re.compile(r"\[\d+\]|[.!?:;](?:\s|$)")
+CONTEXT_WORDS = 6
+NO_LINKS_MESSAGE = "This article has no links."
 
 
 @dataclass(frozen=True)
@@ -68,6 +72,19 @@ def paragraph_starts(text: str) -> list[int]:
         in_paragraph = not blank
         offset += len(line) + 1
     return starts
+
+
+def link_context(text: str, number: int, words: int = CONTEXT_WORDS) -> str:
+    """The words just before a link's first "[number]" in the article text, back to the
+    previous link or the start of the sentence: its text, or close to it, when the article
+    came without link texts (a page cached before they were kept)."""
+    at = text.find(f" [{number}]")
+    if at < 0:
+        return ""
+    before = text[text.rfind("\n", 0, at) + 1:at]
+    before = _CONTEXT_BREAK.split(before)[-1].lstrip("#>•*-–—,;:)]} ")
+    parts = plain(before).split()
+    return ("…" if len(parts) > words else "") + " ".join(parts[-words:])
 
 
 def reading_time(text: str) -> str:
@@ -140,9 +157,10 @@ class ArticleView(ScrollView, can_focus=True):
     """
 
     class ChooseLink(Message):
-        """The user wants to pick one of the body's numbered links (all http or https)."""
+        """The user wants to pick one of the body's numbered links (all http or https),
+        each with its number and text; `links` is empty when the article has none."""
 
-        def __init__(self, links: tuple[str, ...]) -> None:
+        def __init__(self, links: tuple[ArticleLink, ...]) -> None:
             super().__init__()
             self.links = links
 
@@ -165,6 +183,7 @@ class ArticleView(ScrollView, can_focus=True):
         self.meta: ArticleMeta | None = None
         self.text = ""
         self.links: tuple[str, ...] = ()
+        self.link_texts: tuple[str, ...] = ()  # each link's own text, when the article has it
         self.note = ""
         self.loading_article = False
         self.message = ""
@@ -184,15 +203,19 @@ class ArticleView(ScrollView, can_focus=True):
 
     # -- public API -------------------------------------------------------------------
 
-    def show(self, meta: ArticleMeta, text: str, links: Sequence[str]) -> None:
-        """Show an article; the body format is feeds.text.html_to_text's."""
+    def show(self, meta: ArticleMeta, text: str, links: Sequence[str],
+             link_texts: Sequence[str] = ()) -> None:
+        """Show an article; the body format is feeds.text.html_to_text's. `link_texts`
+        (`Article.link_texts`) names the links in the picker; without them the words before
+        each [n] do."""
         self.meta, self.text, self.links = meta, text, tuple(links)
+        self.link_texts = tuple(link_texts)
         self.note, self.loading_article, self.message = "", False, ""
         self._rebuild(scroll_home=True)
 
     def show_loading(self, meta: ArticleMeta) -> None:
         """The header at once, and a visible "loading" line while the body is fetched."""
-        self.meta, self.text, self.links = meta, "", ()
+        self.meta, self.text, self.links, self.link_texts = meta, "", (), ()
         self.note, self.loading_article, self.message = "", True, ""
         self._rebuild(scroll_home=True)
 
@@ -203,7 +226,7 @@ class ArticleView(ScrollView, can_focus=True):
         self._rebuild(scroll_home=False)
 
     def clear(self, message: str = "") -> None:
-        self.meta, self.text, self.links = None, "", ()
+        self.meta, self.text, self.links, self.link_texts = None, "", (), ()
         self.note, self.loading_article, self.message = "", False, message
         self._rebuild(scroll_home=True)
 
@@ -247,10 +270,28 @@ class ArticleView(ScrollView, can_focus=True):
         if self.link is not None:
             self.post_message(self.OpenLink(self.link))
 
+    @property
+    def numbered_links(self) -> tuple[ArticleLink, ...]:
+        """The body's links as the picker lists them: number, URL and text."""
+        found = []
+        for number, url in enumerate(self.links, 1):
+            safe = safe_link(url)
+            if safe is None:
+                continue
+            text = self.link_texts[number - 1] if number <= len(self.link_texts) else ""
+            text = plain(text).strip() or link_context(self.text, number)
+            found.append(ArticleLink(number, safe, text))
+        return tuple(found)
+
     def action_choose_link(self) -> None:
-        links = tuple(link for link in map(safe_link, self.links) if link)
-        if links:
-            self.post_message(self.ChooseLink(links))
+        if self.meta is None:
+            self.notify("No article is open.", markup=False)
+            return
+        links = self.numbered_links
+        if not links:  # said here, at once: a picker with nothing to pick is no answer
+            self.notify(NO_LINKS_MESSAGE, markup=False)
+            return
+        self.post_message(self.ChooseLink(links))
 
     # -- building -----------------------------------------------------------------------
 

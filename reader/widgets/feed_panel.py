@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
+from rich.console import Console, ConsoleOptions, RenderResult
+from rich.measure import Measurement
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -14,8 +16,10 @@ from textual.widgets.option_list import Option
 
 from reader.core.query import ALL, STARRED, UNREAD, Query
 from reader.rows import FeedRow
+from reader.widgets.headline_list import plain
 
-ERROR_MARK = "!"
+ERROR_MARK = "!"  # the last refresh failed
+WARNING_MARK = "~"  # the last refresh worked, with a warning: not an error
 
 
 def view_key(query: Query) -> str:
@@ -67,7 +71,7 @@ class FeedPanel(OptionList):
         self._views = {}
         options: list[Option | None] = []
 
-        def add(key: str, view: Query, label: Text) -> None:
+        def add(key: str, view: Query, label: _Label) -> None:
             self._views[key] = view
             options.append(Option(label, id=key))
 
@@ -163,17 +167,46 @@ class FeedPanel(OptionList):
             self.highlighted = self.option_count - 1
 
 
+class _Label:
+    """One panel entry, fitted to the width it is drawn at (less two cells once a scrollbar
+    shows): the name gives way ("…"), the unread count is never cut or wrapped."""
+
+    def __init__(self, name: str, count: int | None, *, indent: int = 0,
+                 mark: tuple[str, str] = ("", ""), name_style: str = "",
+                 count_style: str = "bold", url: str | None = None) -> None:
+        self.name = plain(name)
+        self.count = f" {count}" if count else ""
+        self.indent = indent
+        self.mark = mark  # (text, style): the error or warning sign before the name
+        self.name_style = name_style
+        self.count_style = count_style
+        self.url = url  # a feed without a title yet: named by its URL
+
+    def render(self, width: int) -> Text:
+        label = Text(" " * self.indent, no_wrap=True, overflow="crop", end="")
+        mark, mark_style = self.mark
+        if mark:
+            label.append(mark, style=mark_style)
+        room = max(1, width - self.indent - cell_len(mark) - cell_len(self.count))
+        name = _fit_url(self.url, room) if self.url else _fit(self.name, room)
+        label.append(name, style=self.name_style)
+        if self.count:
+            label.append(self.count, style=self.count_style)
+        return label
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        label = self.render(options.max_width)
+        label.end = "\n"
+        yield label
+
+    def __rich_measure__(self, console: Console, options: ConsoleOptions) -> Measurement:
+        return Measurement(1, options.max_width)
+
+
 def _label(name: str, count: int | None, *, bold: bool = False,
-           dim_count: bool = False) -> Text:
-    room = LABEL_CELLS - (len(f" {count}") if count else 0)
-    label = Text(_fit(name, room), style="bold" if bold else "", no_wrap=True,
-                 overflow="ellipsis")
-    if count:
-        label.append(f" {count}", style="dim" if dim_count else "bold")
-    return label
-
-
-LABEL_CELLS = 21  # what fits the narrow panel; a longer name ends in "…" (no wrapping)
+           dim_count: bool = False) -> _Label:
+    return _Label(name, count, name_style="bold" if bold else "",
+                  count_style="dim" if dim_count else "bold")
 
 
 def _fit(text: str, cells: int) -> str:
@@ -185,7 +218,7 @@ def _fit(text: str, cells: int) -> str:
 def _fit_url(url: str, cells: int) -> str:
     """A feed without a title yet, by its URL: no scheme, and the end of the path kept,
     so that feeds on one site still differ ("example.org…/news.xml")."""
-    bare = url.split("://", 1)[-1].rstrip("/")
+    bare = plain(url.split("://", 1)[-1].rstrip("/"))
     if cell_len(bare) <= cells:
         return bare
     host, _, path = bare.partition("/")
@@ -195,15 +228,14 @@ def _fit_url(url: str, cells: int) -> str:
     return _fit(host, cells - cell_len(tail) - 1) + "/" + tail
 
 
-def _feed_label(feed: FeedRow, indent: int = 0) -> Text:
-    label = Text(" " * indent, no_wrap=True, overflow="ellipsis")
-    count = f" {feed.unread}" if feed.unread else ""
-    mark = ERROR_MARK + " " if feed.last_error else ""
-    if mark:
-        label.append(mark, style="bold red")
-    room = LABEL_CELLS - indent - len(mark) - len(count)
-    name = _fit(feed.title, room) if feed.title != feed.url else _fit_url(feed.url, room)
-    label.append(name, style="strike dim" if feed.gone else "")
-    if count:
-        label.append(count, style="bold")
-    return label
+def _feed_label(feed: FeedRow, indent: int = 0) -> _Label:
+    """A feed: "! " (red) when its last refresh failed, "~ " (dim yellow) when it worked with
+    a warning (items skipped, document repaired), its name, and its unread count."""
+    mark = ("", "")
+    if feed.last_error:
+        mark = (ERROR_MARK + " ", "bold red")
+    elif feed.last_warning:
+        mark = (WARNING_MARK + " ", "dim yellow")
+    return _Label(feed.title, feed.unread, indent=indent, mark=mark,
+                  name_style="strike dim" if feed.gone else "",
+                  url=feed.url if feed.title == feed.url else None)

@@ -8,6 +8,7 @@ Every string comes from a feed and is drawn as plain text, never parsed as marku
 from __future__ import annotations
 
 import bisect
+import re
 from collections.abc import Callable, Sequence
 from datetime import datetime, tzinfo
 from typing import ClassVar
@@ -40,12 +41,22 @@ ELLIPSIS = "…"
 _UNSAFE: dict[int, str | None] = {code: "?" for code in (*range(0x20), 0x7F, *range(0x80, 0xA0))}
 _UNSAFE.update({ord("\t"): " ", ord("\n"): " ", ord("\r"): " ", 0x2028: " ", 0x2029: " "})
 _UNSAFE.update({code: None for code in (*range(0x202A, 0x202F), *range(0x2066, 0x206A))})
+# Emoji that terminals draw at another width than Rich counts, which moved pane borders:
+# "✈️" is 2 cells to Rich and 1 in tmux, "👍🏽" 2 to Rich and 4 in tmux. Variation selectors,
+# skin-tone modifiers and tag characters are dropped ("✈", "👍"), and so is a zero-width
+# joiner outside Indic scripts (a family becomes its members, 2 cells each everywhere).
+_UNSAFE.update({code: None for code in (*range(0xFE00, 0xFE10), *range(0x1F3FB, 0x1F400),
+                                        *range(0xE0020, 0xE0080), *range(0xE0100, 0xE01F0))})
+_INDIC = "\u0900-\u0dff"
+_LOOSE_JOINER = re.compile(f"(?<![{_INDIC}])\u200d|\u200d(?![{_INDIC}])")
 
 
 def plain(text: str) -> str:
     """One line of displayable text from a hostile string (defence in depth: the feed layer
-    already cleans text, but a raw ESC must never reach the terminal)."""
-    return text.translate(_UNSAFE)
+    already cleans text, but a raw ESC must never reach the terminal), whose every
+    character is as wide on the screen as Rich counts it."""
+    text = text.translate(_UNSAFE)
+    return _LOOSE_JOINER.sub("", text) if "\u200d" in text else text
 
 
 def fit(text: str, width: int) -> str:
