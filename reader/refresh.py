@@ -185,11 +185,12 @@ async def refresh(
 
         unindexed = 0
         indexing: asyncio.Lock = asyncio.Lock()
+        scheduled: list[tuple[int, float, float]] = []  # next due times, stored at the end
 
         async def store_one(result: FetchResult) -> None:
             nonlocal unindexed
             event = await _store_result(store, by_url[result.url], result, parsers)
-            await asyncio.to_thread(after_fetch, store, by_url[result.url], result, plan)
+            scheduled.append(after_fetch(by_url[result.url], result, plan))
             await events.put(event)
             if isinstance(event, FeedDone):
                 unindexed += event.new
@@ -219,6 +220,7 @@ async def refresh(
             producer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await producer
+            store.schedule_feeds(scheduled)  # one short transaction (lost if killed: harmless)
     await asyncio.to_thread(store.index_pending)
 
 

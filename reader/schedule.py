@@ -23,10 +23,9 @@ from reader.locations import ConfigError
 
 if TYPE_CHECKING:
     from reader.feed_settings import RefreshPlan
-    from reader.store import Store
 
 DEFAULT_INTERVAL = 30 * 60.0
-MAX_HINT = 24 * 3600.0  # a feed's hint delays it by a day at most
+MAX_HINT = 24 * 3600.0  # a feed's hint delays it by a day at most (also store.MAX_HINT)
 MAX_INTERVAL = 30 * 86400.0
 NOTIFY_MODES = ("none", "bell", "osc9", "osc777")
 
@@ -125,12 +124,13 @@ def delay_after(interval: float, result: FetchResult, now: float | None = None) 
     return max(interval, hint or 0.0)
 
 
-def after_fetch(store: Store, feed_id: int, result: FetchResult,
-                plan: RefreshPlan | None = None, now: float | None = None) -> float:
-    """Store a feed's next due time after a fetch (any outcome); returns it."""
+def after_fetch(feed_id: int, result: FetchResult, plan: RefreshPlan | None = None,
+                now: float | None = None) -> tuple[int, float, float]:
+    """(feed id, now, delay) for `Store.schedule_feeds`, which a refresh calls once at its
+    end with every feed's: the next due time is then + max(delay, the feed's own hint)."""
     now = time.time() if now is None else now
     interval = plan.interval(feed_id) if plan is not None else DEFAULT_INTERVAL
-    return store.schedule_feed(feed_id, now, delay_after(interval, result, now))
+    return feed_id, now, delay_after(interval, result, now)
 
 
 def check_period(settings: RefreshSettings) -> float | None:

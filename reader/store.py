@@ -23,6 +23,7 @@ from reader.rows import FeedRow, Headline
 
 BUSY_TIMEOUT_MS = 30_000
 RELATED_MAX_POSTINGS = 4_000
+MAX_HINT = 86400.0  # a feed's own refresh hint delays it by a day at most (reader.schedule)
 PRUNED_MEMORY = 180 * 86400  # how long a deleted entry id is kept from coming back
 
 
@@ -441,19 +442,16 @@ class Store:
             rows = [row for row in rows if row[0] in wanted]
         return [tuple(row) for row in rows]
 
-    def schedule_feed(self, feed_id: int, now: float, delay: float,
-                      ttl_seconds: int | None | str = "keep") -> float:
-        """Set a feed's next due time after a fetch: `now` + the larger of `delay` and the
-        feed's own stored hint (`ttl_seconds`, replaced first unless "keep"). Returns it."""
+    def schedule_feeds(self, due: Sequence[tuple[int, float, float]]) -> None:
+        """Set feeds' next due times after a refresh, in one transaction: for each
+        (feed id, fetched at, delay), the fetch time + the larger of the delay and the
+        feed's own hint (`ttl_seconds`, stored by `apply`, capped at MAX_HINT)."""
+        if not due:
+            return
         with self.transaction() as conn:
-            if ttl_seconds != "keep":
-                conn.execute("UPDATE feeds SET ttl_seconds = ? WHERE id = ?",
-                             (_int64(ttl_seconds) if ttl_seconds is not None else None,
-                              feed_id))
-            conn.execute("UPDATE feeds SET next_due = ? + max(?, coalesce(ttl_seconds, 0)) "
-                         "WHERE id = ?", (now, delay, feed_id))
-            row = conn.execute("SELECT next_due FROM feeds WHERE id = ?", (feed_id,)).fetchone()
-        return float(row[0]) if row and row[0] is not None else now
+            conn.executemany(
+                "UPDATE feeds SET next_due = ?2 + max(?3, min(coalesce(ttl_seconds, 0), ?4)) "
+                "WHERE id = ?1", [(*entry, MAX_HINT) for entry in due])
 
     def next_due(self, feed_id: int) -> float | None:
         rows = self._query("SELECT next_due FROM feeds WHERE id = ?", (feed_id,))
