@@ -283,7 +283,7 @@ async def _write(response: httpx.Response, part: Path, offset: int, truncate: bo
         written = 0 if truncate else offset
         if progress:
             progress(written, total)
-        async for chunk in response.aiter_raw(CHUNK):
+        async for chunk in response.aiter_raw():  # as it arrives: a cut loses nothing
             written += len(chunk)
             if written > max_bytes:
                 os.close(descriptor)
