@@ -242,7 +242,7 @@ def article_document(title: str, text: str, *, feed: str = "", url: str | None =
         lines += [_markdown_line(" · ".join(meta)), ""]
     if url:
         lines += [f"<{url}>", ""]
-    return "\n".join(lines) + text.rstrip() + "\n"
+    return "\n".join(lines) + "\n" + text.rstrip() + "\n"
 
 
 def _markdown_line(text: str) -> str:
