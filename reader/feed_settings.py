@@ -108,18 +108,19 @@ def _rule(table: Any, index: int) -> FeedSettings:
     where = f"feed #{index}"
     if not isinstance(table, dict):
         raise ConfigError(f"config.toml: {where} must be a table")
+    url, folder = table.get("url"), table.get("folder")
+    named = url if url is not None else folder
+    if isinstance(named, str) and named.strip():
+        where = f"feed[{named.strip()}]"
     for key in table:
         if key in ("password", "token", "secret"):
             raise ConfigError(f"config.toml: {where}.{key}: a secret is never kept in config; "
                               "use password_command")
         if key not in _KNOWN:
             raise ConfigError(f"config.toml: unknown setting {where}.{key}")
-    url, folder = table.get("url"), table.get("folder")
     if (url is None) == (folder is None):
         raise ConfigError(f"config.toml: {where} needs exactly one of url or folder")
-    name = f"{where}.url" if url is not None else f"{where}.folder"
-    value = _text(url if url is not None else folder, name)
-    where = f"feed[{value}]"
+    value = _text(named, f"{where}.url" if url is not None else f"{where}.folder")
     if folder is not None:
         for key in ("title", "folders"):
             if key in table:
