@@ -335,7 +335,8 @@ def cmd_show(store: Store, args: argparse.Namespace) -> int:
     item = store.item(args.id)
     if item is None:
         raise Failure(f"no item with id {args.id}")
-    article = _run(load_article(store, item, limits=_limits(args)))  # [fetch] holds here too
+    article = _run(load_article(store, item, limits=_limits(args),  # [fetch] holds here too
+                                fetch_page=cli_media.fetches_page(store, item.feed_url)))
     story = story_for(store, item, article.text)
     headline = store.headline(item.id)
     if args.json:

@@ -34,6 +34,18 @@ def refresh_plan(store: Store) -> Any:
     return feed_settings.RefreshPlan.build(store, schedule.refresh_settings(config), table)
 
 
+def fetches_page(store: Store, feed_url: str) -> bool:
+    """False when the feed's `[[feed]]` settings say never to fetch the article's page."""
+    from reader import feed_settings
+
+    table = feed_settings.load(locations.load_config())
+    if not table.rules:
+        return True
+    feed_id = store.feed_id(feed_url)
+    tags = store.feed_tags().get(feed_id, ()) if feed_id is not None else ()
+    return table.for_feed(feed_url, tags).fetch_article is not False
+
+
 def cmd_download(store: Store, args: argparse.Namespace) -> int:
     import asyncio
 

@@ -158,3 +158,18 @@ def test_reader_refresh_uses_feed_settings(reader: Reader,  # noqa: F811
     assert last.headers["user-agent"] == "Cron/2"
     assert last.headers["authorization"].startswith("Basic ")
     assert reader.json("feeds")[0]["title"] == "Renamed"
+
+
+def test_fetch_article_false_never_fetches_the_page(reader: Reader,  # noqa: F811
+                                                    http_server: LocalServer) -> None:
+    page = http_server.route("/page.html", Reply(200, "<html><body><p>Page</p></body></html>",
+                                                 content_type="text/html"))
+    url = http_server.route("/f.xml", Reply(200, rss("Feed", [("g", "Teaser")],
+                                                     link=page.removesuffix("page.html"),
+                                                     full=False)))
+    reader("add", url)
+    write_config(f'[[feed]]\nurl = "{url}"\nfetch_article = false\n')
+    [item] = reader.json("list")
+    shown = reader.json("show", str(item["id"]))
+    assert shown["note"] == "the feed's settings say never to fetch the page"
+    assert http_server.requests_for("/g") == [] and "Some words about Teaser" in shown["body"]
