@@ -941,6 +941,7 @@ def _store_enclosures(conn: sqlite3.Connection, feed_id: int, records: Sequence[
     if any(record.enclosures and record.entry_id not in known for record in records):
         ids = dict(conn.execute("SELECT entry_id, id FROM items WHERE feed_id = ?", (feed_id,)))
     changed = 0
+    rows: list[tuple] = []
     for record in records:
         item_id = ids.get(record.entry_id)
         if item_id is None:
@@ -951,11 +952,11 @@ def _store_enclosures(conn: sqlite3.Connection, feed_id: int, records: Sequence[
         if wanted == stored.get(item_id, []):
             continue
         changed += record.entry_id in known
-        conn.execute("DELETE FROM enclosures WHERE item_id = ?", (item_id,))
-        conn.executemany(
-            "INSERT INTO enclosures (item_id, position, url, type, length, duration) "
-            "VALUES (?, ?, ?, ?, ?, ?)",
-            [(item_id, position, *values) for position, values in enumerate(wanted)])
+        if item_id in stored:
+            conn.execute("DELETE FROM enclosures WHERE item_id = ?", (item_id,))
+        rows += [(item_id, position, *values) for position, values in enumerate(wanted)]
+    conn.executemany("INSERT INTO enclosures (item_id, position, url, type, length, duration) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", rows)
     return changed
 
 
