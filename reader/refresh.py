@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from feeds.model import DiscoveredFeed, FetchResult, FetchStatus, ParsedFeed, Validators
-from reader.store import ApplyStats, ItemRecord, Store
+from reader.store import ApplyStats, ItemRecord, Store, StoreError
 
 if TYPE_CHECKING:
     from reader.feed_settings import RefreshPlan
@@ -220,7 +220,10 @@ async def refresh(
             producer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await producer
-            store.schedule_feeds(scheduled)  # one short transaction (lost if killed: harmless)
+            # One short transaction; lost on a full disk or a kill, which only makes those
+            # feeds due again.
+            with contextlib.suppress(StoreError):
+                store.schedule_feeds(scheduled)
     await asyncio.to_thread(store.index_pending)
 
 
