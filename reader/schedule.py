@@ -13,7 +13,7 @@ import math
 import re
 import time
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC
 from email.utils import parsedate_to_datetime
 from typing import TYPE_CHECKING, Any
@@ -139,6 +139,24 @@ def check_period(settings: RefreshSettings) -> float | None:
     if not settings.automatic:
         return None
     return max(1.0, min(60.0, settings.interval / 4))
+
+
+@dataclass(slots=True)
+class NewItems:
+    """New items of one refresh, counted from its events for its single announcement."""
+
+    items: int = 0
+    feeds: set[int] = field(default_factory=set)
+
+    def add(self, event: object) -> None:
+        """Count a `reader.refresh.FeedDone` (other events are ignored)."""
+        new = getattr(event, "new", 0)
+        if new and not getattr(event, "not_modified", False):
+            self.items += new
+            self.feeds.add(event.feed_id)  # type: ignore[attr-defined]
+
+    def announcement(self) -> str | None:
+        return announcement(self.items, len(self.feeds))
 
 
 def announcement(new_items: int, feeds: int) -> str | None:

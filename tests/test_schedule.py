@@ -18,6 +18,7 @@ from reader.refresh import prepared_from
 from reader.schedule import (
     DEFAULT_INTERVAL,
     MAX_HINT,
+    NewItems,
     RefreshSettings,
     announcement,
     check_period,
@@ -162,6 +163,14 @@ def test_a_bad_refresh_setting_is_one_line(reader: Reader) -> None:  # noqa: F81
 
 
 def test_announcement() -> None:
+    from reader.refresh import FeedDone, FeedFailed
+
+    news = NewItems()
+    for event in (FeedDone(1, "a", new=2), FeedDone(2, "b", new=0), FeedFailed(3, "c", "x"),
+                  FeedDone(4, "d", new=1), FeedDone(1, "a", new=3)):
+        news.add(event)
+    assert news.announcement() == "6 new items in 2 feeds"
+    assert NewItems().announcement() is None
     assert announcement(0, 0) is None
     assert announcement(1, 1) == "1 new item in 1 feed"
     assert announcement(12, 3) == "12 new items in 3 feeds"
