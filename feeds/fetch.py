@@ -22,7 +22,7 @@ import socket
 import ssl
 import time
 import zlib
-from collections.abc import AsyncIterator, Iterable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
@@ -97,8 +97,12 @@ async def fetch(
     client: httpx.AsyncClient | None = None,
     limits: FetchLimits = FetchLimits(),  # noqa: B008
     accept: str = FEED_ACCEPT,
+    headers: Mapping[str, str] | None = None,
 ) -> FetchResult:
-    """Fetch one feed (http(s) or a local file). Never raises, except on cancellation."""
+    """Fetch one feed (http(s) or a local file). Never raises, except on cancellation.
+
+    `headers` (per-feed settings: User-Agent, Authorization) go to the feed's own host only.
+    """
     started = time.monotonic()
     sent = _usable_validators(validators)
     trail = _Trail(url)
@@ -108,7 +112,7 @@ async def fetch(
             result = await _read_local(url, local, limits.max_bytes)
         else:
             _check_scheme(url)
-            result = await _fetch_http(url, sent, trail, client, limits, accept)
+            result = await _fetch_http(url, sent, trail, client, limits, accept, headers)
     except Exception as exc:  # the contract: never raise (CancelledError is not an Exception)
         result = FetchResult(
             url=url,
@@ -125,6 +129,7 @@ async def fetch_all(
     *,
     limits: FetchLimits = FetchLimits(),  # noqa: B008
     client: httpx.AsyncClient | None = None,
+    headers_for: Callable[[str], Mapping[str, str] | None] | None = None,
 ) -> AsyncIterator[FetchResult]:
     """Fetch many feeds at once, yielding each result as it arrives (completion order).
 
@@ -141,7 +146,8 @@ async def fetch_all(
         gate = per_host.setdefault(_host_key(url), asyncio.Semaphore(max(1, limits.per_host)))
         try:
             async with gate, everyone:
-                result = await fetch(url, validators, client=http_client, limits=limits)
+                result = await fetch(url, validators, client=http_client, limits=limits,
+                                     headers=headers_for(url) if headers_for else None)
         except Exception as exc:  # fetch never raises; this only guards odd input
             message = _one_line(f"{type(exc).__name__}: {exc}")
             result = FetchResult(url=str(url), status=FetchStatus.ERROR, error=message)
@@ -200,11 +206,12 @@ async def _fetch_http(
     client: httpx.AsyncClient | None,
     limits: FetchLimits,
     accept: str,
+    extra: Mapping[str, str] | None = None,
 ) -> FetchResult:
     http_client = client or make_client(limits)
     try:
         async with asyncio.timeout(limits.total_timeout):
-            return await _follow(url, sent, trail, http_client, limits, accept)
+            return await _follow(url, sent, trail, http_client, limits, accept, extra)
     finally:
         if client is None:
             await http_client.aclose()
@@ -217,9 +224,10 @@ async def _follow(
     client: httpx.AsyncClient,
     limits: FetchLimits,
     accept: str,
+    extra: Mapping[str, str] | None = None,
 ) -> FetchResult:
     """Request `url`, following at most `limits.max_redirects` redirects to http(s) URLs."""
-    headers = _request_headers(client, sent, accept)
+    headers = {**_request_headers(client, sent, accept), **(extra or {})}
     hops = 0
     all_permanent = True
     while True:
@@ -238,6 +246,8 @@ async def _follow(
                 if hops > limits.max_redirects:
                     raise _Failed(f"too many redirects (more than {limits.max_redirects})")
                 all_permanent = all_permanent and status in _PERMANENT
+                if extra and _host_key(target) != _host_key(url):  # no credentials elsewhere
+                    headers = _request_headers(client, sent, accept)
                 trail.current = target
                 await _drain(response)
                 continue

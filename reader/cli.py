@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from feeds.model import FetchLimits
-from reader import locations
+from reader import cli_media, locations
 from reader.core.config import Config, ConfigError
 from reader.core.query import Query
 from reader.rows import FeedRow, Headline
@@ -55,6 +55,8 @@ def build_parser() -> argparse.ArgumentParser:
     refresh.add_argument("urls", nargs="*", metavar="URL")
     refresh.add_argument("--timeout", type=_seconds, metavar="SECONDS",
                          help="give up on a feed after this long (default 30)")
+    refresh.add_argument("--all", action="store_true",
+                         help="fetch every feed now, even those not due yet")
     listing = commands.add_parser("list", help="headlines, newest first")
     listing.add_argument("--unread", action="store_true")
     listing.add_argument("--starred", action="store_true")
@@ -77,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     importer.add_argument("file", metavar="FILE")
     exporter = commands.add_parser("export", help="write subscriptions as OPML 2.0")
     exporter.add_argument("file", nargs="?", metavar="FILE")
+    cli_media.add_parsers(commands)
     return parser
 
 
@@ -286,6 +289,7 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
     summary = RefreshSummary()
     limits = _limits(args)
     show_progress = sys.stderr.isatty()
+    plan = cli_media.refresh_plan(store)  # due times unless --all or URLs are named
 
     async def run() -> None:
         progress = task = None
@@ -297,7 +301,8 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
                                 console=Console(stderr=True), transient=True)
             progress.start()
         try:
-            async for event in refresh(store, ids, limits=limits):
+            async for event in refresh(store, ids, limits=limits, plan=plan,
+                                       due_only=not (args.all or ids)):
                 summary.add(event)
                 if progress is None:
                     continue
@@ -313,6 +318,8 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
     print(summary.line())
     for failure in summary.failures:
         print(f"reader: {failure.url}: {failure.error}", file=sys.stderr)
+    for problem in plan.problems:
+        print(f"reader: {problem}", file=sys.stderr)
     return 0
 
 
@@ -327,10 +334,12 @@ def _print_headlines(store: Store, rows: list[Headline], as_json: bool) -> int:
         urls = store.feed_urls()
         _print_json([item_json(row, urls.get(row.feed_id, "")) for row in rows])
         return 0
+    media = cli_media.media_marks(store, [row.id for row in rows])
     for row in rows:
         mark = ("N" if not row.read else " ") + ("*" if row.starred else " ")
         when = row.published.strftime("%Y-%m-%d") if row.published else "          "
-        print(f"{row.id:>7} {mark} {when}  {row.feed_title[:20]:<20}  {row.title or UNTITLED}")
+        print(f"{row.id:>7} {mark} {when}  {row.feed_title[:20]:<20}  {row.title or UNTITLED}"
+              + media.get(row.id, ""))
     return 0
 
 
@@ -340,7 +349,8 @@ def cmd_show(store: Store, args: argparse.Namespace) -> int:
     item = store.item(args.id)
     if item is None:
         raise Failure(f"no item with id {args.id}")
-    article = _run(load_article(store, item, limits=_limits(args)))  # [fetch] holds here too
+    article = _run(load_article(store, item, limits=_limits(args),  # [fetch] holds here too
+                                fetch_page=cli_media.fetches_page(store, item.feed_url)))
     story = story_for(store, item, article.text)
     headline = store.headline(item.id)
     if args.json:
@@ -358,6 +368,7 @@ def cmd_show(store: Store, args: argparse.Namespace) -> int:
              "text": event.text}
             for event in story.events
         ]
+        document["enclosures"] = cli_media.enclosures_json(store, item.id)
         _print_json(document)
         return 0
     print(item.title)
@@ -374,6 +385,7 @@ def cmd_show(store: Store, args: argparse.Namespace) -> int:
         print("\nLinks:")
         for number, link in enumerate(article.links, 1):
             print(f"[{number}] {link}")
+    cli_media.print_enclosures(store, item.id)
     print("\nTimeline:")
     for line in story.lines():
         print(line)
@@ -461,6 +473,7 @@ COMMANDS = {
     "search": cmd_search,
     "import": cmd_import,
     "export": cmd_export,
+    "download": cli_media.cmd_download,
 }
 
 

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterable, Mapping
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from feeds.model import (
     DiscoveredFeed,
@@ -24,7 +25,10 @@ from feeds.model import (
     ParsedFeed,
     Validators,
 )
-from reader.store import ApplyStats, ItemRecord, Store
+from reader.store import ApplyStats, ItemRecord, Store, StoreError
+
+if TYPE_CHECKING:
+    from reader.feed_settings import RefreshPlan
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,6 +100,7 @@ class Prepared:
     site_link: str | None
     records: tuple[ItemRecord, ...]
     warning: str | None
+    ttl_seconds: int | None = None  # the feed's own hint (<ttl>, sy:*): fetch no sooner
 
 
 def prepare(body: bytes, headers: Mapping[str, str], url: str) -> Prepared:
@@ -137,10 +142,13 @@ def prepared_from(parsed: ParsedFeed) -> Prepared:
                 content=entry.content_html,
                 text=search_text(html),
                 related_links=entry.related_links,
+                enclosures=tuple(enclosure for enclosure in entry.enclosures
+                                 if enclosure.url.lower().startswith(("http://", "https://"))),
             )
         )
     warning = parsed.warnings[0] if parsed.warnings else None
-    return Prepared(parsed.title, parsed.site_link, tuple(records), warning)
+    return Prepared(parsed.title, parsed.site_link, tuple(records), warning,
+                    parsed.ttl_seconds)
 
 
 async def refresh(
@@ -149,18 +157,24 @@ async def refresh(
     *,
     limits: FetchLimits | None = None,
     force: bool = False,
+    due_only: bool = False,
+    plan: RefreshPlan | None = None,
 ) -> AsyncIterator[RefreshEvent]:
     """Refresh all feeds (or `feed_ids`), yielding an event as each one finishes.
 
     Feeds that are gone, or held back by a server's Retry-After, are skipped unless `force`
-    (the user named them). Every store call runs in a worker thread, never on the event loop
-    (in the app, that loop is the UI's).
+    (the user named them); with `due_only` (cron, the app's timer) so are feeds whose next
+    due time has not come. `plan` holds the refresh interval and per-feed settings. Every
+    store call runs in a worker thread, never on the event loop (in the app, that loop is
+    the UI's).
     """
     from feeds.fetch import fetch_all
+    from reader.schedule import after_fetch
 
     limits = limits or FetchLimits()
     wanted = None if feed_ids is None else list(feed_ids)
-    due = await asyncio.to_thread(store.feeds_due, feed_ids=wanted, include_held=force)
+    due = await asyncio.to_thread(store.feeds_due, feed_ids=wanted, include_held=force,
+                                  due_only=due_only)
     considered = (await asyncio.to_thread(store.feed_count) if wanted is None
                   else len(set(wanted)))
     yield RefreshStarted(total=len(due), skipped=max(0, considered - len(due)))
@@ -170,8 +184,11 @@ async def refresh(
     requests = []
     for feed_id, url, etag, last_modified in due:
         by_url[url] = feed_id
+        if plan is not None and plan.ignore_validators(feed_id):
+            etag = last_modified = None
         requests.append((url, Validators(etag, last_modified)))
         yield FeedStarted(feed_id, url)
+    headers = await asyncio.to_thread(plan.request_headers, due) if plan is not None else {}
     # A pipeline: feeds are fetched, parsed (in worker processes) and stored at the same
     # time, each event yielded as its feed is stored.
     events: asyncio.Queue[RefreshEvent] = asyncio.Queue()
@@ -179,10 +196,12 @@ async def refresh(
 
         unindexed = 0
         indexing: asyncio.Lock = asyncio.Lock()
+        scheduled: list[tuple[int, float, float]] = []  # next due times, stored at the end
 
         async def store_one(result: FetchResult) -> None:
             nonlocal unindexed
             event = await _store_result(store, by_url[result.url], result, parsers)
+            scheduled.append(after_fetch(by_url[result.url], result, plan))
             await events.put(event)
             if isinstance(event, FeedDone):
                 unindexed += event.new
@@ -195,7 +214,8 @@ async def refresh(
         async def fetch_and_store() -> None:
             try:
                 async with asyncio.TaskGroup() as group:
-                    async for result in fetch_all(requests, limits=limits):
+                    async for result in fetch_all(requests, limits=limits,
+                                                  headers_for=headers.get):
                         group.create_task(store_one(result))
             except BaseExceptionGroup as failures:  # a full disk: say that, not "a group"
                 first: BaseException = failures
@@ -211,6 +231,10 @@ async def refresh(
             producer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await producer
+            # One short transaction; lost on a full disk or a kill, which only makes those
+            # feeds due again.
+            with contextlib.suppress(StoreError):
+                await asyncio.to_thread(store.schedule_feeds, scheduled)
     await asyncio.to_thread(store.index_pending)
 
 
@@ -357,6 +381,7 @@ async def _store_result(store: Store, feed_id: int, result: FetchResult,
         store.apply, feed_id, prepared.records, title=prepared.title,
         site_link=prepared.site_link, etag=validators.etag,
         last_modified=validators.last_modified, warning=prepared.warning,
+        ttl_seconds=prepared.ttl_seconds,
     )
     return FeedDone(feed_id, url, new=stats.new, updated=stats.updated, moved_to=moved,
                     warning=prepared.warning)
@@ -493,7 +518,8 @@ def store_probe(store: Store, probe_result: Probe, tags: Iterable[str] = ()) -> 
     try:
         stats = store.apply(feed_id, prepared.records, title=prepared.title,
                             site_link=prepared.site_link, etag=validators.etag,
-                            last_modified=validators.last_modified, warning=prepared.warning)
+                            last_modified=validators.last_modified, warning=prepared.warning,
+                            ttl_seconds=prepared.ttl_seconds)
     except BaseException:
         store.remove_feed(feed_id)  # a subscription is added whole or not at all
         raise

@@ -18,11 +18,14 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from feeds.model import Enclosure
 from reader.core.query import ALL, Query
 from reader.rows import FeedRow, Headline
 
 BUSY_TIMEOUT_MS = 30_000
 RELATED_MAX_POSTINGS = 4_000
+MAX_HINT = 86400.0  # a feed's own refresh hint delays it by a day at most (reader.schedule)
+PRUNED_MEMORY = 180 * 86400  # how long a deleted entry id is kept from coming back
 
 
 class StoreError(Exception):
@@ -43,6 +46,7 @@ class ItemRecord:
     content: str
     text: str  # plain display text of content (or summary): searched and compared
     related_links: tuple[str, ...] = ()
+    enclosures: tuple[Enclosure, ...] = ()  # http(s) only (issue 15)
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,7 +160,31 @@ WHERE error_count = 0 AND last_error IS NOT NULL;
 """
 
 # Each entry upgrades the schema by one version; never edit a released one, append.
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2)
+
+# Issue 15: enclosures (podcasts), a feed's own refresh hint and next due time, and the
+# entries retention deleted (so the next refresh does not bring them back as new).
+SCHEMA_V2_ENCLOSURES_SCHEDULE = """
+CREATE TABLE enclosures (
+    item_id INTEGER NOT NULL REFERENCES items(id) ON DELETE CASCADE,
+    position INTEGER NOT NULL,
+    url TEXT NOT NULL CHECK (url LIKE 'http://%' OR url LIKE 'https://%'),
+    type TEXT NOT NULL DEFAULT '',
+    length INTEGER,
+    duration INTEGER,
+    PRIMARY KEY (item_id, position)
+) WITHOUT ROWID;
+ALTER TABLE feeds ADD COLUMN ttl_seconds INTEGER;
+ALTER TABLE feeds ADD COLUMN next_due REAL;
+CREATE TABLE pruned (
+    feed_id INTEGER NOT NULL REFERENCES feeds(id) ON DELETE CASCADE,
+    entry_id TEXT NOT NULL,
+    pruned_at REAL NOT NULL,
+    PRIMARY KEY (feed_id, entry_id)
+) WITHOUT ROWID;
+"""
+
+# Each entry upgrades the schema by one version; never edit a released one, append.
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V2_ENCLOSURES_SCHEDULE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 HEADLINE_COLUMNS = """
@@ -400,22 +428,96 @@ class Store:
                 "not_before": not_before, "gone": bool(gone)}
 
     def feeds_due(self, now: float | None = None, feed_ids: Iterable[int] | None = None,
-                  *, include_held: bool = False
+                  *, include_held: bool = False, due_only: bool = False
                   ) -> list[tuple[int, str, str | None, str | None]]:
         """(id, url, etag, last_modified) of feeds to fetch: not gone, not held back by a
-        Retry-After (unless `include_held`: the user asked for these feeds by name)."""
+        Retry-After (unless `include_held`: the user asked for these feeds by name), and with
+        `due_only` not before their next due time (reader.schedule sets it after each fetch)."""
         now = time.time() if now is None else now
         if include_held:
             now = float("inf")
         rows = self._query(
             "SELECT id, url, etag, last_modified FROM feeds "
-            "WHERE (gone = 0 OR ?) AND (not_before IS NULL OR not_before <= ?) ORDER BY id",
-            (int(include_held), now),
+            "WHERE (gone = 0 OR ?) AND (not_before IS NULL OR not_before <= ?) "
+            "AND (NOT ? OR next_due IS NULL OR next_due <= ?) ORDER BY id",
+            (int(include_held), now, int(due_only), now),
         )
         if feed_ids is not None:
             wanted = set(feed_ids)
             rows = [row for row in rows if row[0] in wanted]
         return [tuple(row) for row in rows]
+
+    def schedule_feeds(self, due: Sequence[tuple[int, float, float]]) -> None:
+        """Set feeds' next due times after a refresh, in one transaction: for each
+        (feed id, fetched at, delay), the fetch time + the larger of the delay and the
+        feed's own hint (`ttl_seconds`, stored by `apply`, capped at MAX_HINT)."""
+        if not due:
+            return
+        with self.transaction() as conn:
+            conn.executemany(
+                "UPDATE feeds SET next_due = ?2 + max(?3, min(coalesce(ttl_seconds, 0), ?4)) "
+                "WHERE id = ?1", [(*entry, MAX_HINT) for entry in due])
+
+    def next_due(self, feed_id: int) -> float | None:
+        rows = self._query("SELECT next_due FROM feeds WHERE id = ?", (feed_id,))
+        return rows[0][0] if rows else None
+
+    def feed_tags(self) -> dict[int, tuple[str, ...]]:
+        """Each feed's folders, without the counts `feeds()` pays for."""
+        return {row[0]: tuple(json.loads(row[1] or "[]"))
+                for row in self._query("SELECT id, tags FROM feeds")}
+
+    # -- enclosures (podcasts) ------------------------------------------------------------
+
+    def enclosures(self, item_id: int) -> list[Enclosure]:
+        return [Enclosure(row[0], row[1], row[2], row[3]) for row in self._query(
+            "SELECT url, type, length, duration FROM enclosures WHERE item_id = ? "
+            "ORDER BY position", (item_id,))]
+
+    def enclosure_types(self, item_ids: Iterable[int]) -> dict[int, list[tuple[str, str]]]:
+        """(type, url) of each listed item's enclosures, for marking audio and video."""
+        found: dict[int, list[tuple[str, str]]] = {}
+        for chunk in _chunks(list(item_ids), 500):
+            marks = ",".join("?" * len(chunk))
+            for item_id, kind, url in self._query(
+                    f"SELECT item_id, type, url FROM enclosures WHERE item_id IN ({marks}) "
+                    "ORDER BY item_id, position", chunk):
+                found.setdefault(item_id, []).append((kind, url))
+        return found
+
+    # -- retention ------------------------------------------------------------------------
+
+    def prune(self, feed_id: int, *, older_than: float | None = None,
+              max_items: int | None = None, delete_unread: bool = False,
+              now: float | None = None) -> int:
+        """Delete a feed's items first seen before `older_than` (epoch) and those past its
+        newest `max_items`; never starred ones, nor unread ones unless `delete_unread`.
+        Their entry ids are remembered so the next refresh does not bring them back."""
+        now = time.time() if now is None else now
+        spare = "starred = 0" + ("" if delete_unread else " AND read = 1")
+        with self.transaction() as conn:
+            doomed: set[int] = set()
+            if older_than is not None:
+                doomed.update(row[0] for row in conn.execute(
+                    f"SELECT id FROM items WHERE feed_id = ? AND {spare} "
+                    "AND max(sort_time, first_seen) < ?", (feed_id, older_than)))
+            if max_items is not None:
+                doomed.update(row[0] for row in conn.execute(
+                    f"SELECT id FROM items WHERE feed_id = ? AND {spare} AND id NOT IN "
+                    "(SELECT id FROM items WHERE feed_id = ? "
+                    "ORDER BY sort_time DESC, id DESC LIMIT ?)", (feed_id, feed_id, max_items)))
+            ids = sorted(doomed)
+            for chunk in _chunks(ids, 500):
+                marks = ",".join("?" * len(chunk))
+                conn.execute(
+                    "INSERT OR REPLACE INTO pruned (feed_id, entry_id, pruned_at) "
+                    f"SELECT feed_id, entry_id, ? FROM items WHERE id IN ({marks})",
+                    (now, *chunk))
+                conn.execute(f"DELETE FROM items WHERE id IN ({marks})", chunk)
+            # A feed carries an entry for weeks, not half a year: old tombstones go.
+            conn.execute("DELETE FROM pruned WHERE feed_id = ? AND pruned_at < ?",
+                         (feed_id, now - PRUNED_MEMORY))
+        return len(ids)
 
     # -- applying a refresh -------------------------------------------------------------
 
@@ -430,6 +532,7 @@ class Store:
         last_modified: str | None = None,
         new_url: str | None = None,
         warning: str | None = None,
+        ttl_seconds: int | None = None,
     ) -> ApplyStats:
         """Store one feed's fetch in ONE transaction; read/starred of known items stay.
 
@@ -445,11 +548,15 @@ class Store:
             )
             inserts = []
             changes = []
-            seen: set[str] = set()
+            seen: set[str] = set(
+                row[0] for row in conn.execute(
+                    "SELECT entry_id FROM pruned WHERE feed_id = ?", (feed_id,)))
+            kept: list[ItemRecord] = []
             for record in records:
                 if record.entry_id in seen:
                     continue
                 seen.add(record.entry_id)
+                kept.append(record)
                 sort_time = record.published or record.updated or now
                 values = (
                     record.title, record.link, record.author, record.published,
@@ -484,13 +591,15 @@ class Store:
                     changes,
                 )
                 updated = cursor.rowcount
+            updated += _store_enclosures(conn, feed_id, kept, known)
             conn.execute(
                 """UPDATE feeds SET title = coalesce(nullif(?, ''), title),
                        site_link = coalesce(?, site_link), etag = ?, last_modified = ?,
                        last_fetched = ?, last_error = NULL, last_warning = ?, error_count = 0,
-                       not_before = NULL, url = coalesce(?, url)
+                       not_before = NULL, url = coalesce(?, url), ttl_seconds = ?
                    WHERE id = ?""",
-                (title, site_link, etag, last_modified, now, warning, new_url, feed_id),
+                (title, site_link, etag, last_modified, now, warning, new_url,
+                 _int64(ttl_seconds), feed_id),
             )
         return ApplyStats(new=new, updated=updated)
 
@@ -829,6 +938,46 @@ def _statements(script: str) -> list[str]:
             statements.append(joined)
             current = []
     return statements
+
+
+def _store_enclosures(conn: sqlite3.Connection, feed_id: int, records: Sequence[ItemRecord],
+                      known: dict[str, int]) -> int:
+    """Make each stored item's enclosures those of its record; returns how many items that
+    were already stored had theirs changed (a changed enclosure updates the item)."""
+    stored: dict[int, list[tuple]] = {}
+    for item_id, *values in conn.execute(
+            "SELECT enclosures.item_id, url, type, length, duration FROM enclosures "
+            "JOIN items ON items.id = enclosures.item_id WHERE items.feed_id = ? "
+            "ORDER BY enclosures.item_id, position", (feed_id,)):
+        stored.setdefault(item_id, []).append(tuple(values))
+    if not stored and not any(record.enclosures for record in records):
+        return 0
+    ids = known
+    if any(record.enclosures and record.entry_id not in known for record in records):
+        ids = dict(conn.execute("SELECT entry_id, id FROM items WHERE feed_id = ?", (feed_id,)))
+    changed = 0
+    rows: list[tuple] = []
+    for record in records:
+        item_id = ids.get(record.entry_id)
+        if item_id is None:
+            continue
+        wanted = [(e.url, e.type, _int64(e.length), _int64(e.duration))
+                  for e in record.enclosures
+                  if e.url.lower().startswith(("http://", "https://"))]
+        if wanted == stored.get(item_id, []):
+            continue
+        changed += record.entry_id in known
+        if item_id in stored:
+            conn.execute("DELETE FROM enclosures WHERE item_id = ?", (item_id,))
+        rows += [(item_id, position, *values) for position, values in enumerate(wanted)]
+    conn.executemany("INSERT INTO enclosures (item_id, position, url, type, length, duration) "
+                     "VALUES (?, ?, ?, ?, ?, ?)", rows)
+    return changed
+
+
+def _int64(value: int | None) -> int | None:
+    """A count SQLite can hold; a feed's absurd number is dropped, not an overflow."""
+    return value if isinstance(value, int) and 0 <= value < 1 << 63 else None
 
 
 def _chunks(values: list[int], size: int) -> Iterator[list[int]]:

@@ -117,12 +117,19 @@ def stored_article(item: Item) -> Article:
     return from_feed(item.summary, item.content, item.link or item.feed_url)
 
 
-async def load_article(store: Store, item: Item, *, limits: object | None = None) -> Article:
-    """The full article: cached, else the feed's content, else extracted from the page."""
+async def load_article(store: Store, item: Item, *, limits: object | None = None,
+                       fetch_page: bool = True) -> Article:
+    """The full article: cached, else the feed's content, else extracted from the page
+    (unless `fetch_page` is off: a feed's `fetch_article = false`, for privacy)."""
     from feeds import article as articles
 
     if not needs_page(item):
         return stored_article(item)
+    if not fetch_page:
+        from dataclasses import replace
+
+        summary = await articles.load(None, item.summary, item.content, limits=limits)
+        return replace(summary, note="the feed's settings say never to fetch the page")
     loaded = await articles.load(item.link, item.summary, item.content, limits=limits)
     if loaded.source == "page":
         store.cache_article(item.id, loaded.text, loaded.links, loaded.source, loaded.note)

@@ -173,7 +173,7 @@ def test_twenty_thousand_items(tmp_path: Path, http_server: LocalServer) -> None
     assert (feed["total"], feed["unread"], feed["last_error"]) == (count, count, None)
     found = reader_json(data, "search", "19999")
     assert [item["title"] for item in found] == ["headline number 19999"]
-    again = ok(run_reader(data, "refresh", timeout=120))
+    again = ok(run_reader(data, "refresh", "--all", timeout=120))
     assert "0 new items" in again.stdout
     assert reader_json(data, "feeds")[0]["total"] == count
     assert elapsed < 60, f"refresh of {count} items took {elapsed:.1f} s"

@@ -243,7 +243,7 @@ def test_names_from_an_imported_list_survive_refreshes(reader: Reader, tmp_path:
     urls.write_text(f'{named} tech "~My Own Name"\n{plain}\n')
     assert "imported 2 feeds" in reader("import", str(urls)).stdout
     reader("refresh")
-    reader("refresh")
+    reader("refresh", "--all")
     titles = {feed["url"]: feed["title"] for feed in reader.json("feeds")}
     assert titles == {named: "My Own Name", plain: "Plain Feed"}
 

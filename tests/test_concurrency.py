@@ -77,7 +77,7 @@ def test_two_refreshes_and_marking_at_once(tmp_path: Path, http_server: LocalSer
     marker = subprocess.Popen(
         [sys.executable, "-c", MARKER, str(data / "reader.db"), json.dumps(ids), str(stop), "7"],
         cwd=ROOT, env=child_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    refreshes = [spawn_reader(data, "refresh") for _ in range(2)]
+    refreshes = [spawn_reader(data, "refresh", "--all") for _ in range(2)]
     rng = random.Random(11)
     cli_marked: set[int] = set()
     started = time.monotonic()

@@ -100,8 +100,9 @@ def test_sigkill_during_refresh_loses_nothing(tmp_path: Path, http_server: Local
             ok(run_reader(data, "mark", *picks, "--read"))
             marked.update(int(item) for item in picks)
         current["round"] = kill
-        process = subprocess.Popen(reader_command(data, "refresh"), cwd=ROOT, env=child_env(),
-                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        process = subprocess.Popen(reader_command(data, "refresh", "--all"), cwd=ROOT,
+                                   env=child_env(), stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.DEVNULL)
         time.sleep(rng.uniform(0.2, full_refresh))
         if process.poll() is None:
             killed_midway += 1
@@ -152,8 +153,9 @@ def test_ctrl_c_during_refresh(tmp_path: Path, http_server: LocalServer) -> None
     interrupted = 0
     for attempt in range(2, 6):
         current["round"] = attempt
-        process = subprocess.Popen(reader_command(data, "refresh"), cwd=ROOT, env=child_env(),
-                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        process = subprocess.Popen(reader_command(data, "refresh", "--all"), cwd=ROOT,
+                                   env=child_env(), stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
         time.sleep(rng.uniform(0.4, 1.2))
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=20)  # an interrupted refresh must not hang

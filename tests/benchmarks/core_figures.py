@@ -56,26 +56,69 @@ def _plan(quick: bool) -> dict[str, float]:
 
 
 def corekeys(bench: Bench) -> list[Row]:
-    facts = bench.store()
-    quick = facts.items < 100_000
-    plan = _plan(quick)
+    stored = bench.sizes.store_items
+    plan = _plan(stored < 100_000)
     feeds, items = int(plan["feeds"]), int(plan["items"])
     documents = bench.feeds(feeds, items)
     old_tree = _export(bench, BEFORE)
+    store_dir = _old_store(bench, old_tree)
+    # "now" is the working tree; COREKEYS_NOW=<commit> measures that commit instead (while
+    # the working tree is mid-edit or mid-merge).
+    now_commit = os.environ.get("COREKEYS_NOW")
+    now_label = "now"
+    now_tree = REPO
+    if now_commit:
+        now_commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short",
+                                     now_commit], capture_output=True, text=True, check=True,
+                                    timeout=60).stdout.strip()
+        now_label = f"now ({now_commit})"
+        now_tree = _export(bench, now_commit)
     results: dict[str, dict[str, Any]] = {}
     with FeedServer(documents) as server:
         urls = server.urls()
-        for label, tree in (("before", old_tree), ("now", REPO)):
+        for label, tree in (("before", old_tree), ("now", now_tree)):
             data = bench.fresh_dir(f"corekeys-{label}")
-            shutil.copytree(facts.data_dir, data, dirs_exist_ok=True)
+            shutil.copyfile(store_dir / "reader.db", data / "reader.db")
             _hold_generated_feeds(data / "reader.db")
             server.reset_counts()
             bench.log(f"corekeys: {label} ({tree}), {feeds} feeds x {items} items to refresh, "
-                      f"{facts.items} items stored")
+                      f"{stored} items stored")
             results[label] = _run_child(bench, tree, data, urls, plan)
             results[label]["server"] = server.counts()
             bench.log(f"corekeys: {label}: {_summary(results[label])}")
-    return _rows(results, facts.items, feeds, items)
+    return _rows(results, stored, feeds, items, now_label)
+
+
+def _old_store(bench: Bench, old_tree: Path) -> Path:
+    """The generated store as the code before the core wrote it: that code refuses a
+    database a newer schema wrote, and the code now upgrades an old one as it opens it. Built
+    by storegen in a child whose `reader` is the old tree, kept for the day beside the
+    shared cache (a name of its own, so the shared cache's clean-up never takes it)."""
+    from tests.benchmarks.storegen import CACHE_ROOT
+
+    sizes = bench.sizes
+    prefix = f"corekeys-{BEFORE}-{sizes.store_items}x{sizes.store_feeds}-"
+    cached = CACHE_ROOT / (prefix + time.strftime("%Y-%m-%d"))
+    if (cached / "reader.db").exists():
+        bench.log(f"corekeys: the {BEFORE} store from the cache: {cached}")
+        return cached
+    for old in CACHE_ROOT.glob(prefix + "*"):
+        if old != cached and not old.name.endswith(".building"):
+            shutil.rmtree(old, ignore_errors=True)
+    building = CACHE_ROOT / f"{cached.name}.{os.getpid()}.building"
+    shutil.rmtree(building, ignore_errors=True)
+    started = time.perf_counter()
+    _call_child(bench, old_tree, {"build": str(building), "items": sizes.store_items,
+                                  "feeds": sizes.store_feeds}, timeout=3600)
+    for suffix in ("-wal", "-shm"):
+        (building / f"reader.db{suffix}").unlink(missing_ok=True)
+    try:
+        building.rename(cached)
+    except OSError:  # another run finished the same store first
+        shutil.rmtree(building, ignore_errors=True)
+    bench.log(f"corekeys: built the {BEFORE} store ({sizes.store_items} items) in "
+              f"{time.perf_counter() - started:.0f} s")
+    return cached
 
 
 def _hold_generated_feeds(database: Path) -> None:
@@ -101,20 +144,25 @@ def _export(bench: Bench, commit: str) -> Path:
 def _run_child(bench: Bench, tree: Path, data: Path, urls: list[str],
                plan: dict[str, float]) -> dict[str, Any]:
     out = data.parent / f"{data.name}.json"
-    request = {"tree": str(tree), "data": str(data), "urls": urls, "plan": plan,
-               "out": str(out)}
+    _call_child(bench, tree, {"data": str(data), "urls": urls, "plan": plan, "out": str(out)},
+                timeout=plan["seconds"] + 900)
+    if not out.exists():
+        raise RuntimeError(f"the {tree.name} measurement wrote no result")
+    return json.loads(out.read_text(encoding="utf-8"))
+
+
+def _call_child(bench: Bench, tree: Path, request: dict[str, Any], *, timeout: float) -> None:
     env = dict(bench.env)
     env["PYTHONPATH"] = os.pathsep.join([str(tree), str(REPO)])
     # Not the repository as the working folder: `-m` puts it first on sys.path, before
     # PYTHONPATH, and its `reader` would win over the old tree.
     done = subprocess.run([bench.python, "-m", "tests.benchmarks.core_figures",
-                           json.dumps(request)], env=env, cwd=data.parent,
-                          capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          timeout=plan["seconds"] + 900)
-    if done.returncode != 0 or not out.exists():
-        raise RuntimeError(f"the {tree.name} measurement exited {done.returncode}: "
+                           json.dumps({"tree": str(tree), **request})], env=env,
+                          cwd=bench.workdir, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL, timeout=timeout)
+    if done.returncode != 0:
+        raise RuntimeError(f"the {tree.name} child exited {done.returncode}: "
                            f"{done.stderr.strip()[-600:]}")
-    return json.loads(out.read_text(encoding="utf-8"))
 
 
 def _percentile(values: list[float], share: float) -> float:
@@ -148,12 +196,12 @@ def _summary(result: dict[str, Any]) -> str:
 
 
 def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
-          items: int) -> list[Row]:
+          items: int, now_label: str = "now") -> list[Row]:
     figure = (f"key latency (j and Enter) during a {feeds}-feed refresh, "
               f"{stored // 1000}k items")
     before, now = results["before"], results["now"]
     rows = []
-    for label, result in (("before the core (b5718b1)", before), ("now", now)):
+    for label, result in ((f"before the core ({BEFORE})", before), (now_label, now)):
         p50, p99, top = _figures(result)
         lost = sum(result["lost"].values())
         ours = (f"p50 {seconds(p50)}, p99 {seconds(p99)}, max {seconds(top)}"
@@ -217,6 +265,11 @@ def _choose_tree(tree: Path) -> str:
 def _child(request: dict[str, Any]) -> None:
     tree = Path(request["tree"])
     reader_file = _choose_tree(tree)
+    if "build" in request:
+        from tests.benchmarks.storegen import build_store
+
+        build_store(Path(request["build"]), items=request["items"], feeds=request["feeds"])
+        return
     from reader.store import Store
 
     data = Path(request["data"])

@@ -118,7 +118,7 @@ def _steady(bench: Bench, server: FeedServer, newsboat: Newsboat | None, data: P
             theirs.append(newsboat.reload())
             _check_counts(server, {304: feeds}, "newsboat")
         server.reset_counts()
-        elapsed, output = bench.run_reader(data, "refresh")
+        elapsed, output = bench.run_reader(data, "refresh", "--all")
         ours.append(elapsed)
         _check_counts(server, {304: feeds}, "reader")
         _check_summary(output, feeds, 0)
