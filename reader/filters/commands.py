@@ -1,0 +1,80 @@
+"""What `reader list --filter`, `reader search` and saved-view counts need from the store,
+until the app core's Query takes the compiled SQL itself.
+
+These run the compiled filter with the store's own headline columns; they use the store's
+`_query` and `_ensure_indexed` (the full-text index is filled in batches) on purpose, to stay
+out of store.py while the core is being built.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+
+from reader.filters.nodes import Expr
+from reader.filters.parser import FilterSyntaxError, parse_filter
+from reader.filters.rules import KillRule, visible_sql
+from reader.rows import Headline
+from reader.store import HEADLINE_COLUMNS, Store, _headline
+
+
+def has_enclosures(store: Store) -> bool:
+    """Whether the store has issue 15's `enclosures` table (else has-enclosure is false)."""
+    return bool(store._query(
+        "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'enclosures'"))
+
+
+def where_clause(store: Store, expr: Expr | None, *, now: float | None = None,
+                 kill: Sequence[KillRule] = (), unread_only: bool = False
+                 ) -> tuple[str, list]:
+    """` WHERE ...` (or "") for a filter, the killfile's exclusion and an unread switch."""
+    from reader.filters.sql import compile_filter
+
+    now = time.time() if now is None else now
+    enclosures = has_enclosures(store)
+    clauses, params = [], []
+    if expr is not None:
+        store._ensure_indexed()
+        sql, filter_params = compile_filter(expr, now, enclosures=enclosures)
+        clauses.append(sql)
+        params += filter_params
+    if kill:
+        sql, kill_params = visible_sql(kill, now, enclosures=enclosures)
+        clauses.append(sql)
+        params += kill_params
+    if unread_only:
+        clauses.append("items.read = 0")
+    return (" WHERE " + " AND ".join(clauses)) if clauses else "", params
+
+
+def filtered_headlines(store: Store, expr: Expr | None, *, limit: int | None = None,
+                       offset: int = 0, now: float | None = None,
+                       kill: Sequence[KillRule] = ()) -> list[Headline]:
+    """Headlines matching `expr` (and not killed), newest first: `reader list --filter`."""
+    where, params = where_clause(store, expr, now=now, kill=kill)
+    sql = (f"SELECT {HEADLINE_COLUMNS} FROM items JOIN feeds ON feeds.id = items.feed_id"
+           f"{where} ORDER BY items.sort_time DESC, items.id DESC")
+    if limit is not None:
+        sql += " LIMIT ? OFFSET ?"
+        params += [limit, offset]
+    return [_headline(row) for row in store._query(sql, params)]
+
+
+def count_matching(store: Store, expr: Expr | None, *, unread_only: bool = False,
+                   now: float | None = None, kill: Sequence[KillRule] = ()) -> int:
+    """How many items match: a saved view's unread count with `unread_only`."""
+    where, params = where_clause(store, expr, now=now, kill=kill, unread_only=unread_only)
+    return store._query(f"SELECT count(*) FROM items{where}", params)[0][0]
+
+
+def search(store: Store, query: str, *, limit: int = 50, kill: Sequence[KillRule] = ()
+           ) -> list[Headline]:
+    """`reader search QUERY`: the filter language (plain words are full-text terms, all of
+    them required). Raises FilterSyntaxError."""
+    return filtered_headlines(store, parse_filter(query), limit=limit, kill=kill)
+
+
+def error_lines(error: FilterSyntaxError, option: str = "--filter") -> str:
+    """What the command line prints (then exits 2): one line, then the filter with a caret."""
+    first, *rest = error.caret().splitlines()
+    return "\n".join([f"reader: {option}: {first}", *rest])
