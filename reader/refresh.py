@@ -11,13 +11,16 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from feeds.model import DiscoveredFeed, FetchResult, FetchStatus, ParsedFeed, Validators
 from reader.store import ApplyStats, ItemRecord, Store
+
+# (records, feed URL, feed tags) -> (records to store, how many were dropped)
+DropHook = Callable[[Sequence[ItemRecord], str, Sequence[str]], tuple[list[ItemRecord], int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +44,7 @@ class FeedDone:
     not_modified: bool = False
     moved_to: str | None = None
     warning: str | None = None
+    dropped: int = 0  # entries the killfile's drop rules kept out
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,12 +66,14 @@ class RefreshSummary:
     new: int = 0
     updated: int = 0
     failures: list[FeedFailed] = field(default_factory=list)
+    dropped: int = 0
 
     def add(self, event: RefreshEvent) -> None:
         if isinstance(event, FeedDone):
             self.feeds += 1
             self.new += event.new
             self.updated += event.updated
+            self.dropped += event.dropped
         elif isinstance(event, FeedFailed):
             self.feeds += 1
             self.failures.append(event)
@@ -76,6 +82,8 @@ class RefreshSummary:
         noun = "feed" if self.feeds == 1 else "feeds"
         items = "item" if self.new == 1 else "items"
         text = f"refreshed {self.feeds} {noun}: {self.new} new {items}"
+        if self.dropped:
+            text += f", {self.dropped} dropped by the killfile"
         if self.failures:
             text += f", {len(self.failures)} failed"
         return text
@@ -142,11 +150,13 @@ async def refresh(
     *,
     limits: object | None = None,
     force: bool = False,
+    drop: DropHook | None = None,
 ) -> AsyncIterator[RefreshEvent]:
     """Refresh all feeds (or `feed_ids`), yielding an event as each one finishes.
 
     Feeds that are gone, or held back by a server's Retry-After, are skipped unless `force`
-    (the user named them).
+    (the user named them). `drop` (reader.filters.rules.Dropper) leaves out the entries
+    the killfile never stores.
     """
     from feeds.fetch import FetchLimits, fetch_all
 
@@ -157,6 +167,7 @@ async def refresh(
     yield RefreshStarted(total=len(due), skipped=max(0, considered - len(due)))
     if not due:
         return
+    tags = {row.id: row.tags for row in store.feeds()} if drop else {}
     by_url: dict[str, int] = {}
     requests = []
     for feed_id, url, etag, last_modified in due:
@@ -173,7 +184,9 @@ async def refresh(
 
         async def store_one(result: FetchResult) -> None:
             nonlocal unindexed
-            event = await _store_result(store, by_url[result.url], result, parsers)
+            feed_id = by_url[result.url]
+            event = await _store_result(store, feed_id, result, parsers, drop,
+                                        tags.get(feed_id, ()))
             await events.put(event)
             if isinstance(event, FeedDone):
                 unindexed += event.new
@@ -318,7 +331,8 @@ def _exit_with(reader_pid: int) -> None:
 
 
 async def _store_result(store: Store, feed_id: int, result: FetchResult,
-                        parsers: Parsers | None = None) -> RefreshEvent:
+                        parsers: Parsers | None = None, drop: DropHook | None = None,
+                        tags: Sequence[str] = ()) -> RefreshEvent:
     """Apply one fetch result; every failure becomes a FeedFailed, never an exception."""
     url = result.url
     moved = None
@@ -343,13 +357,14 @@ async def _store_result(store: Store, feed_id: int, result: FetchResult,
     if isinstance(prepared, str):
         store.record_error(feed_id, prepared)
         return FeedFailed(feed_id, url, prepared)
+    records, dropped = drop(prepared.records, url, tags) if drop else (prepared.records, 0)
     stats: ApplyStats = await asyncio.to_thread(
-        store.apply, feed_id, prepared.records, title=prepared.title,
+        store.apply, feed_id, records, title=prepared.title,
         site_link=prepared.site_link, etag=validators.etag,
         last_modified=validators.last_modified, warning=prepared.warning,
     )
     return FeedDone(feed_id, url, new=stats.new, updated=stats.updated, moved_to=moved,
-                    warning=prepared.warning)
+                    warning=prepared.warning, dropped=dropped)
 
 
 # -- subscribing -----------------------------------------------------------------------
