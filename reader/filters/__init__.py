@@ -1,9 +1,9 @@
 """The filter language (issue 16): parse, compile to SQL + FTS5, describe, evaluate; saved
 views, the killfile and highlight rules; newsboat's filters translated. No Textual here."""
 
-from reader.filters.evaluate import Row, evaluate
 from reader.filters.nodes import Expr, describe, to_source
 from reader.filters.parser import FilterSyntaxError, parse_filter
+from reader.filters.reference import Row, evaluate
 from reader.filters.rules import (
     Dropper,
     HighlightRule,

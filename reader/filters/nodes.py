@@ -1,6 +1,6 @@
 """The filter language's syntax tree: small immutable dataclasses.
 
-The parser builds them, `reader.filters.sql` compiles them, `reader.filters.evaluate` is the
+The parser builds them, `reader.filters.sql` compiles them, `reader.filters.reference` is the
 reference meaning; `to_source` prints the canonical text (parsing it gives the same tree back)
 and `describe` a short English line for the status bar.
 """

@@ -221,8 +221,6 @@ class _Parser:
 
     def expr(self) -> Expr:
         self.depth += 1
-        if self.depth > MAX_DEPTH:
-            raise self.error(f"the filter nests deeper than {MAX_DEPTH} levels")
         parts = [self.conjunction()]
         while self.peek().kind == "or":
             self.take()
@@ -247,7 +245,8 @@ class _Parser:
             self.take()
             self.depth += 1
             if self.depth > MAX_DEPTH:
-                raise self.error(f"the filter nests deeper than {MAX_DEPTH} levels")
+                raise self.error(f"the filter nests deeper than {MAX_DEPTH} levels",
+                                 token.start)
             if self.peek().kind == "end":
                 raise self.error(f"{token.value!r} needs a term after it", token.start)
             part = self.unary()
@@ -259,6 +258,9 @@ class _Parser:
         token = self.take()
         kind = token.kind
         if kind == "(":
+            if self.depth >= MAX_DEPTH:
+                raise self.error(f"the filter nests deeper than {MAX_DEPTH} levels",
+                                 token.start)
             if self.peek().kind == ")":
                 raise self.error("empty parentheses", token.start)
             inner = self.expr()

@@ -15,8 +15,8 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from reader.filters.evaluate import Row, evaluate
 from reader.filters.nodes import Expr, describe
+from reader.filters.reference import Row, evaluate
 from reader.filters.sql import compile_filter
 from reader.filters.words import ascii_lower
 

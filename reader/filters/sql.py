@@ -9,13 +9,13 @@ The index keeps no positions (detail='column'), so a phrase (or a term holding p
 such as `c++`) is the FTS AND of its words plus a substring check on the column.
 
 Every part is two-valued (never NULL), so `not` means what it says; the reference evaluator in
-`reader.filters.evaluate` gives the same answers row by row.
+`reader.filters.reference` gives the same answers row by row.
 """
 
 from __future__ import annotations
 
 from reader.filters.nodes import Age, And, Expr, Flag, Match, Not, Or, Published, Search
-from reader.filters.words import ascii_lower, fts_string, is_one_word, tokens
+from reader.filters.words import ascii_lower, fts_string, is_one_word, needs_substring_check, tokens
 
 # Issue 15 adds the `enclosures` table (item_id -> enclosure); until then pass
 # `enclosures=False` and `has-enclosure` matches nothing.
@@ -113,7 +113,7 @@ class _Compiler:
         if words:
             self.params.append(_words_expression(words, expr.column, expr.prefix))
             parts.append(FTS_SQL)
-        if not is_one_word(expr.text):
+        if needs_substring_check(expr.text):
             needle = ascii_lower(expr.text)
             columns = [expr.column] if expr.column else ["title", "text"]
             checks = []

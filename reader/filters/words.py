@@ -57,6 +57,12 @@ def is_one_word(text: str) -> bool:
     return len(_tokenize("a" + text + "a")) == 1
 
 
+def needs_substring_check(text: str) -> bool:
+    """A term the index cannot decide alone: punctuation, several words (a phrase: the index
+    keeps no positions), or no word at all (a lone accent)."""
+    return not tokens(text) or not is_one_word(text)
+
+
 def fts_string(token: str) -> str:
     """One token as an FTS5 string (quotes doubled)."""
     return '"' + token.replace('"', '""') + '"'

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from reader.filters.nodes import Age, And, Expr, Flag, Match, Not, Or, Published, Search
-from reader.filters.words import ascii_lower, is_one_word, token_set, tokens
+from reader.filters.words import ascii_lower, needs_substring_check, token_set, tokens
 
 
 @dataclass(slots=True)
@@ -106,7 +106,7 @@ def _search(expr: Search, row: Row) -> bool:
                 return False
         elif last not in present:
             return False
-    if not is_one_word(expr.text):
+    if needs_substring_check(expr.text):
         needle = ascii_lower(expr.text)
         return any(needle in ascii_lower(getattr(row, column)) for column in columns)
     return True
