@@ -296,6 +296,7 @@ def import_config(text: str) -> Imported:
             continue
         result.kill.append(KillRule(expr, to_source(expr), "drop" if drop else "hide",
                                     None if feed == "*" else feed))
+    result.skipped.sort(key=lambda line: int(line.split(":", 1)[0].removeprefix("line ")))
     return result
 
 
