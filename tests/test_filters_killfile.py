@@ -58,7 +58,7 @@ def test_config_tables_become_typed_rules() -> None:
 
 
 @pytest.mark.parametrize(("parse", "value", "message"), [
-    (parse_views, {"tech": "(unread and"}, "config.toml: views.tech: this '(' is never "
+    (parse_views, {"tech": "(unread"}, "config.toml: views.tech: this '(' is never "
                                             "closed (column 1)"),
     (parse_views, {"tech": 3}, "config.toml: views.tech must be a filter in a string"),
     (parse_views, ["x"], "config.toml: [views] must be a table"),
