@@ -8,7 +8,7 @@ from reader.filters.nodes import ORDERINGS, Age, And, Flag, Match, Not, Or, Publ
 
 # Small alphabets so random terms hit random documents; hostile characters come along.
 WORDS = ["rust", "Rust", "memory", "safety", "go", "c", "c++", "é", "Über", "uber", "don't",
-         "a-b", "x", "news", "tech", "\"", "%", "_"]
+         "a-b", "x", "news", "tech", "\"", "%", "_", "\\", "50%_off"]
 
 
 def phrase() -> st.SearchStrategy[str]:

@@ -84,6 +84,8 @@ def test_examples(text: str, expected: object) -> None:
     ("not", "'not' needs a term after it", 1),
     ("*", "a prefix needs at least one word", 1),
     ('"\\ud800"', "\\u names a surrogate", 2),
+    ('"a\\u0000"', "\\u names a surrogate or NUL", 3),
+    ("a\x00", "a filter cannot hold a NUL character", 2),
     ("(" * 100 + "a" + ")" * 100, "nests deeper than 64", 64),
 ])
 def test_errors_name_the_column(text: str, message: str, column: int) -> None:
@@ -141,7 +143,8 @@ def test_hostile_text_is_a_syntax_error_or_runs(store_conn: sqlite3.Connection,
         return
     sql, params = compile_filter(expr, NOW)
     # The SQL is the compiler's own words; every user string is a parameter.
-    assert re.fullmatch(r"[A-Za-z_.() ?=<>,0-9*]+", sql.replace("''", "")), sql
+    words = sql.replace("''", "").replace("ESCAPE '\\'", "")
+    assert re.fullmatch(r"[A-Za-z_.() ?=<>,0-9*]+", words), sql
     assert sql.count("?") == len(params)
     store_conn.execute(f"SELECT count(*) FROM items WHERE {sql}", params).fetchone()
     assert parse_filter(to_source(expr)) == expr

@@ -92,6 +92,8 @@ def parse_filter(text: str) -> Expr:
     for index, char in enumerate(text):
         if "\ud800" <= char <= "\udfff":
             raise FilterSyntaxError("this is not valid text (a lone surrogate)", index, text)
+        if char == "\x00":
+            raise FilterSyntaxError("a filter cannot hold a NUL character", index, text)
     return _Parser(text).parse()
 
 
@@ -177,8 +179,9 @@ class _Parser:
                                                    for c in digits):
                         raise self.error("\\u needs four hex digits", index)
                     value = chr(int(digits, 16))
-                    if "\ud800" <= value <= "\udfff":
-                        raise self.error("\\u names a surrogate, not a character", index)
+                    if "\ud800" <= value <= "\udfff" or value == "\x00":
+                        raise self.error("\\u names a surrogate or NUL, not a character",
+                                         index)
                     out.append(value)
                     index += 6
                     continue

@@ -6,7 +6,8 @@ built here from the index's own tokens, each quoted: the user's text is never FT
 Neighbouring word terms under one `and`/`or` share one MATCH.
 
 The index keeps no positions (detail='column'), so a phrase (or a term holding punctuation,
-such as `c++`) is the FTS AND of its words plus a substring check on the column.
+such as `c++`) is the FTS AND of its words plus a substring check on the column. Substring
+and equality tests are LIKE with an escaped pattern: case-insensitive for ASCII letters only.
 
 Every part is two-valued (never NULL), so `not` means what it says; the reference evaluator in
 `reader.filters.reference` gives the same answers row by row.
@@ -15,7 +16,7 @@ Every part is two-valued (never NULL), so `not` means what it says; the referenc
 from __future__ import annotations
 
 from reader.filters.nodes import Age, And, Expr, Flag, Match, Not, Or, Published, Search
-from reader.filters.words import ascii_lower, fts_string, is_one_word, needs_substring_check, tokens
+from reader.filters.words import fts_string, is_one_word, needs_substring_check, tokens
 
 # Issue 15 adds the `enclosures` table (item_id -> enclosure); until then pass
 # `enclosures=False` and `has-enclosure` matches nothing.
@@ -91,10 +92,10 @@ class _Compiler:
         return "(" + joiner.join(pieces) + ")"
 
     def match(self, expr: Match) -> str:
-        value = ascii_lower(expr.value)
+        value = like_pattern(expr.value, expr.op == "~")
         if expr.attr == "folder":
             self.params.append(value)
-            test = _test("lower(json_each.value)", expr.op)
+            test = _test("json_each.value")
             return ("items.feed_id IN (SELECT feeds.id FROM feeds, json_each(feeds.tags) "
                     f"WHERE {test})")
         if expr.attr in _FEED_COLUMNS:
@@ -102,10 +103,10 @@ class _Compiler:
             tests = []
             for column in columns:
                 self.params.append(value)
-                tests.append(_test(f"lower({column})", expr.op))
+                tests.append(_test(column))
             return f"items.feed_id IN (SELECT feeds.id FROM feeds WHERE {' OR '.join(tests)})"
         self.params.append(value)
-        return _test(f"lower({_ITEM_COLUMNS[expr.attr]})", expr.op)
+        return _test(_ITEM_COLUMNS[expr.attr])
 
     def search(self, expr: Search) -> str:
         parts = []
@@ -114,18 +115,26 @@ class _Compiler:
             self.params.append(_words_expression(words, expr.column, expr.prefix))
             parts.append(FTS_SQL)
         if needs_substring_check(expr.text):
-            needle = ascii_lower(expr.text)
+            needle = like_pattern(expr.text, True)
             columns = [expr.column] if expr.column else ["title", "text"]
             checks = []
             for column in columns:
                 self.params.append(needle)
-                checks.append(f"instr(lower(items.{column}), ?) > 0")
+                checks.append(_test(f"items.{column}"))
             parts.append("(" + " OR ".join(checks) + ")")
         return "(" + " AND ".join(parts) + ")"
 
 
-def _test(column: str, op: str) -> str:
-    return f"{column} = ?" if op == "=" else f"instr({column}, ?) > 0"
+def _test(column: str) -> str:
+    # LIKE folds ASCII case only, as the reference evaluator does; it is about twice as fast
+    # as instr(lower(...)) and allocates nothing. The parser refuses NUL, which ends a pattern.
+    return f"{column} LIKE ? ESCAPE '\\'"
+
+
+def like_pattern(value: str, contains: bool) -> str:
+    """`value` as a LIKE pattern matching itself (or containing itself): % _ \\ escaped."""
+    escaped = value.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%" if contains else escaped
 
 
 def _words_expression(words: tuple[str, ...], column: str | None, prefix: bool) -> str:
