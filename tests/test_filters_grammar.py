@@ -148,3 +148,13 @@ def test_hostile_text_is_a_syntax_error_or_runs(store_conn: sqlite3.Connection,
     assert sql.count("?") == len(params)
     store_conn.execute(f"SELECT count(*) FROM items WHERE {sql}", params).fetchone()
     assert parse_filter(to_source(expr)) == expr
+
+
+def test_the_readme_examples_parse() -> None:
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    section = readme.read_text(encoding="utf-8").split("## Filters", 1)[1].split("\n## ", 1)[0]
+    examples = re.findall(r"^\| `(.+?)` \|", section, flags=re.MULTILINE)
+    assert len(examples) == 10
+    for example in examples:
+        expr = parse_filter(example)
+        assert parse_filter(to_source(expr)) == expr
