@@ -10,7 +10,13 @@ import pytest
 
 from feeds.fetch import FetchLimits
 from reader.filters import Dropper, KillRule, hidden_sql, highlight_sql, parse_filter
-from reader.filters.commands import count_matching, error_lines, filtered_headlines, search
+from reader.filters.commands import (
+    count_matching,
+    error_lines,
+    filtered_headlines,
+    search,
+    with_switches,
+)
 from reader.filters.config import parse_highlight_rules, parse_kill_rules, parse_views
 from reader.filters.parser import FilterSyntaxError
 from reader.locations import ConfigError
@@ -181,3 +187,13 @@ def test_highlight_rules_give_each_headline_its_first_rule(store: Store) -> None
     got = dict(store.conn.execute(f"SELECT title, {sql} FROM items", params).fetchall())
     assert got == {"Rust 2": 1, "Sponsored": 0, "Go": 1, "Sponsored too": 0}
     assert highlight_sql([], time.time()) is None
+
+
+def test_list_switches_combine_with_a_filter(store: Store) -> None:
+    _stored(store)
+    store.set_starred([h.id for h in filtered_headlines(store, parse_filter("title ~ go"))])
+    expr = with_switches(parse_filter("not rust"), starred=True,
+                         feed_url="https://a.example/tech.xml")
+    assert [h.title for h in filtered_headlines(store, expr)] == ["Go"]
+    assert with_switches(None) is None
+    assert with_switches(None, unread=True) == parse_filter("unread")

@@ -11,11 +11,26 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 
-from reader.filters.nodes import Expr
+from reader.filters.nodes import And, Expr, Flag, Match
 from reader.filters.parser import FilterSyntaxError, parse_filter
 from reader.filters.rules import KillRule, visible_sql
 from reader.rows import Headline
 from reader.store import HEADLINE_COLUMNS, Store, _headline
+
+
+def with_switches(expr: Expr | None, *, unread: bool = False, starred: bool = False,
+                  feed_url: str | None = None) -> Expr | None:
+    """`reader list --filter EXPR --unread --starred --feed URL`: the switches ANDed in."""
+    parts = [] if expr is None else [expr]
+    if unread:
+        parts.append(Flag("unread"))
+    if starred:
+        parts.append(Flag("starred"))
+    if feed_url is not None:
+        parts.append(Match("feedurl", "=", feed_url))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else And(tuple(parts))
 
 
 def has_enclosures(store: Store) -> bool:
