@@ -25,10 +25,17 @@ from tests.benchmarks.report import Row, median, seconds, spread
 from tests.benchmarks.textgen import COMMON_WORD
 
 RUNS = 7
-# The index these figures ask the lead to add (a migration in reader/store.py): the headline
-# columns a filter reads, so counting and filtering never touch the large rows.
-HEADLINE_INDEX = ("CREATE INDEX IF NOT EXISTS items_headline ON items "
-                  "(sort_time DESC, id DESC, feed_id, read, starred, title)")
+# The indexes these figures ask the lead for (one migration in reader/store.py): the two time
+# indexes made covering for the columns a filter reads (same names and leading columns, so
+# every query that uses them now still does), so counting and filtering skip the large rows.
+COVERING_INDEXES = (
+    "DROP INDEX items_unread",
+    "CREATE INDEX items_unread ON items (sort_time DESC, id DESC, feed_id, starred, title) "
+    "WHERE read = 0",
+    "DROP INDEX items_by_time",
+    "CREATE INDEX items_by_time ON items (sort_time DESC, id DESC, feed_id, read, starred, "
+    "title)",
+)
 PAGE = 200  # headlines a list needs first (a screen is ~40)
 
 
@@ -79,16 +86,17 @@ def _phrase(text: str) -> str:
 
 
 def filters(bench: Bench, *, mmap: bool = False) -> list[Row]:
-    """Both ways: on today's schema, then with the headline index added. `mmap`: the store's
+    """Both ways: on today's schema, then with the covering indexes. `mmap`: the store's
     connection maps the file (PRAGMA mmap_size), as a suggestion for the lead to weigh."""
     path, named = _prepared_copy(bench)
     rows = _filter_rows(bench, path, named, "today's schema", mmap)
     store = Store(path)
     try:
-        store.conn.execute(HEADLINE_INDEX)
+        for statement in COVERING_INDEXES:
+            store.conn.execute(statement)
     finally:
         store.close()
-    return rows + _filter_rows(bench, path, named, "with index items_headline", mmap)
+    return rows + _filter_rows(bench, path, named, "covering indexes", mmap)
 
 
 def _filter_rows(bench: Bench, path: Path, named: dict[str, str], schema: str,
