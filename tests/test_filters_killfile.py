@@ -199,6 +199,19 @@ def test_list_switches_combine_with_a_filter(store: Store) -> None:
     assert with_switches(None, unread=True) == parse_filter("unread")
 
 
+def test_counts_of_many_word_hits_scan_the_unread_index(store: Store,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    from reader.filters import commands
+
+    _stored(store)
+    views = ["memory or sponsored", "sponsored", "not sponsored", "rust and not go"]
+    before = [count_matching(store, parse_filter(v), unread_only=True) for v in views]
+    monkeypatch.setattr(commands, "MANY_HITS", 0)
+    assert commands._many_hits(store, parse_filter("sponsored"))
+    assert [count_matching(store, parse_filter(v), unread_only=True) for v in views] == before
+    assert before == [3, 2, 2, 1]
+
+
 def test_counts_agree_with_the_covering_unread_index(store: Store) -> None:
     _stored(store)
     store.mark_read([h.id for h in filtered_headlines(store, parse_filter("go"))])
