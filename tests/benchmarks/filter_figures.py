@@ -2,8 +2,11 @@
 (<= 20 ms), filtering (<= 100 ms), and what keeping token positions in the full-text index
 (detail='full', for true phrase queries) would cost against today's detail='column'.
 
-Run alone: `python -m tests.benchmarks.filter_figures [--quick]`; hooked into
-`python -m tests.benchmarks` as `"filters"` (see the module's FIGURE line).
+Run alone: `python -m tests.benchmarks.filter_figures [--quick] [--no-detail] [--mmap]`.
+To hook into `python -m tests.benchmarks`, import this module there and add to FIGURES:
+
+    "filters": ("11. saved-view counts and filtering", filter_figures.filters),
+    "fts-detail": ("12. full-text positions (detail=full) cost", filter_figures.fts_detail),
 """
 
 from __future__ import annotations
