@@ -106,3 +106,15 @@ def test_the_sample_urls_file() -> None:
         "(ours is a case-insensitive 'contains')",
         "line 4: query 'Broken': a query: line is query:NAME:FILTER",
     ]
+
+
+def test_what_is_imported_pastes_into_config_toml() -> None:
+    import tomllib
+
+    from reader.filters.config import parse_highlight_rules, parse_kill_rules, parse_views
+
+    result = import_config((SAMPLES / "config").read_text(encoding="utf-8"))
+    config = tomllib.loads(result.to_toml())
+    assert [v.expr for v in parse_views(config["views"])] == [v.expr for v in result.views]
+    assert parse_kill_rules(config["kill"]) == tuple(result.kill)
+    assert parse_highlight_rules(config["highlight"]) == tuple(result.highlights)

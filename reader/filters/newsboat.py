@@ -10,6 +10,7 @@ the reason; nothing is half-translated.
 
 from __future__ import annotations
 
+import json
 import re
 import shlex
 from dataclasses import dataclass, field
@@ -205,6 +206,25 @@ class Imported:
     kill: list[KillRule] = field(default_factory=list)
     highlights: list[HighlightRule] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # "line 12: why"
+
+    def to_toml(self) -> str:
+        """The views and rules as config.toml text to paste ([views], [[kill]], [[highlight]]);
+        strings are JSON-escaped, which TOML reads as basic strings."""
+        out: list[str] = []
+        if self.views:
+            out.append("[views]")
+            out += [f"{json.dumps(v.name, ensure_ascii=False)} = "
+                    f"{json.dumps(v.source, ensure_ascii=False)}" for v in self.views]
+        for rule in self.kill:
+            out += ["", "[[kill]]", f"expr = {json.dumps(rule.source, ensure_ascii=False)}",
+                    f'mode = "{rule.mode}"']
+            if rule.feed:
+                out.append(f"feed = {json.dumps(rule.feed, ensure_ascii=False)}")
+        for highlight in self.highlights:
+            out += ["", "[[highlight]]",
+                    f"expr = {json.dumps(highlight.source, ensure_ascii=False)}",
+                    f"style = {json.dumps(highlight.style)}"]
+        return "\n".join(out).strip() + "\n" if out else ""
 
 
 _COLOURS = {"black", "red", "green", "yellow", "blue", "magenta", "cyan", "white"}
