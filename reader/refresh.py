@@ -11,7 +11,7 @@ import contextlib
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +29,9 @@ from reader.store import ApplyStats, ItemRecord, Store, StoreError
 
 if TYPE_CHECKING:
     from reader.feed_settings import RefreshPlan
+
+# (records, feed URL, feed tags) -> (records to store, how many were dropped)
+DropHook = Callable[[Sequence[ItemRecord], str, Sequence[str]], tuple[list[ItemRecord], int]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,6 +55,7 @@ class FeedDone:
     not_modified: bool = False
     moved_to: str | None = None
     warning: str | None = None
+    dropped: int = 0  # entries the killfile's drop rules kept out
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,12 +77,14 @@ class RefreshSummary:
     new: int = 0
     updated: int = 0
     failures: list[FeedFailed] = field(default_factory=list)
+    dropped: int = 0
 
     def add(self, event: RefreshEvent) -> None:
         if isinstance(event, FeedDone):
             self.feeds += 1
             self.new += event.new
             self.updated += event.updated
+            self.dropped += event.dropped
         elif isinstance(event, FeedFailed):
             self.feeds += 1
             self.failures.append(event)
@@ -87,6 +93,8 @@ class RefreshSummary:
         noun = "feed" if self.feeds == 1 else "feeds"
         items = "item" if self.new == 1 else "items"
         text = f"refreshed {self.feeds} {noun}: {self.new} new {items}"
+        if self.dropped:
+            text += f", {self.dropped} dropped by the killfile"
         if self.failures:
             text += f", {len(self.failures)} failed"
         return text
@@ -159,6 +167,7 @@ async def refresh(
     force: bool = False,
     due_only: bool = False,
     plan: RefreshPlan | None = None,
+    drop: DropHook | None = None,
 ) -> AsyncIterator[RefreshEvent]:
     """Refresh all feeds (or `feed_ids`), yielding an event as each one finishes.
 
@@ -166,7 +175,8 @@ async def refresh(
     (the user named them); with `due_only` (cron, the app's timer) so are feeds whose next
     due time has not come. `plan` holds the refresh interval and per-feed settings. Every
     store call runs in a worker thread, never on the event loop (in the app, that loop is
-    the UI's).
+    the UI's). `drop`
+    (reader.filters.rules.Dropper) leaves out the entries the killfile never stores.
     """
     from feeds.fetch import fetch_all
     from reader.schedule import after_fetch
@@ -180,6 +190,8 @@ async def refresh(
     yield RefreshStarted(total=len(due), skipped=max(0, considered - len(due)))
     if not due:
         return
+    tags = ({row.id: row.tags for row in await asyncio.to_thread(store.feeds)} if drop
+            else {})
     by_url: dict[str, int] = {}
     requests = []
     for feed_id, url, etag, last_modified in due:
@@ -200,8 +212,10 @@ async def refresh(
 
         async def store_one(result: FetchResult) -> None:
             nonlocal unindexed
-            event = await _store_result(store, by_url[result.url], result, parsers)
-            scheduled.append(after_fetch(by_url[result.url], result, plan))
+            feed_id = by_url[result.url]
+            event = await _store_result(store, feed_id, result, parsers, drop,
+                                        tags.get(feed_id, ()))
+            scheduled.append(after_fetch(feed_id, result, plan))
             await events.put(event)
             if isinstance(event, FeedDone):
                 unindexed += event.new
@@ -351,7 +365,8 @@ def _exit_with(reader_pid: int) -> None:
 
 
 async def _store_result(store: Store, feed_id: int, result: FetchResult,
-                        parsers: Parsers | None = None) -> RefreshEvent:
+                        parsers: Parsers | None = None, drop: DropHook | None = None,
+                        tags: Sequence[str] = ()) -> RefreshEvent:
     """Apply one fetch result; every failure becomes a FeedFailed, never an exception."""
     url = result.url
     moved = None
@@ -377,14 +392,15 @@ async def _store_result(store: Store, feed_id: int, result: FetchResult,
     if isinstance(prepared, str):
         await asyncio.to_thread(store.record_error, feed_id, prepared)
         return FeedFailed(feed_id, url, prepared)
+    records, dropped = drop(prepared.records, url, tags) if drop else (prepared.records, 0)
     stats: ApplyStats = await asyncio.to_thread(
-        store.apply, feed_id, prepared.records, title=prepared.title,
+        store.apply, feed_id, records, title=prepared.title,
         site_link=prepared.site_link, etag=validators.etag,
         last_modified=validators.last_modified, warning=prepared.warning,
         ttl_seconds=prepared.ttl_seconds,
     )
     return FeedDone(feed_id, url, new=stats.new, updated=stats.updated, moved_to=moved,
-                    warning=prepared.warning)
+                    warning=prepared.warning, dropped=dropped)
 
 
 # -- subscribing -----------------------------------------------------------------------
