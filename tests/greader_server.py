@@ -55,6 +55,7 @@ class GReaderServer:
     fail: int | None = None  # answer every API call with this status
     html: bool = False  # answer every API call with a login page (a proxy, a wrong URL)
     salt: str = "first"  # changing it expires every token ([F-src] the token hashes it)
+    fail_after_contents: int | None = None  # answer 500 once this many contents were sent
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -209,6 +210,10 @@ class GReaderServer:
         if endpoint == "stream/items/ids":
             return self._ids(query)
         if endpoint == "stream/items/contents" and method == "POST":
+            if self.fail_after_contents is not None:
+                if self.fail_after_contents <= 0:
+                    return 500, "Internal error", "text/plain", None
+                self.fail_after_contents -= 1
             # [F-src] streamContentsItems(): `i` repeated in the body, long or short form.
             return self._contents([value for key, value in form if key == "i"])
         if endpoint == "edit-tag" and method == "POST":

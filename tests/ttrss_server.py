@@ -132,19 +132,11 @@ class TTRSS:
                       f"VALUES ('{login}', 'SHA1:{digest}', 0, NOW())")
         self.psql("INSERT INTO ttrss_user_prefs (owner_uid, pref_name, profile, value) "
                   "SELECT id, 'ENABLE_API_ACCESS', NULL, 'true' FROM ttrss_users")
-        self._php = subprocess.Popen(
-            [*self._as, "php", "-S", f"127.0.0.1:{self.web_port}", "-t", str(base / "www")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=base)
-        deadline = time.monotonic() + 20
-        while True:
-            try:
-                urllib.request.urlopen(self.url, timeout=2).read()
-                break
-            except OSError:
-                if time.monotonic() > deadline or self._php.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("php -S did not answer on " + self.url) from None
-                time.sleep(0.1)
+        try:
+            self.start_web()
+        except RuntimeError:
+            self.stop()
+            raise
         return self
 
     def _config(self) -> str:
@@ -169,6 +161,54 @@ class TTRSS:
                 line = f"\tdefine('CACHE_DIR', '{self.base / 'cache'}');"
             lines.append(line)
         return "\n".join(lines) + "\n"
+
+    def add_user(self, login: str, password: str) -> None:
+        """A user with API access (each test gets its own, so tests do not see each other)."""
+        digest = hashlib.sha1(password.encode()).hexdigest()
+        self.psql("INSERT INTO ttrss_users (login, pwd_hash, access_level, created) "
+                  f"VALUES ('{login}', 'SHA1:{digest}', 0, NOW())")
+        self.psql("INSERT INTO ttrss_user_prefs (owner_uid, pref_name, profile, value) "
+                  f"SELECT id, 'ENABLE_API_ACCESS', NULL, 'true' FROM ttrss_users "
+                  f"WHERE login = '{login}'")
+
+    def bulk_items(self, login: str, feed_id: int, count: int, prefix: str) -> None:
+        """Many articles at once, straight into the database (TT-RSS's own fetcher takes
+        minutes for 10,000); the titles are `prefix N`."""
+        self.psql(
+            "WITH made AS (INSERT INTO ttrss_entries (title, guid, link, updated, content, "
+            "content_hash, date_entered, date_updated) SELECT "
+            f"'{prefix} ' || n, '{prefix}-' || n || '-' || {feed_id}, "
+            f"'https://example.org/{prefix}/' || n, NOW() - n * interval '1 second', "
+            f"'<p>{prefix} ' || n || ' body</p>', 'h' || n, NOW(), NOW() "
+            f"FROM generate_series(1, {count}) AS n RETURNING id) "
+            "INSERT INTO ttrss_user_entries (ref_id, uuid, feed_id, owner_uid, tag_cache, "
+            f"label_cache, unread) SELECT made.id, '', {feed_id}, "
+            f"(SELECT id FROM ttrss_users WHERE login = '{login}'), '', '', true FROM made")
+
+    def stop_web(self) -> None:
+        """The server goes down (connections refused) until start_web()."""
+        if self._php is not None and self._php.poll() is None:
+            self._php.terminate()
+            self._php.wait(10)
+
+    def start_web(self) -> None:
+        self._php = subprocess.Popen(
+            [*self._as, "php", "-S", f"127.0.0.1:{self.web_port}", "-t",
+             str(self.base / "www")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.base)
+        self._wait_web()
+
+    def _wait_web(self) -> None:
+        deadline = time.monotonic() + 20
+        while True:
+            try:
+                urllib.request.urlopen(self.url, timeout=2).read()
+                return
+            except OSError:
+                if time.monotonic() > deadline or self._php is None or \
+                        self._php.poll() is not None:
+                    raise RuntimeError("php -S did not answer on " + self.url) from None
+                time.sleep(0.1)
 
     def serve_feed(self, url: str, body: str) -> str:
         """Serve `body` at `url` (http://feeds.invalid/...), as TT-RSS asks its proxy."""

@@ -151,7 +151,11 @@ class GReaderClient:
                 return await self._edit_token()
             if status != 200:
                 raise status_error(status, "token")
-            self._write_token = body.decode("utf-8", "replace").strip()
+            token = body.decode("utf-8", "replace").strip()
+            if not token or _looks_html(token) or len(token) > 1000:
+                raise ServerError("token: the server sent no write token (an HTML page or "
+                                  "nothing: is the URL the API address?)")
+            self._write_token = token
         return self._write_token
 
     # -- reading ---------------------------------------------------------------------------
@@ -281,9 +285,17 @@ def _list(answer: Any, key: str) -> list:
     return value
 
 
+def _looks_html(text: str) -> bool:
+    return text.lstrip()[:200].lower().startswith(("<!doctype", "<html"))
+
+
 def _expect_ok(answer: str, what: str) -> None:
-    if answer.strip() != "OK":
-        raise ServerError(f"{what}: the server did not answer OK")
+    if answer.strip() == "OK":
+        return
+    if _looks_html(answer):
+        raise ServerError(f"{what}: the server sent an HTML page, not the API's answer "
+                          "(is the URL the API address?)")
+    raise ServerError(f"{what}: the server did not answer OK")
 
 
 def _number(value: Any) -> float | None:
