@@ -39,7 +39,7 @@ LONG_PREFIX = "tag:google.com,2005:reader/item/"
 READING_LIST = "user/-/state/com.google/reading-list"
 READ = "user/-/state/com.google/read"
 STARRED = "user/-/state/com.google/starred"
-IDS_PAGE = 1000  # ids per stream/items/ids request
+IDS_PAGE = 10_000  # ids per stream/items/ids request (about 200 KB of JSON)
 CONTENTS_BATCH = 250  # items per stream/items/contents request
 EDIT_BATCH = 250  # ids per edit-tag request
 
@@ -215,20 +215,22 @@ class GReaderClient:
 
     async def new_items(self, cursor: dict[str, Any], known: KnownRefs, limit: int,
                         extra: Iterable[str] = ()) -> AsyncIterator[list[RemoteItem]]:
-        """Items not known yet: the reading list newest first until a page holds nothing new
-        (at most `limit`), plus `extra` refs (unread or starred ones not held), in batches."""
+        """Items not known yet: the reading list newest first until a page reaches items
+        already held (at most `limit`), plus `extra` refs (unread or starred ones not held,
+        such as older items past a first sync's limit), in batches."""
         wanted: list[str] = []
         seen: set[str] = set()
         async for page in self._ids(READING_LIST, limit=limit):
             fresh = [ref for ref in page if ref not in seen]
             seen.update(fresh)
-            unknown = set(fresh) - known(fresh)
-            wanted.extend(ref for ref in fresh if ref in unknown)
-            if not unknown or len(wanted) >= limit:
+            held = known(fresh)
+            wanted.extend(ref for ref in fresh if ref not in held)
+            if held or len(wanted) >= limit:
                 break
         wanted = wanted[:limit]
         extras = [ref for ref in dict.fromkeys(extra) if ref not in seen]
-        wanted.extend(ref for ref in extras if ref not in known([ref]))
+        held = known(extras)
+        wanted.extend(ref for ref in extras if ref not in held)
         for start in range(0, len(wanted), CONTENTS_BATCH):
             chunk = wanted[start:start + CONTENTS_BATCH]
             answer = await self._call("POST", "stream/items/contents", "item contents",
