@@ -144,7 +144,7 @@ class GReaderServer:
     def _handle(self, handler: BaseHTTPRequestHandler, method: str) -> None:
         split = urlsplit(handler.path)
         with self._lock:
-            self.log.append((method, split.path))
+            self.log.append((method, handler.path))
         if self.down:
             handler.close_connection = True
             try:

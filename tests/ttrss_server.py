@@ -232,10 +232,16 @@ class TTRSS:
         shutil.rmtree(self.base, ignore_errors=True)
 
 
-if __name__ == "__main__":  # `python -m tests.ttrss_server`: install (as root) and try one
+if __name__ == "__main__":
+    # `python3 -m tests.ttrss_server [--install]`: install the packages when missing (as
+    # root, as .ci/run does), then (without --install) start and stop one instance.
+    import sys
+
     reason = ensure_installed()
     if reason:
         raise SystemExit(reason)
+    if "--install" in sys.argv:
+        raise SystemExit(0)
     started = time.monotonic()
     server = TTRSS().start()
     print(f"TT-RSS at {server.url} in {time.monotonic() - started:.1f} s")
