@@ -63,6 +63,9 @@ def test_marks_travel_between_devices(tmp_path: Path, side) -> None:
     a.sync()
     b.sync()
     assert set(a.items()) >= {"Wire 0", "Wire 1", "Wire 2"}
+    assert len(json.loads(a("search", "Wire", "--json").stdout)) == 3  # indexed like any item
+    assert [row["last_fetched"] is not None for row in json.loads(a("feeds", "--json").stdout)
+            if row["title"] == "Wire"] == [True]
     a.mark("Wire 0", "read")
     a.mark("Wire 1", "star")
     assert a.queued() == 2

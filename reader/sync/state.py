@@ -113,10 +113,15 @@ def record_result(store: Store, account_id: int, *, error: str | None,
                   cursor: dict[str, Any] | None = None) -> None:
     with store.transaction() as conn:
         if error is None:
+            now = time.time()
             conn.execute("UPDATE sync_accounts SET last_sync = ?, last_error = NULL, "
                          "cursor = coalesce(?, cursor) WHERE id = ?",
-                         (time.time(), json.dumps(cursor) if cursor is not None else None,
+                         (now, json.dumps(cursor) if cursor is not None else None,
                           account_id))
+            # `reader feeds` and the feeds panel show when the account's feeds were synced
+            conn.execute("UPDATE feeds SET last_fetched = ?, last_error = NULL WHERE id IN "
+                         "(SELECT feed_id FROM sync_feeds WHERE account_id = ?)",
+                         (now, account_id))
         else:
             conn.execute("UPDATE sync_accounts SET last_error = ? WHERE id = ?",
                          (error, account_id))

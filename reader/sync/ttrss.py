@@ -199,7 +199,11 @@ class TTRSSClient:
         return str(feed) if feed else None
 
     async def unsubscribe(self, feed_id: str) -> None:
-        await self._call("unsubscribeFeed", "unsubscribe", feed_id=feed_id)
+        try:
+            await self._call("unsubscribeFeed", "unsubscribe", feed_id=feed_id)
+        except ServerError as error:
+            if "FEED_NOT_FOUND" not in str(error):  # already gone there: done
+                raise
 
     async def update_feed(self, feed_id: str) -> None:
         """Ask the server to fetch one feed now (tests; TT-RSS's daemon does it otherwise)."""
