@@ -192,9 +192,10 @@ class TTRSS:
             self._php.wait(10)
 
     def start_web(self) -> None:
+        # opcache: php -S compiles TT-RSS's classes on every request without it
         self._php = subprocess.Popen(
-            [*self._as, "php", "-S", f"127.0.0.1:{self.web_port}", "-t",
-             str(self.base / "www")],
+            [*self._as, "php", "-d", "opcache.enable_cli=1", "-S",
+             f"127.0.0.1:{self.web_port}", "-t", str(self.base / "www")],
             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=self.base)
         self._wait_web()
 
