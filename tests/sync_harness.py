@@ -63,6 +63,9 @@ class GReaderSide:
     def new_feed_url(self, name: str) -> str:
         return f"https://example.org/{name}.xml"
 
+    def expire(self) -> None:
+        self.server.salt += "-rotated"  # [F-src] the token hashes the salt: all void now
+
     def down(self) -> None:
         self.server.down = True
 
@@ -86,7 +89,12 @@ class TTRSSSide:
         self.password = f"{self.user}pw"
         instance.add_user(self.user, self.password)
         self.url = instance.url
-        self.client = TTRSSClient(self.url, self.user)
+        password = self.password
+
+        async def again() -> str:
+            return password
+
+        self.client = TTRSSClient(self.url, self.user, password=again)
         self._run(self.client.login(self.password))
         self.served: dict[str, list[tuple[str, str]]] = {}
 
@@ -163,6 +171,10 @@ class TTRSSSide:
     def new_feed_url(self, name: str) -> str:
         self.served[name] = [(f"{name}-0", f"{name} 0")]
         return self._serve(name)
+
+    def expire(self) -> None:
+        """Every session the server gave ends (TT-RSS keeps them in ttrss_sessions)."""
+        self.instance.psql("DELETE FROM ttrss_sessions")
 
     def down(self) -> None:
         self.instance.stop_web()

@@ -234,12 +234,16 @@ def test_bad_password_and_expired_token(tmp_path: Path, side) -> None:
     tokens = a.data / "sync-tokens.json"
     assert tokens.stat().st_mode & 0o777 == 0o600
     assert side.password not in tokens.read_text()
-    tokens.write_text(json.dumps({a.name: "expired-token"}))
+    side.expire()  # the server ends the session
     expired = a("sync", code=1)  # no password at hand: one line saying what to do
     assert "READER_PASSWORD" in expired.stderr and expired.stderr.count("\n") == 1
+    assert json.loads(a("account", "list", "--json").stdout)[0]["last_error"]
     a("sync", password=side.password)  # logs in again the same way
     assert "Auth 0" in a.items()
+    tokens.write_text(json.dumps({a.name: "expired-token"}))  # a token the server never gave
+    a("sync", password=side.password)
     assert json.loads(tokens.read_text())[a.name] != "expired-token"
+    assert tokens.stat().st_mode & 0o777 == 0o600
 
 
 @pytest.mark.slow
