@@ -197,3 +197,24 @@ def test_sync_modules_load_no_textual() -> None:
                           timeout=60, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr
     assert not [name for name in json.loads(done.stdout) if name.split(".")[0] == "textual"]
+
+
+def test_push_alone_sends_the_journal_and_pulls_nothing(tmp_path: Path) -> None:
+    from reader.sync import engine
+
+    server = GReaderServer().start()
+    try:
+        feed = server.add_feed("https://example.org/a.xml", "A")
+        server.add_items(feed, 3)
+        store = Store(tmp_path / "reader.db")
+        account = state.add_account(store, "x", "greader", server.url, "alice", None)
+        state.save_token(store, "x", server.auth_token("alice"))
+        run(engine.sync(store, account))
+        store.mark_read([store.headlines()[0].id])
+        before = len(server.log)
+        result = run(engine.push(store, state.account(store, "x")))
+        assert result.pushed == 1 and state.queued_count(store) == 0
+        assert [path.split("?")[0] for _, path in server.log[before:]] == [
+            "/api/greader.php/reader/api/0/token", "/api/greader.php/reader/api/0/edit-tag"]
+    finally:
+        server.stop()

@@ -217,6 +217,24 @@ def _groups(store: Store, account: Account, entries: list[JournalEntry]) -> list
     return list(groups.values()) + result
 
 
+async def push(store: Store, account: Account, progress: ProgressCallback | None = None,
+               *, http: httpx.AsyncClient | None = None) -> SyncResult:
+    """Only send the queued marks (say, when the app closes): no pull. Raises SyncError;
+    what was not acknowledged stays queued."""
+    result = SyncResult(account.name)
+    client = make_client(account, state.load_token(store, account.name), http)
+    try:
+        await _push(store, account, client, result, progress or (lambda event: None))
+        result.requests = client.requests
+        return result
+    except SyncError as error:
+        raise SyncError(_expired_hint(account, error)) from None
+    finally:
+        if client.token:
+            state.save_token(store, account.name, client.token)
+        await client.aclose()
+
+
 async def sync_all(store: Store, progress: ProgressCallback | None = None
                    ) -> list[SyncResult]:
     """Every account, one after another; a failing account does not stop the others."""
