@@ -217,6 +217,9 @@ def test_subscribe_and_unsubscribe_from_the_reader(tmp_path: Path, side,
     before = len(http_server.requests)
     a("refresh")  # local feeds still refresh; the account's are the server's business
     assert len(http_server.requests) == before + 1
+    a("account", "remove", a.name)  # forgets the account here; the local feed stays
+    assert [row["url"] for row in json.loads(a("feeds", "--json").stdout)] == [local_url]
+    assert a.name not in (a.data / "sync-tokens.json").read_text()
 
 
 # 6 ---------------------------------------------------------------------------------------------

@@ -154,6 +154,13 @@ def test_every_write_path_lands_in_the_journal_and_server_marks_do_not(tmp_path:
 
 def test_remote_text_is_hostile(tmp_path: Path) -> None:
     store, account, feeds = _account_store(tmp_path)
+    hostile_feed = RemoteFeed("feed/2", "javascript:alert(1)", "\x1b]0;x\x07Evil", None,
+                              ("[b]Folder\u202e",))
+    feeds, _, _ = state.apply_subscriptions(
+        store, account, [RemoteFeed("feed/1", "https://example.org/a.xml", "A"), hostile_feed])
+    row = store.feed(feeds["feed/2"])
+    assert row.url == "http://127.0.0.1:9#feed=feed/2" and "\x1b" not in row.title
+    assert row.tags == ("[b]Folder",)
     evil = RemoteItem("e1", "e1", "feed/1", "\x1b[31m[@click=app.quit]title\u202e",
                       "javascript:alert(1)", "me\x07", 5.0, None,
                       "<script>alert(1)</script><p onclick='x'>hi</p>", False, False)

@@ -267,14 +267,17 @@ def applying(store: Store) -> Iterator[sqlite3.Connection]:
 
 
 def _local_url(conn: sqlite3.Connection, account: Account, remote: RemoteFeed) -> str:
-    """The feed's URL when no other subscription has it; else one marked with the account."""
-    url = remote.url or f"{account.url.rstrip('/')}#feed={remote.id}"
+    """The feed's URL when no other subscription has it; else one marked with the account.
+    A URL that is not http(s) (the server's word is hostile too) is replaced."""
+    from feeds.text import safe_url
+
+    url = safe_url(remote.url) or f"{account.url.rstrip('/')}#feed={remote.id}"
     if conn.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
         url = f"{url}#reader-account={account.name}"
         serial = 1
         while conn.execute("SELECT 1 FROM feeds WHERE url = ?", (url,)).fetchone():
             serial += 1
-            url = f"{remote.url}#reader-account={account.name}-{serial}"
+            url = f"{url.split('#reader-account=')[0]}#reader-account={account.name}-{serial}"
     return url
 
 
