@@ -140,15 +140,17 @@ class GReaderClient:
                 return body.decode("utf-8", "replace")
             return decode_json(body, headers, what)
 
-    async def _edit_token(self) -> str:
+    async def _edit_token(self, *, relogged: bool = False) -> str:
         if self._write_token is None:
             self.requests += 1
             status, headers, body = await send(
                 self._http, "GET", f"{self.base}/reader/api/0/token",
                 headers={"Authorization": f"GoogleLogin auth={self.token}"})
-            if status == 401:
+            if status == 401 and not relogged:
                 await self._relogin()
-                return await self._edit_token()
+                return await self._edit_token(relogged=True)
+            if status == 401:
+                raise AuthError(f"{self.base} refused the login token")
             if status != 200:
                 raise status_error(status, "token")
             token = body.decode("utf-8", "replace").strip()
