@@ -23,6 +23,7 @@ from reader.core.config import Config, ConfigError
 from reader.core.query import Query
 from reader.rows import FeedRow, Headline
 from reader.store import Store, StoreError
+from reader.sync import cli as sync_cli
 from reader.wording import UNTITLED, count_of
 
 
@@ -80,6 +81,7 @@ def build_parser() -> argparse.ArgumentParser:
     exporter = commands.add_parser("export", help="write subscriptions as OPML 2.0")
     exporter.add_argument("file", nargs="?", metavar="FILE")
     cli_media.add_parsers(commands)
+    sync_cli.add_parsers(commands)  # account, sync, add --account (issue 14)
     return parser
 
 
@@ -224,6 +226,8 @@ def _run(coroutine: Any) -> Any:
 def cmd_add(store: Store, args: argparse.Namespace) -> int:
     from reader.refresh import AddError, subscribe
 
+    if args.account:  # subscribe on a sync account's server
+        return sync_cli.cmd_add_remote(store, args)
     status = 0
     for url in args.urls:
         try:
@@ -247,6 +251,8 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
 
 def cmd_remove(store: Store, args: argparse.Namespace) -> int:
     feed_id = _feed_by_url(store, args.url)
+    if sync_cli.remove_remote(store, feed_id, args.url):  # unsubscribed on its server
+        return 0
     store.remove_feed(feed_id)
     print(f"removed {args.url}")
     return 0
@@ -474,6 +480,7 @@ COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
     "download": cli_media.cmd_download,
+    **sync_cli.COMMANDS,
 }
 
 

@@ -159,8 +159,6 @@ UPDATE feeds SET last_warning = last_error, last_error = NULL
 WHERE error_count = 0 AND last_error IS NOT NULL;
 """
 
-# Each entry upgrades the schema by one version; never edit a released one, append.
-
 # Issue 15: enclosures (podcasts), a feed's own refresh hint and next due time, and the
 # entries retention deleted (so the next refresh does not bring them back as new).
 SCHEMA_V2_ENCLOSURES_SCHEDULE = """
@@ -183,8 +181,74 @@ CREATE TABLE pruned (
 ) WITHOUT ROWID;
 """
 
+
+# Sync accounts (issue 14): remote ids per account as opaque strings, and a journal of unsent
+# read/star changes filled by triggers, so the app, `reader mark` and mark-all all land in it.
+# While a sync applies the server's state it sets sync_guard.applying = 1 inside its own
+# transaction (other connections never see it), so those marks are never journaled back.
+# `stamp` is julianday('now'), the same for every row one statement changes: a mark-all.
+SCHEMA_SYNC = """
+CREATE TABLE sync_accounts (
+    id INTEGER PRIMARY KEY,
+    name TEXT NOT NULL UNIQUE,
+    kind TEXT NOT NULL,
+    url TEXT NOT NULL,
+    username TEXT NOT NULL,
+    password_command TEXT,
+    cursor TEXT NOT NULL DEFAULT '{}',
+    last_sync REAL,
+    last_error TEXT,
+    added REAL NOT NULL
+);
+CREATE TABLE sync_feeds (
+    feed_id INTEGER PRIMARY KEY REFERENCES feeds(id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES sync_accounts(id) ON DELETE CASCADE,
+    remote_id TEXT NOT NULL,
+    UNIQUE (account_id, remote_id)
+);
+CREATE INDEX sync_feeds_by_account ON sync_feeds (account_id);
+CREATE TABLE sync_items (
+    item_id INTEGER PRIMARY KEY REFERENCES items(id) ON DELETE CASCADE,
+    account_id INTEGER NOT NULL REFERENCES sync_accounts(id) ON DELETE CASCADE,
+    remote_id TEXT NOT NULL,
+    ref TEXT NOT NULL,
+    crawled_usec INTEGER,
+    UNIQUE (account_id, ref)
+);
+CREATE TABLE sync_journal (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    account_id INTEGER NOT NULL REFERENCES sync_accounts(id) ON DELETE CASCADE,
+    item_id INTEGER NOT NULL,
+    remote_id TEXT NOT NULL,
+    feed_remote_id TEXT,
+    field TEXT NOT NULL,
+    value INTEGER NOT NULL,
+    stamp REAL NOT NULL
+);
+CREATE INDEX sync_journal_by_account ON sync_journal (account_id, id);
+CREATE TABLE sync_guard (applying INTEGER NOT NULL);
+INSERT INTO sync_guard (applying) VALUES (0);
+CREATE TRIGGER sync_journal_read AFTER UPDATE OF read ON items
+WHEN new.read != old.read AND (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT INTO sync_journal (account_id, item_id, remote_id, feed_remote_id, field, value, stamp)
+    SELECT s.account_id, s.item_id, s.remote_id,
+           (SELECT remote_id FROM sync_feeds WHERE feed_id = new.feed_id),
+           'read', new.read, julianday('now')
+    FROM sync_items AS s WHERE s.item_id = new.id;
+END;
+CREATE TRIGGER sync_journal_starred AFTER UPDATE OF starred ON items
+WHEN new.starred != old.starred AND (SELECT applying FROM sync_guard) = 0 BEGIN
+    INSERT INTO sync_journal (account_id, item_id, remote_id, feed_remote_id, field, value, stamp)
+    SELECT s.account_id, s.item_id, s.remote_id,
+           (SELECT remote_id FROM sync_feeds WHERE feed_id = new.feed_id),
+           'starred', new.starred, julianday('now')
+    FROM sync_items AS s WHERE s.item_id = new.id;
+END;
+"""
+
 # Each entry upgrades the schema by one version; never edit a released one, append.
-MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V2_ENCLOSURES_SCHEDULE)
+MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V2_ENCLOSURES_SCHEDULE,
+                                SCHEMA_SYNC)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 HEADLINE_COLUMNS = """
@@ -436,10 +500,12 @@ class Store:
         now = time.time() if now is None else now
         if include_held:
             now = float("inf")
+        # A sync account's feeds are fetched by its server, never by this refresh.
         rows = self._query(
             "SELECT id, url, etag, last_modified FROM feeds "
             "WHERE (gone = 0 OR ?) AND (not_before IS NULL OR not_before <= ?) "
-            "AND (NOT ? OR next_due IS NULL OR next_due <= ?) ORDER BY id",
+            "AND (NOT ? OR next_due IS NULL OR next_due <= ?) "
+            "AND id NOT IN (SELECT feed_id FROM sync_feeds) ORDER BY id",
             (int(include_held), now, int(due_only), now),
         )
         if feed_ids is not None:
