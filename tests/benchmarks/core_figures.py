@@ -46,10 +46,11 @@ IDLE_KEYS = 20  # j keys before the refresh: what the same measurement gives on 
 
 
 def _plan(quick: bool) -> dict[str, float]:
-    """Feeds x items to refresh, and how long / how many keys at most."""
+    """Feeds x items to refresh, how long / how many keys at most in one refresh, and how
+    many refreshes (rounds) per side."""
     if quick:
-        return {"feeds": 40, "items": 20, "seconds": 30, "keys": 400}
-    return {"feeds": 300, "items": 50, "seconds": 240, "keys": 3000}
+        return {"feeds": 40, "items": 20, "seconds": 30, "keys": 400, "rounds": 1}
+    return {"feeds": 300, "items": 50, "seconds": 240, "keys": 3000, "rounds": 3}
 
 
 # -- the parent: feeds, server, one child per side ------------------------------------------
@@ -73,19 +74,23 @@ def corekeys(bench: Bench) -> list[Row]:
                                     timeout=60).stdout.strip()
         now_label = f"now ({now_commit})"
         now_tree = _export(bench, now_commit)
-    results: dict[str, dict[str, Any]] = {}
+    rounds: dict[str, list[dict[str, Any]]] = {"before": [], "now": []}
     with FeedServer(documents) as server:
         urls = server.urls()
-        for label, tree in (("before", old_tree), ("now", now_tree)):
-            data = bench.fresh_dir(f"corekeys-{label}")
-            shutil.copyfile(store_dir / "reader.db", data / "reader.db")
-            _hold_generated_feeds(data / "reader.db")
-            server.reset_counts()
-            bench.log(f"corekeys: {label} ({tree}), {feeds} feeds x {items} items to refresh, "
-                      f"{stored} items stored")
-            results[label] = _run_child(bench, tree, data, urls, plan)
-            results[label]["server"] = server.counts()
-            bench.log(f"corekeys: {label}: {_summary(results[label])}")
+        # Rounds alternate the sides, so both see the same machine noise.
+        for round_number in range(int(plan["rounds"])):
+            for label, tree in (("before", old_tree), ("now", now_tree)):
+                data = bench.fresh_dir(f"corekeys-{label}-{round_number}")
+                shutil.copyfile(store_dir / "reader.db", data / "reader.db")
+                _hold_generated_feeds(data / "reader.db")
+                server.reset_counts()
+                bench.log(f"corekeys round {round_number + 1}: {label} ({tree}), {feeds} feeds "
+                          f"x {items} items to refresh, {stored} items stored")
+                result = _run_child(bench, tree, data, urls, plan)
+                result["server"] = server.counts()
+                rounds[label].append(result)
+                bench.log(f"corekeys round {round_number + 1}: {label}: {_summary(result)}")
+    results = {label: _merge(done) for label, done in rounds.items()}
     return _rows(results, stored, feeds, items, now_label)
 
 
@@ -178,6 +183,40 @@ def _figures(result: dict[str, Any]) -> tuple[float, float, float]:
     return _percentile(measured, 0.5), _percentile(measured, 0.99), max(measured)
 
 
+def _merge(rounds: list[dict[str, Any]]) -> dict[str, Any]:
+    """One side's rounds as one result: keys pooled, counts summed, refreshes listed."""
+    merged: dict[str, Any] = {name: [] for name in ("j", "enter", "escape", "idle",
+                                                    "lost_why", "worst")}
+    merged.update(lost={"j": 0, "enter": 0, "escape": 0}, sent=0, handled=0, inside=0,
+                  refreshes=[], due=rounds[0]["due"], reader_file=rounds[0]["reader_file"])
+    for number, result in enumerate(rounds, 1):
+        for name in ("j", "enter", "escape", "idle"):
+            merged[name] += result[name]
+        for kind, count in result["lost"].items():
+            merged["lost"][kind] += count
+        for name in ("sent", "handled", "inside"):
+            merged[name] += result[name]
+        merged["lost_why"] += [f"round {number}, {why}" for why in result["lost_why"]]
+        merged["worst"] += [(latency, kind, at, number)
+                            for latency, kind, at in result["worst"]]
+        merged["refreshes"].append(result)
+    merged["worst"] = sorted(merged["worst"])[-3:]
+    return merged
+
+
+def _refreshes(result: dict[str, Any]) -> str:
+    parts = []
+    for one in result["refreshes"]:
+        took = (f"{seconds(one['refresh_seconds'])}" if one["refresh_done"]
+                else f"still running after {seconds(one['refresh_seconds'])}")
+        held = (f"all {one['stored_after']} stored items in the list "
+                f"{seconds(one['rows_settled'])} after"
+                if one["rows_settled"] is not None
+                else f"{one['rows_after']} of {one['stored_after']} items in the list")
+        parts.append(f"{took} (server {one['server']}; {held})")
+    return "; ".join(parts)
+
+
 def _brief(values: list[float]) -> str:
     if not values:
         return "none"
@@ -213,17 +252,14 @@ def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
             f"{result['lost']['escape']}); {result['inside']} sent and handled while "
             f"the refresh ran ({len(result['j'])} j, {len(result['enter'])} Enter "
             "measured)",
-            "slowest: " + ", ".join(f"{kind} {seconds(latency)} (sent +{at:.1f} s after R)"
-                                    for latency, kind, at in reversed(result["worst"])),
+            "slowest: " + ", ".join(f"{kind} {seconds(latency)} (round {number}, sent "
+                                    f"+{at:.1f} s after R)"
+                                    for latency, kind, at, number in reversed(result["worst"])),
             f"before R, {IDLE_KEYS} j with no refresh: {_brief(result['idle'])}",
             f"j: {_brief(result['j'])}; Enter: {_brief(result['enter'])}; Escape (not in "
             f"the p99): {_brief(escapes)}",
-            f"refresh of {result['due']} due feeds: "
-            f"{'done' if result['refresh_done'] else 'still running at the end'} "
-            f"after {seconds(result['refresh_seconds'])}, server answers {result['server']}; "
-            f"the list held {result['rows_after']} of {result['stored_after']} stored items "
-            + (f"{seconds(result['rows_settled'])} after it ended"
-               if result["rows_settled"] is not None else "at the end (not all)"),
+            f"{len(result['refreshes'])} refreshes of {result['due']} due feeds, each on a "
+            f"fresh copy of the store: {_refreshes(result)}",
             f"`reader` from {result['reader_file']}",
         ]
         notes += [f"lost: {why}" for why in result["lost_why"]]
