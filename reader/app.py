@@ -40,7 +40,8 @@ class ReaderApp(App[None]):
     ]
 
     def __init__(self, store: Store, *, config: Config | dict[str, Any] | None = None,
-                 fetch_limits: FetchLimits | None = None, theme: str | None = None) -> None:
+                 fetch_limits: FetchLimits | None = None, theme: str | None = None,
+                 auto_refresh: bool = False) -> None:
         super().__init__()
         if not isinstance(config, Config):
             config = Config.from_toml(config or {})
@@ -51,6 +52,7 @@ class ReaderApp(App[None]):
         self.config = config
         self.core = AppCore(self, store, config)
         self.crash_line: str | None = None
+        self.schedule_refresh = auto_refresh  # [refresh]'s schedule (the real program: on)
         self.set_keymap(preset_keymap(config.keys.preset, dict(config.keys.remaps)))
         chosen = theme or config.theme
         if chosen and chosen in self.available_themes:
@@ -58,6 +60,8 @@ class ReaderApp(App[None]):
 
     def on_mount(self) -> None:
         self.core.start()
+        if self.schedule_refresh:
+            self.core.start_schedule()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         problems = self.keymap_problems()
         if problems:

@@ -169,7 +169,8 @@ def launch_app(data_dir: str | None) -> int:
         offer_demo(store)
         from reader.app import ReaderApp  # Textual is paid for only here
 
-        app = ReaderApp(store, config=config, theme=store.settings_get("theme"))
+        app = ReaderApp(store, config=config, theme=store.settings_get("theme"),
+                        auto_refresh=True)
         app.run()
     finally:
         store.close()

@@ -85,8 +85,110 @@ class AppCore:
         return self.app.run_worker(job, group=f"core-{group}", exit_on_error=False)
 
     def start(self) -> None:
-        """Begin the services: the look for other processes' commits."""
+        """Begin the services: the look for other processes' commits, and the steps every
+        full refresh runs after the local feeds (sync accounts, then retention)."""
         self.app.set_interval(OUTSIDE_CHECK, self.look_outside)
+        self.refresher.add_step("sync", self._sync_step)
+        if self.config.retention.keep_days or self.config.retention.max_items:
+            self.refresher.add_step("retention", self._retention_step)
+
+    def start_schedule(self) -> None:
+        """Automatic refresh as `[refresh]` says (interval, on_start); the feeds' own hints
+        decide which are due at each look."""
+        from reader.schedule import check_period
+
+        self.refresher.schedule(check_period(self.config.refresh) or 0,
+                                on_start=self.config.refresh.on_start)
+
+    def announce(self, text: str) -> None:
+        """New items, once per refresh: the toast is the screen's; a terminal bell or a
+        desktop notification (OSC 9/777) when `[refresh] notify` asks for one."""
+        mode = self.config.refresh.notify
+        if mode == "none":
+            return
+        from reader.notify import notification
+
+        driver = getattr(self.app, "_driver", None)
+        if driver is not None:
+            driver.write(notification(mode, text))
+
+    # -- sync and retention: steps of a full refresh -----------------------------------------
+
+    async def _sync_step(self, summary: object) -> None:
+        """Every sync account: push queued marks, pull feeds, items and state. The engine
+        runs on its own event loop in a worker thread, so none of it touches the UI's."""
+        import asyncio
+
+        from reader.sync import engine, state
+
+        store = self.db.writer
+        if not await asyncio.to_thread(state.accounts, store):
+            return
+
+        def progress(event: Any) -> None:
+            self.post(messages.SyncProgress(event.account, event.stage, event.done,
+                                            event.total))
+
+        results = await asyncio.to_thread(asyncio.run, engine.sync_all(store, progress))
+        self.post(messages.ItemsAdded(frozenset()))
+        self.post(messages.FeedsChanged())
+        failed = [f"{result.account}: {result.error}" for result in results if result.error]
+        if failed:
+            raise RuntimeError("; ".join(failed))
+
+    async def _retention_step(self, summary: object) -> None:
+        from reader.retention import prune
+
+        settings, table = self.config.retention, self.config.feeds
+        await self.db.write(lambda store: prune(store, settings, table))
+
+    async def accounts(self) -> list[str]:
+        """The names of the sync accounts (for the add dialog's choice)."""
+        from reader.sync import state
+
+        return await self.db.read(lambda store: [a.name for a in state.accounts(store)])
+
+    def sync_now(self) -> str:
+        """S: push and pull every account now (joins a running refresh, which syncs too)."""
+        return self.refresher.request(None, reason="manual", steps_only=True)
+
+    # -- what the killfile hides, what the list marks -----------------------------------------
+
+    def scoped(self, query: Query) -> Query:
+        """Every view leaves out what the killfile hides."""
+        from reader.filters.condition import Killfile
+
+        if query.exclude is None and self.config.kill:
+            return query.but(exclude=Killfile.of(self.config.kill))
+        return query
+
+    async def row_marks(self) -> tuple[dict[int, str], dict[int, int]]:
+        """Item id -> "audio"/"video" for items carrying media, and item id -> highlight
+        rule index for headlines a `[[highlight]]` rule colours. Read once per view, from
+        the few rows that have them, not per headline."""
+        import time
+
+        from reader.enclosures import media_kind
+        from reader.filters.rules import highlight_sql
+
+        rules = self.config.highlights
+
+        def read(store: Store) -> tuple[dict[int, str], dict[int, int]]:
+            media: dict[int, str] = {}
+            for item_id, kind, url in store._query(
+                    "SELECT item_id, type, url FROM enclosures ORDER BY item_id, position"):
+                found = media_kind(kind, url)
+                if found and item_id not in media:
+                    media[item_id] = found
+            lights: dict[int, int] = {}
+            compiled = highlight_sql(rules, time.time()) if rules else None
+            if compiled is not None:
+                case, params = compiled
+                lights = {row[0]: row[1] for row in store._query(
+                    f"SELECT id, {case} AS rule FROM items WHERE rule IS NOT NULL", params)}
+            return media, lights
+
+        return await self.db.read(read)
 
     def close(self) -> None:
         self.refresher.stop()
@@ -114,6 +216,7 @@ class AppCore:
 
     async def headlines(self, query: Query = ALL, *, limit: int | None = None,
                         after_id: int | None = None) -> list[Headline]:
+        query = self.scoped(query)
         if query.needs_index:
             await self.db.write(lambda store: store.index_pending())
         return await self.db.read(
@@ -139,6 +242,7 @@ class AppCore:
 
     async def next_unread(self, after: int | None, query: Query, *,
                           backwards: bool = False, wrap: bool = True) -> int | None:
+        query = self.scoped(query)
         if query.needs_index:
             await self.db.write(lambda store: store.index_pending())
         return await self.db.read(
@@ -171,6 +275,7 @@ class AppCore:
 
     async def mark_query_read(self, query: Query, upto_id: int | None) -> list[int]:
         """Mark a view read up to the newest item it showed; returns the ids changed."""
+        query = self.scoped(query)
         if query.needs_index:
             await self.db.write(lambda store: store.index_pending())
         ids = await self.db.write(lambda store: store.mark_query_read(query, upto_id=upto_id))
@@ -180,13 +285,30 @@ class AppCore:
 
     # -- feeds --------------------------------------------------------------------------
 
-    async def remove_feed(self, feed_id: int) -> None:
-        await self.db.write(lambda store: store.remove_feed(feed_id))
-        self.post(messages.FeedsChanged())
+    async def remove_feed(self, feed_id: int) -> str | None:
+        """Unsubscribe: a sync account's feed on its server first (nothing changes when
+        the server cannot be reached), a local one here. Returns why it failed, or None."""
+        import asyncio
 
-    async def subscribe(self, url: str, tags: Iterable[str] = ()) -> Subscribed:
-        """The one subscribe flow (`reader.refresh.subscribe`), for the add dialog."""
+        from reader.sync import engine
+        from reader.sync.protocol import SyncError
+
+        store = self.db.writer
+        try:
+            await asyncio.to_thread(asyncio.run, engine.unsubscribe(store, feed_id))
+        except (SyncError, StoreError) as error:
+            return str(error)
+        self.post(messages.FeedsChanged())
+        return None
+
+    async def subscribe(self, url: str, tags: Iterable[str] = (), *,
+                        account: str | None = None) -> Subscribed:
+        """The one subscribe flow (`reader.refresh.subscribe`), for the add dialog; with an
+        `account`, on that sync account's server (its items come with the sync)."""
         from reader.refresh import AddError, subscribe
+
+        if account is not None:
+            return await self._subscribe_remote(url, account)
 
         try:
             feed_id, _stats, found = await subscribe(
@@ -199,6 +321,28 @@ class AppCore:
         self.post(messages.FeedsChanged())
         self.post(messages.ItemsAdded(frozenset({feed_id})))
         return Subscribed(await self.feed(feed_id), note=found.scheme_note)
+
+    async def _subscribe_remote(self, url: str, account: str) -> Subscribed:
+        import asyncio
+
+        from reader.sync import engine, state
+        from reader.sync.protocol import SyncError
+
+        store = self.db.writer
+
+        def find() -> Any:
+            return next((a for a in state.accounts(store) if a.name == account), None)
+
+        found = await asyncio.to_thread(find)
+        if found is None:
+            return Subscribed(None, error=f"there is no sync account named {account}")
+        try:
+            feed_id = await asyncio.to_thread(asyncio.run, engine.subscribe(store, found, url))
+        except (SyncError, StoreError) as error:
+            return Subscribed(None, error=str(error))
+        self.post(messages.FeedsChanged())
+        self.refresher.request(None, steps_only=True)  # its items come with a sync
+        return Subscribed(await self.feed(feed_id), note=f"subscribed on {account}")
 
     # -- articles -----------------------------------------------------------------------
 

@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 from feeds.model import FetchLimits
+from reader.commands import CommandSettings
+from reader.commands import load as load_commands
+from reader.enclosures import DownloadSettings, download_settings
+from reader.feed_settings import FeedSettingsTable
+from reader.feed_settings import load as load_feed_settings
+from reader.filters.config import parse_highlight_rules, parse_kill_rules, parse_views
+from reader.filters.rules import HighlightRule, KillRule, SavedView
 from reader.locations import ConfigError, config_path, load_config
+from reader.retention import RetentionSettings, retention_settings
+from reader.schedule import RefreshSettings, refresh_settings
 
 __all__ = ["ArticleConfig", "Config", "ConfigError", "KeysConfig", "load"]
 
@@ -47,6 +56,14 @@ class Config:
     keys: KeysConfig = field(default_factory=KeysConfig)
     fetch: FetchLimits = field(default_factory=FetchLimits)
     article: ArticleConfig = field(default_factory=ArticleConfig)
+    refresh: RefreshSettings = field(default_factory=lambda: refresh_settings({}))
+    feeds: FeedSettingsTable = field(default_factory=lambda: load_feed_settings({}))
+    commands: CommandSettings = field(default_factory=lambda: load_commands({}))
+    download: DownloadSettings = field(default_factory=lambda: download_settings({}))
+    retention: RetentionSettings = field(default_factory=lambda: retention_settings({}))
+    views: tuple[SavedView, ...] = ()
+    kill: tuple[KillRule, ...] = ()
+    highlights: tuple[HighlightRule, ...] = ()
     path: Path | None = None  # where it was read from (shown in the help screen)
     theme: str | None = None
 
@@ -60,13 +77,20 @@ class Config:
 
     @classmethod
     def from_toml(cls, table: dict[str, Any], path: Path | None = None) -> Config:
-        known = {"keys", "fetch", "ui", "article"}
+        known = {"keys", "fetch", "ui", "article", "refresh", "feed", "commands", "download",
+                 "retention", "views", "kill", "highlight"}
         for name in table:
-            if name not in known and not isinstance(table[name], dict | list):
+            if name not in known:
                 raise ConfigError(f"config.toml: unknown setting {name}")
         return cls(keys=_keys(table.get("keys", {})), fetch=_fetch(table.get("fetch", {})),
-                   article=_article(table.get("article", {})), path=path,
-                   theme=_theme(table.get("ui", {})))
+                   article=_article(table.get("article", {})),
+                   refresh=refresh_settings(table), feeds=load_feed_settings(table),
+                   commands=load_commands(table), download=download_settings(table),
+                   retention=retention_settings(table),
+                   views=parse_views(table.get("views")),
+                   kill=parse_kill_rules(table.get("kill")),
+                   highlights=parse_highlight_rules(table.get("highlight")),
+                   path=path, theme=_theme(table.get("ui", {})))
 
 
 def load(path: Path | None = None) -> Config:

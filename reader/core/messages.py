@@ -70,6 +70,21 @@ class RefreshFinished(Message):
     summary: RefreshSummary
     feed_titles: dict[int, str] = field(default_factory=dict)
     error: str | None = None
+    reason: str = "manual"  # "manual", "schedule", "start"
+    announcement: str | None = None  # "N new items in K feeds", once per refresh
+
+
+@dataclass
+class SyncProgress(Message):
+    """A sync account's stage ("pushing", "subscriptions", "state", "items", "done")."""
+
+    account: str
+    stage: str
+    done: int = 0
+    total: int = 0
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, SyncProgress) and message.account == self.account
 
 
 @dataclass

@@ -36,6 +36,7 @@ class Query:
     since: float | None = None  # epoch seconds, inclusive
     until: float | None = None  # epoch seconds, exclusive
     filter: SqlCondition | None = None
+    exclude: SqlCondition | None = None  # the killfile: items a view never shows
 
     # -- building -----------------------------------------------------------------------
 
@@ -46,7 +47,8 @@ class Query:
     def scope(self) -> Query:
         """Where the items come from (feed, folder, starred), without the narrowing the
         user adds on top (unread only, a search, a filter)."""
-        return Query(feed_id=self.feed_id, folder=self.folder, starred=self.starred)
+        return Query(feed_id=self.feed_id, folder=self.folder, starred=self.starred,
+                     exclude=self.exclude)
 
     @property
     def needs_index(self) -> bool:
@@ -81,9 +83,14 @@ class Query:
         if self.until is not None:
             clauses.append("items.sort_time < ?")
             params.append(self.until)
+        moment = time.time() if now is None else now
         if self.filter is not None:
-            condition, extra = self.filter.sql(time.time() if now is None else now)
+            condition, extra = self.filter.sql(moment)
             clauses.append(f"({condition})")
+            params.extend(extra)
+        if self.exclude is not None:
+            condition, extra = self.exclude.sql(moment)
+            clauses.append(f"NOT ({condition})")
             params.extend(extra)
         return (" AND ".join(clauses) or "1"), params
 

@@ -2,12 +2,14 @@
 
 Single flight: a request while a refresh runs joins it (all feeds) or is queued to run right
 after it (some feeds), never refused and never run twice at once. Steps registered with
-`add_step` (sync accounts) run in the same flight after the local feeds, so a scheduled
-refresh and a sync never race. Progress, new items and the end are messages to the screen.
+`add_step` (sync accounts, retention) run in the same flight after the local feeds, so a
+scheduled refresh and a sync never race. Progress, new items and the end are messages to
+the screen.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -39,6 +41,7 @@ class RefreshService:
         self._running_all = False
         self._queued: set[int] | None = None  # feed ids asked for while one ran
         self._queued_all = False
+        self._queued_steps = False
         self._steps: list[tuple[str, Step]] = []
         self._timer: Timer | None = None
         self.last_finished: float | None = None
@@ -65,53 +68,41 @@ class RefreshService:
         if on_start:
             self.request(None, reason="start")
 
-    def request(self, feed_ids: list[int] | None = None, *, reason: str = "manual") -> str:
-        """Refresh every due feed (None) or the named ones (forced). Returns "started",
-        "joined" (the running refresh covers it) or "queued" (runs when this one ends)."""
+    def request(self, feed_ids: list[int] | None = None, *, reason: str = "manual",
+                steps_only: bool = False) -> str:
+        """Refresh every due feed (None) or the named ones (forced); `steps_only` runs just
+        the steps (a sync). Returns "started", "joined" (the running refresh covers it) or
+        "queued" (runs when this one ends)."""
         if self.running:
-            if self._running_all and (feed_ids is None or reason != "manual"):
+            if self._running_all and (feed_ids is None or steps_only or reason != "manual"):
                 return "joined"
-            if feed_ids is None:
+            if steps_only:
+                self._queued_steps = True
+            elif feed_ids is None:
                 self._queued_all = True
             else:
                 self._queued = (self._queued or set()) | set(feed_ids)
             return "queued"
-        self._start(feed_ids, reason)
+        self._start(feed_ids, reason, steps_only=steps_only)
         return "started"
 
-    def _start(self, feed_ids: list[int] | None, reason: str) -> None:
-        self._running_all = feed_ids is None
-        self._worker = self.core.spawn(self._run(feed_ids, reason), group="refresh")
+    def _start(self, feed_ids: list[int] | None, reason: str, *,
+               steps_only: bool = False) -> None:
+        self._running_all = feed_ids is None and not steps_only
+        self._worker = self.core.spawn(self._run(feed_ids, reason, steps_only),
+                                       group="refresh")
 
-    async def _run(self, feed_ids: list[int] | None, reason: str) -> None:
+    async def _run(self, feed_ids: list[int] | None, reason: str, steps_only: bool) -> None:
         summary = RefreshSummary()
         error: str | None = None
-        stored = total = 0
-        last_counts = 0.0
+        announcement: str | None = None
         try:
-            async for event in refresh(self.core.db.writer, feed_ids,
-                                       force=feed_ids is not None,
-                                       limits=self.core.config.fetch):
-                summary.add(event)
-                if isinstance(event, RefreshStarted):
-                    total = event.total
-                    self.core.post(messages.RefreshStarted(total, reason))
-                elif isinstance(event, FeedDone | FeedFailed):
-                    stored += 1
-                    self.core.post(messages.RefreshProgress(stored, total))
-                    if isinstance(event, FeedDone) and event.new:
-                        self.core.post(messages.ItemsAdded(frozenset({event.feed_id})))
-                    now = time.monotonic()
-                    if now - last_counts > FEEDS_CHANGED_EVERY:
-                        last_counts = now
-                        self.core.post(messages.FeedsChanged())
-            if feed_ids is None:
-                for name, step in self._steps:
-                    try:
-                        await step(summary)
-                    except Exception as failure:  # noqa: BLE001 - one line, the rest goes on
-                        log.exception("refresh step %s failed", name)
-                        error = f"{name}: {failure}".splitlines()[0]
+            if steps_only:
+                self.core.post(messages.RefreshStarted(0, reason))
+            else:
+                announcement = await self._refresh_feeds(feed_ids, reason, summary)
+            if feed_ids is None or steps_only or await self._any_remote(feed_ids):
+                error = await self._run_steps(summary)
         except StoreError as failure:
             error = str(failure)
         except Exception as failure:  # noqa: BLE001 - a bug must not end the app
@@ -119,10 +110,71 @@ class RefreshService:
             error = f"the refresh stopped: {type(failure).__name__}: {failure}".splitlines()[0]
         titles = await self._titles(summary)
         self.core.post(messages.FeedsChanged())
-        self.core.post(messages.RefreshFinished(summary, titles, error))
+        self.core.post(messages.RefreshFinished(summary, titles, error, reason, announcement))
+        if announcement is not None:
+            self.core.announce(announcement)
         self.last_finished = time.time()
         self._worker = None
         self._next_queued()
+
+    async def _refresh_feeds(self, feed_ids: list[int] | None, reason: str,
+                             summary: RefreshSummary) -> str | None:
+        """The local feeds: fetched, parsed and stored, with progress; returns the
+        new-items announcement."""
+        from reader.feed_settings import RefreshPlan
+        from reader.filters.rules import Dropper
+        from reader.schedule import NewItems
+
+        config = self.core.config
+        store = self.core.db.writer
+        news = NewItems()
+        plan = await asyncio.to_thread(RefreshPlan.build, store, config.refresh, config.feeds)
+        for problem in plan.problems:
+            self.core.post(messages.CoreError(problem))
+        drop = Dropper(config.kill)
+        stored = total = 0
+        last_counts = 0.0
+        async for event in refresh(store, feed_ids, force=feed_ids is not None,
+                                   limits=config.fetch,
+                                   due_only=reason in ("schedule", "start"),
+                                   plan=plan, drop=drop or None):
+            summary.add(event)
+            news.add(event)
+            if isinstance(event, RefreshStarted):
+                total = event.total
+                self.core.post(messages.RefreshStarted(total, reason))
+            elif isinstance(event, FeedDone | FeedFailed):
+                stored += 1
+                self.core.post(messages.RefreshProgress(stored, total))
+                if isinstance(event, FeedDone) and event.new:
+                    self.core.post(messages.ItemsAdded(frozenset({event.feed_id})))
+                now = time.monotonic()
+                if now - last_counts > FEEDS_CHANGED_EVERY:
+                    last_counts = now
+                    self.core.post(messages.FeedsChanged())
+        return news.announcement()
+
+    async def _any_remote(self, feed_ids: list[int]) -> bool:
+        """Whether `r` named a sync account's feed: the server fetches those, so a sync is
+        what refreshes them."""
+        from reader.sync import state
+
+        store = self.core.db.writer
+
+        def check() -> bool:
+            return any(state.account_for_feed(store, feed_id) for feed_id in feed_ids)
+
+        return await asyncio.to_thread(check)
+
+    async def _run_steps(self, summary: RefreshSummary) -> str | None:
+        errors = []
+        for name, step in self._steps:
+            try:
+                await step(summary)
+            except Exception as failure:  # noqa: BLE001 - one line, the rest goes on
+                log.exception("refresh step %s failed", name)
+                errors.append(f"{name}: {failure}".splitlines()[0])
+        return "; ".join(errors) or None
 
     async def _titles(self, summary: RefreshSummary) -> dict[int, str]:
         """Names of the feeds a one-line summary may mention (a single feed, failures)."""
@@ -141,10 +193,13 @@ class RefreshService:
         elif self._queued:
             wanted, self._queued = sorted(self._queued), None
             self._start(wanted, "manual")
+        elif self._queued_steps:
+            self._queued_steps = False
+            self._start([], "manual", steps_only=True)
 
     def stop(self) -> None:
         """Cancel a running refresh (at exit); what was stored stays stored."""
-        self._queued, self._queued_all = None, False
+        self._queued, self._queued_all, self._queued_steps = None, False, False
         if self._timer is not None:
             self._timer.stop()
         if self._worker is not None:

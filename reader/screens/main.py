@@ -244,13 +244,34 @@ class MainScreen(Screen[None]):
 
         self.query_one("#progress").display = False
         summary = event.summary
-        message = refresh_line(summary, event.feed_titles)
+        self.update_status()
+        if event.reason != "manual":  # automatic: one announcement of what is new, if any
+            if event.announcement:
+                self.app.notify(event.announcement, markup=False)
+            if event.error:
+                self.app.notify(event.error, markup=False, severity="warning")
+            return
+        message = refresh_line(summary, event.feed_titles) if summary.feeds or \
+            not event.error else ""
+        if event.announcement and summary.feeds > 1:
+            message += f" ({event.announcement})"
         if event.error:
-            message += f"\n{event.error}"
-        self.app.notify(message, markup=False,
+            message = (message + "\n" if message else "") + event.error
+        self.app.notify(message or "Nothing to refresh.", markup=False,
                         severity="warning" if summary.failures or event.error
                         else "information")
-        self.update_status()
+
+    @on(messages.SyncProgress)
+    def sync_progress(self, event: messages.SyncProgress) -> None:
+        stage = {"pushing": "sending marks", "subscriptions": "reading feeds",
+                 "state": "reading read/starred", "items": "fetching items",
+                 "done": "done"}.get(event.stage, event.stage)
+        count = f" {event.done}/{event.total}" if event.total else ""
+        self.update_status(f"Syncing {event.account}: {stage}{count}")
+
+    @on(messages.CoreError)
+    def core_error(self, event: messages.CoreError) -> None:
+        self.app.notify(event.text, markup=False, severity="warning")
 
     # -- loading ------------------------------------------------------------------------
 

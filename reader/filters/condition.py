@@ -1,0 +1,52 @@
+"""The filter language as conditions a `reader.core.query.Query` carries: a user's filter,
+and the killfile's exclusion that every view adds."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from reader.filters.nodes import Expr, describe, to_source
+from reader.filters.parser import parse_filter
+from reader.filters.rules import KillRule, hidden_sql
+from reader.filters.sql import compile_filter
+
+
+@dataclass(frozen=True, slots=True)
+class FilterCondition:
+    """A parsed filter expression; compiled at each use, so `age < 7d` moves with time."""
+
+    expr: Expr
+    source: str = ""
+
+    @classmethod
+    def parse(cls, text: str) -> FilterCondition:
+        """Raises `FilterSyntaxError` (one line, with the column) on bad syntax."""
+        expr = parse_filter(text)
+        return cls(expr, to_source(expr))
+
+    def sql(self, now: float) -> tuple[str, list[Any]]:
+        return compile_filter(self.expr, now)
+
+    def describe(self) -> str:
+        return self.source or describe(self.expr)
+
+
+@dataclass(frozen=True, slots=True)
+class Killfile:
+    """The items the killfile keeps out of views (hide rules, and drop rules for what was
+    stored before the rule existed): a view adds NOT of this."""
+
+    rules: tuple[KillRule, ...]
+
+    @classmethod
+    def of(cls, rules: Sequence[KillRule]) -> Killfile | None:
+        return cls(tuple(rules)) if rules else None
+
+    def sql(self, now: float) -> tuple[str, list[Any]]:
+        found = hidden_sql(self.rules, now)
+        return found if found is not None else ("0", [])
+
+    def describe(self) -> str:
+        return "hidden by the killfile"
