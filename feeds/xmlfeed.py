@@ -197,10 +197,16 @@ def _content_type(value: str) -> str:
     return value
 
 
-def _looks_like_html(value: str) -> bool:
-    from feedparser.mixin import _FeedParserMixin
+_LOOKS_LIKE_HTML: list[Callable[[str], bool]] = []
 
-    return bool(_FeedParserMixin.looks_like_html(value))
+
+def _looks_like_html(value: str) -> bool:
+    """feedparser's own guess whether an RSS text element holds HTML."""
+    if not _LOOKS_LIKE_HTML:
+        from feedparser.mixin import _FeedParserMixin
+
+        _LOOKS_LIKE_HTML.append(_FeedParserMixin.looks_like_html)
+    return bool(_LOOKS_LIKE_HTML[0](value))
 
 
 def _is_base64(attributes: dict[str, str], kind: str) -> bool:
@@ -312,15 +318,20 @@ class _Walk:
     # --- the walk ----------------------------------------------------------------------------
 
     def children(self, element: Any, depth: int, base: str) -> None:
-        for child in element:
-            if isinstance(child.tag, str):
-                self.element(child, depth + 1, base)
+        for child in element.iterchildren(etree.Element):
+            self.element(child, depth + 1, base)
 
     def element(self, element: Any, depth: int, base: str) -> None:
-        name = _name(element)
+        key = (element.tag, element.prefix)
+        table = _ENTRY_BY_TAG if self.in_entry else _FEED_BY_TAG
+        try:
+            handler = table[key]
+        except KeyError:
+            handler = (_ENTRY if self.in_entry else _FEED).get(_name(element))
+            if len(table) < 4096:
+                table[key] = handler
         if self.document.bases:
             base = self.document.base_of(element, base)
-        handler = _ENTRY.get(name) if self.in_entry else _FEED.get(name)
         if handler is not None:
             handler(self, element, depth, base)
         elif len(element):
@@ -597,6 +608,10 @@ _FEED: dict[str, _Handler] = {
 }
 
 
+_ENTRY_BY_TAG: dict[tuple[str, str | None], _Handler | None] = {}
+_FEED_BY_TAG: dict[tuple[str, str | None], _Handler | None] = {}
+
+
 class XmlFeed:
     """A document read: `version` as feedparser names it, `feed` and `entries` as dicts."""
 
@@ -660,12 +675,15 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
     base = document.base_of(root, "") if has_base else ""
     items: list[tuple[Any, str]] = []
     channel = None
-    for element in root.iter():
-        if not isinstance(element.tag, str) or element is root:
+    # Only the namespaces feedparser reads as its own (and none) hold items and channels.
+    spaces = [""] + [f"{{{uri}}}" for uri in set(root.nsmap.values()) if _is_own(root, uri)]
+    wanted = [space + local for space in spaces for local in ("item", "entry", "channel")]
+    for element in root.iter(*wanted):
+        if element is root:
             continue
         name = _name(element)
         if name in ("item", "entry"):
-            if not any(_name(up) in ("item", "entry") for up in element.iterancestors()):
+            if not any(_name(up) in ("item", "entry") for up in element.iterancestors(*wanted)):
                 items.append((element, name))
         elif name == "channel" and channel is None:
             channel = element
@@ -686,6 +704,14 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
         walk.children(element, 2, entry_base)
         document.entries.append(data)
     return document
+
+
+def _is_own(root: Any, uri: str) -> bool:
+    """True for a namespace whose elements feedparser names without a prefix."""
+    lower = uri.lower()
+    if _NAMESPACES.get(lower) == "" or "backend.userland.com/rss" in lower:
+        return True
+    return lower not in _NAMESPACES and uri == root.nsmap.get(None)
 
 
 def _base_at(document: XmlFeed, element: Any, base: str) -> str:
