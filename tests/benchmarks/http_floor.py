@@ -1,11 +1,12 @@
 """How long one HTTP client takes for the steady refresh's requests, and nothing else.
 
-Run as its own process (`python -m tests.benchmarks.http_floor httpx|aiohttp URLS_JSON`), so it
-does not share an interpreter lock with the benchmark's servers: every URL with its ETag sent as
-If-None-Match, through the client's own connection pool with our limits (16 at once, 4 per
-host). No interpreter start-up, no store, no parsing: the least a refresh on that client can
-take. Prints the milliseconds. httpx is measured through httpcore, its transport; aiohttp (C
-accelerated) through a ClientSession, as a reader built on it would use it.
+`python -m tests.benchmarks.http_floor CLIENT URLS_JSON`, CLIENT one of httpx, aiohttp or
+fetch_all, in a process of its own (no interpreter lock shared with the benchmark's servers):
+every URL with its ETag sent as If-None-Match, with our limits (16 at once, 4 per host). No
+start-up, no store, no parsing: the least a refresh on that client can take. Prints the
+milliseconds. httpx is measured through httpcore, its transport; aiohttp (C accelerated)
+through a ClientSession, as a reader built on it would use it; fetch_all is our own fetch layer
+on httpx, as `reader refresh` calls it.
 """
 
 from __future__ import annotations
@@ -60,9 +61,21 @@ async def with_aiohttp(requests: list[tuple[str, str]]) -> float:
         return time.perf_counter() - started
 
 
+async def with_our_fetch(requests: list[tuple[str, str]]) -> float:
+    """`feeds.fetch.fetch_all` as the reader calls it (httpx's client, our checks)."""
+    from feeds.fetch import fetch_all
+    from feeds.model import FetchStatus, Validators
+
+    started = time.perf_counter()
+    async for result in fetch_all([(url, Validators(etag=etag)) for url, etag in requests]):
+        if result.status is not FetchStatus.NOT_MODIFIED:
+            raise RuntimeError(f"{result.url}: {result.status} {result.error}")
+    return time.perf_counter() - started
+
+
 if __name__ == "__main__":
     client, listing = sys.argv[1], sys.argv[2]
     with open(listing) as handle:
         pairs = [(url, etag) for url, etag in json.loads(handle.read())]
-    measure = with_aiohttp if client == "aiohttp" else with_httpcore
+    measure = {"aiohttp": with_aiohttp, "fetch_all": with_our_fetch}.get(client, with_httpcore)
     print(f"{asyncio.run(measure(pairs)) * 1000:.1f}")

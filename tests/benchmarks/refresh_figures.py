@@ -178,7 +178,7 @@ def _steady(bench: Bench, server: MultiHostServer, newsboat: Newsboat | None, da
     row = _judge(f"steady refresh, {feeds} feeds all 304", ours, theirs, 0.35)
     row.key = "steady"
     row.notes += notes
-    for client in ("httpx", "aiohttp"):
+    for client in ("fetch_all", "httpx", "aiohttp"):
         row.notes.append(_http_floor(bench, server, runs, theirs, client))
     return row
 
@@ -200,8 +200,11 @@ def _http_floor(bench: Bench, server: MultiHostServer, runs: int, theirs: list[f
         times.append(float(done.stdout) / 1000)
         _check_counts(server, {304: len(pairs)}, f"{client} alone")
     share = f" = {ratio(median(times), median(theirs))} of newsboat" if theirs else ""
-    return (f"{client} alone (its transport, our limits, no start-up, store or parsing), the "
-            f"same {len(pairs)} requests: {spread(times)}{share}")
+    what = {"fetch_all": "feeds.fetch.fetch_all (httpx's client and our checks)",
+            "httpx": "httpx's transport (httpcore)",
+            "aiohttp": "aiohttp's ClientSession"}[client]
+    return (f"{what} alone, our limits, no start-up, store or parsing, the same {len(pairs)} "
+            f"requests: {spread(times)}{share}")
 
 
 def latency_refresh(bench: Bench) -> list[Row]:
