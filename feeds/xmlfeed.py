@@ -100,6 +100,8 @@ _EMAIL = re.compile(
     r"""([a-zA-Z]{2,4}|[0-9]{1,3})(\]?))(\?subject=\S+)?"""
 )
 _LINK_REF = re.compile("&([A-Za-z0-9_]+);")
+# What feedparser's `_urifixer` rewrites: slashes after "scheme://" ("http:///x").
+_EXTRA_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+-.]*:///")
 
 _PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
                           huge_tree=False, recover=False, remove_comments=False)
@@ -623,6 +625,9 @@ class XmlFeed:
         self.entries: list[dict[str, Any]] = []
 
     def resolve(self, base: str, value: str) -> str:
+        """feedparser's `_urljoin`: a link or id against the xml:base in force (if any)."""
+        if not base and not _EXTRA_SLASHES.match(value):
+            return value  # what urljoin("", value) gives, without the call
         from feedparser.urls import _urljoin
 
         return _urljoin(base or "", value)
