@@ -36,10 +36,54 @@ def struct_to_datetime(value: Any) -> datetime | None:
     return plausible(moment)
 
 
+_MONTHS = {name: number for number, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# The two forms nearly every feed writes, read here without feedparser's handler chain (which
+# tries W3CDTF first, so an RFC 822 date pays for a failed parse); anything else goes there.
+_RFC822 = re.compile(
+    r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov"
+    r"|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (GMT|UTC|UT|Z|[+-]\d{4})")
+_W3CDTF = re.compile(
+    r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})")
+
+
+def _common_form(text: str) -> datetime | None:
+    """An RFC 822 or W3CDTF date in its usual spelling, as feedparser would read it; None when
+    `text` is anything else (feedparser then reads it). May raise OverflowError."""
+    found = _RFC822.fullmatch(text)
+    if found:
+        day, month, year, hour, minute, second, zone = found.groups()
+        values = (int(year), _MONTHS[month.lower()], int(day), int(hour), int(minute),
+                  int(second))
+    else:
+        found = _W3CDTF.fullmatch(text)
+        if not found:
+            return None
+        *parts, zone = found.groups()
+        values = tuple(int(part) for part in parts)  # type: ignore[assignment]
+    if values[3] > 23 or values[4] > 59 or values[5] > 59:
+        return None  # feedparser's own rules for odd times
+    try:
+        moment = datetime(*values, tzinfo=timezone.utc)
+    except ValueError:
+        return None
+    if zone[0] in "+-":
+        sign = -1 if zone[0] == "+" else 1
+        digits = zone[1:].replace(":", "")
+        moment += sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+    return moment
+
+
 def parse_date(text: str | None) -> datetime | None:
     """A date string read exactly as feedparser reads it; None when unreadable or impossible."""
     if not text:
         return None
+    try:
+        common = _common_form(text)
+    except (ValueError, OverflowError):
+        common = None
+    if common is not None:
+        return plausible(common)
     from feedparser.datetimes import _parse_date
 
     try:

@@ -7,8 +7,16 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from feeds.dates import duration_seconds, plausible, refresh_seconds
+from feeds.dates import (
+    duration_seconds,
+    parse_date,
+    plausible,
+    refresh_seconds,
+    struct_to_datetime,
+)
 from feeds.model import ParsedFeed
 from feeds.parse import parse, parse_both_ways
 
@@ -129,3 +137,34 @@ def test_json_feed_dates_follow_the_same_rule() -> None:
     assert entry.published is None
     assert [(e.url, e.type, e.duration) for e in entry.enclosures] == [
         ("https://example.com/a.mp3", "audio/mpeg", 61)]
+
+
+DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+@st.composite
+def written_dates(draw: st.DrawFn) -> str:
+    """Dates in the spellings our quick reader takes, and near misses it must leave alone."""
+    year = draw(st.sampled_from([1, 1969, 1970, 2000, 2024, 2026, 2027, 2099]))
+    month, day = draw(st.integers(1, 12)), draw(st.integers(1, 31))
+    hour, minute = draw(st.sampled_from([0, 5, 23, 24])), draw(st.sampled_from([0, 59, 60]))
+    second = draw(st.sampled_from([0, 30, 59, 60, 61]))
+    if draw(st.booleans()):
+        name = draw(st.sampled_from(["", *[f"{d}, " for d in DAYS]]))
+        zone = draw(st.sampled_from(["GMT", "UTC", "UT", "Z", "+0000", "-0500", "+0530",
+                                     "+1400", "EST", "PDT", "+05:00"]))
+        return (f"{name}{day:02d} {MONTHS[month - 1]} {year:04d} "
+                f"{hour:02d}:{minute:02d}:{second:02d} {zone}")
+    zone = draw(st.sampled_from(["Z", "+00:00", "-05:00", "+05:30", "+14:00", "+0100", ""]))
+    fraction = draw(st.sampled_from(["", ".5", ".123456"]))
+    return f"{year:04d}-{month:02d}-{day:02d}T{hour:02d}:{minute:02d}:{second:02d}{fraction}{zone}"
+
+
+@settings(max_examples=600, deadline=None)
+@given(written_dates())
+def test_quick_dates_are_feedparsers_dates(text: str) -> None:
+    from feedparser.datetimes import _parse_date
+
+    reference = _parse_date(text)
+    assert parse_date(text) == (struct_to_datetime(reference) if reference else None)
