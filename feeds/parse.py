@@ -365,6 +365,8 @@ def _parse_lxml(root: Any, body: bytes, url: str) -> ParsedFeed | None:
 
 
 def _repair_text(value: str) -> str:
+    if value.isascii():
+        return value  # nothing to repair
     return _as_feedparser_text(value)  # looked up at each call: tests wrap it
 
 

@@ -54,11 +54,13 @@ def rss_item(draw: st.DrawFn) -> str:
         permalink = draw(st.sampled_from(["", ' isPermaLink="false"', ' isPermaLink="true"']))
         parts.append(f"<guid{permalink}>{escape(draw(GUIDS))}</guid>")
     for tag in draw(st.lists(st.sampled_from(["pubDate", "dc:date", "dcterms:modified"]),
-                             max_size=2)):
+                             max_size=2, unique=True)):
         parts.append(f"<{tag}>{escape(draw(DATES))}</{tag}>")
+    # Each element once, in any order (feedparser's choice between two <description>s of one
+    # item depends on how it re-serializes them, not on anything a feed means).
     for tag in draw(st.lists(st.sampled_from(
             ["description", "content:encoded", "itunes:summary", "media:description"]),
-            max_size=3)):
+            max_size=3, unique=True)):
         parts.append(f"<{tag}>{text_node(draw(HTML), draw(st.booleans()))}</{tag}>")
     if draw(st.booleans()):
         parts.append(f"<enclosure url={quoteattr(draw(LINKS) or 'https://e.com/a.mp3')} "
@@ -118,9 +120,10 @@ def atom_entry(draw: st.DrawFn) -> str:
         parts.append(f"<link{attributes} href={quoteattr(draw(ATOM_LINKS))}/>")
     if draw(st.booleans()):
         parts.append(f"<id>{escape(draw(GUIDS))}</id>")
-    for tag in draw(st.lists(st.sampled_from(["published", "updated"]), max_size=2)):
+    for tag in draw(st.lists(st.sampled_from(["published", "updated"]), max_size=2,
+                             unique=True)):
         parts.append(f"<{tag}>{escape(draw(DATES))}</{tag}>")
-    for tag in draw(st.lists(st.sampled_from(["summary", "content"]), max_size=2)):
+    for tag in draw(st.lists(st.sampled_from(["summary", "content"]), max_size=2, unique=True)):
         kind = draw(st.sampled_from(["", "html", "text", "xhtml"]))
         if kind == "xhtml":
             body = '<div xmlns="http://www.w3.org/1999/xhtml"><p>Hi <a href="/x">x</a></p></div>'
@@ -156,7 +159,13 @@ def assert_same(body: bytes) -> None:
     ours, oracle = parse_both_ways(body, FEED_URL)
     assert ours is not None, "a well-formed RSS/Atom document left the lxml path"
     assert oracle is not None
-    assert differences(ours, oracle) == [], body.decode()
+    found = differences(ours, oracle)
+    if b"xml:base" in body:
+        # On purpose: under xml:base feedparser rewrites an HTML content's links before the
+        # summary is compared with it, so a summary that repeats the content is kept twice
+        # (once as escaped text); we compare what the feed wrote and keep it once.
+        found = [item for item in found if not (item[0] == "summary_html" and item[1] == "")]
+    assert found == [], body.decode()
 
 
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
