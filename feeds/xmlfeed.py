@@ -272,7 +272,6 @@ class _Walk:
         self.depths: dict[str, int] = {}
         self.title_depth = -1
         self.has_content = False
-        self.in_author = False
 
     # --- storing, with feedparser's precedence ---------------------------------------------
 
@@ -432,7 +431,6 @@ class _Walk:
     def author(self, element: Any, depth: int, base: str) -> None:
         if not self.in_entry:
             return
-        self.in_author = True
         authors = self.data.setdefault("authors", [])
         authors.append({})
         for child in element:
@@ -447,7 +445,6 @@ class _Walk:
             self.sync_author()
             authors[-1][key] = value
         self.store("author", self.document.repair(_own_text(element).strip()), depth)
-        self.in_author = False
         self.sync_author()
 
     def sync_author(self) -> None:
@@ -678,7 +675,7 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
         return None
     document = XmlFeed(version, has_base, repair)
     base = document.base_of(root, "") if has_base else ""
-    items: list[tuple[Any, str]] = []
+    items: list[Any] = []
     channel = None
     # Only the namespaces feedparser reads as its own (and none) hold items and channels.
     spaces = [""] + [f"{{{uri}}}" for uri in set(root.nsmap.values()) if _is_own(root, uri)]
@@ -689,7 +686,7 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
         name = _name(element)
         if name in ("item", "entry"):
             if not any(_name(up) in ("item", "entry") for up in element.iterancestors(*wanted)):
-                items.append((element, name))
+                items.append(element)
         elif name == "channel" and channel is None:
             channel = element
     feed_walk = _Walk(document, document.feed, in_entry=False)
@@ -698,7 +695,7 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
         scope_base = base if scope is root else _base_at(document, scope, base)
         feed_walk.children(scope, 1, scope_base)
     has_content = feed_walk.has_content  # feedparser resets it at an item's end only
-    for element, _ in items:
+    for element in items:
         data: dict[str, Any] = {}
         walk = _Walk(document, data, in_entry=True)
         walk.has_content, has_content = has_content, False
