@@ -196,6 +196,8 @@ def _http_floor(bench: Bench, server: MultiHostServer, runs: int, theirs: list[f
                                str(listing)], env=bench.env, cwd=REPO, capture_output=True,
                               text=True, timeout=300)
         if done.returncode != 0:
+            if f"No module named '{client}'" in done.stderr:
+                return f"{client} is not installed: not measured (pip install {client})"
             return f"{client} alone: not measured ({done.stderr.strip()[-160:]})"
         times.append(float(done.stdout) / 1000)
         _check_counts(server, {304: len(pairs)}, f"{client} alone")
