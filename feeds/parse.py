@@ -551,7 +551,7 @@ def _entry_from_dict(entry: Mapping[str, Any], url: str) -> Entry:
 
 def _entry_enclosures(raw: Mapping[str, Any], url: str) -> tuple[Enclosure, ...]:
     """RSS enclosures and Atom rel=enclosure links, then media:content; an item's
-    itunes:duration goes to the enclosures that carry no duration of their own."""
+    itunes:duration goes to the enclosures (not images) that carry no duration of their own."""
     items: list[Any] = [link for link in raw.get("links") or []
                         if isinstance(link, Mapping) and link.get("rel") == "enclosure"]
     items += [media for media in raw.get("media_content") or [] if isinstance(media, Mapping)]
@@ -561,8 +561,8 @@ def _entry_enclosures(raw: Mapping[str, Any], url: str) -> tuple[Enclosure, ...]
     episode = duration_seconds(raw.get("itunes_duration"))
     if episode is None:
         return found
-    return tuple(e if e.duration is not None else dataclasses.replace(e, duration=episode)
-                 for e in found)
+    return tuple(e if e.duration is not None or e.type.startswith("image/")
+                 else dataclasses.replace(e, duration=episode) for e in found)
 
 
 def _html_of(value: Any, kind: str, base: str) -> str:
