@@ -88,12 +88,17 @@ def test_enclosure_durations_on_both_paths() -> None:
         "<itunes:duration>10:00</itunes:duration></item>"
         "<item><title>none</title><guid>e4</guid>"
         '<enclosure url="https://example.com/e4.mp3" type="audio/mpeg"/></item>'
+        "<item><title>cover</title><guid>e5</guid>"
+        '<enclosure url="https://example.com/e5.mp3" type="audio/mpeg"/>'
+        '<media:content url="https://example.com/e5.jpg" type="image/jpeg"/>'
+        "<itunes:duration>45</itunes:duration></item>"
     )
     expected = [
         [("https://example.com/e1.mp3", 100, 3723)],
         [("https://example.com/e2.mp4", 2048, 95)],
         [("https://example.com/e3.mp3", 5, 61)],  # one file, its own duration
         [("https://example.com/e4.mp3", None, None)],
+        [("https://example.com/e5.mp3", None, 45), ("https://example.com/e5.jpg", None, None)],
     ]
     feeds = both(rss(items=items)) + [parse(rss(items=items, broken=True), {}, FEED_URL)]
     for feed in feeds:
