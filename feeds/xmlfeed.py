@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -103,14 +104,19 @@ _LINK_REF = re.compile("&([A-Za-z0-9_]+);")
 # What feedparser's `_urifixer` rewrites: slashes after "scheme://" ("http:///x").
 _EXTRA_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+-.]*:///")
 
-_PARSER = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False,
-                          huge_tree=False, recover=False, remove_comments=False)
+_PARSERS = threading.local()  # an lxml parser must not be used by two threads at once
 
 
 def tree(body: bytes) -> Any:
-    """The document's root element, or None when it is not well-formed XML."""
+    """The document's root element, or None when it is not well-formed XML. No entity is
+    expanded, no DTD loaded, nothing fetched."""
+    parser = getattr(_PARSERS, "parser", None)
+    if parser is None:
+        parser = _PARSERS.parser = etree.XMLParser(
+            resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False,
+            recover=False)
     try:
-        return etree.fromstring(body, _PARSER)
+        return etree.fromstring(body, parser)
     except Exception:
         return None
 
