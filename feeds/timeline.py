@@ -24,7 +24,7 @@ from feeds.model import Event
 __all__ = ["events", "sentence_spans"]
 
 SNIPPET_LIMIT = 120
-GRANULARITIES = ("day", "week", "month", "year", "decade")
+GRANULARITIES = ("day", "weekend", "week", "month", "season", "quarter", "year", "decade")
 
 # ---------------------------------------------------------------------------------------------
 # Vocabulary
@@ -35,6 +35,13 @@ MONTH_ABBREVIATIONS = {
     "sep": 9, "sept": 9, "oct": 10, "nov": 11, "dec": 12,
 }
 WEEKDAYS = {name.lower(): number for number, name in enumerate(calendar.day_name)}
+WEEKDAY_ABBREVIATIONS = {
+    "mon": 0, "tue": 1, "tues": 1, "wed": 2, "thu": 3, "thur": 3, "thurs": 3, "fri": 4,
+    "sat": 5, "sun": 6,
+}
+SEASON_MONTHS = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+ORDINAL_QUARTERS = {"first": 1, "second": 2, "third": 3, "fourth": 4, "1st": 1, "2nd": 2,
+                    "3rd": 3, "4th": 4}
 NUMBER_WORDS = {
     "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
     "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "a couple of": 2,
@@ -43,7 +50,8 @@ NUMBER_WORDS = {
 # Words before a full stop that do not end a sentence ("Mr. Tokayev", "Gen. Serdyukov").
 ABBREVIATIONS = frozenset(
     "mr mrs ms dr prof sen rep gov gen col lt sgt capt maj cmdr adm rev st mt jr sr inc co corp "
-    "ltd bros dept univ ave blvd rd approx est fig vs al e.g i.e cf ft pres".split()
+    "ltd bros dept univ ave blvd rd approx est fig vs al e.g i.e cf ft pres "
+    "mon tue tues wed thu thur thurs fri".split()  # "on Wed. Nov. 5"
 )
 # These end a sentence unless a number follows ("Jan. 6", "No. 10", "p. 4").
 ABBREVIATIONS_BEFORE_NUMBER = frozenset([*MONTH_ABBREVIATIONS, "no", "nos", "p", "pp"])
@@ -54,6 +62,8 @@ SENTENCE_FINAL_INITIALISMS = frozenset(["a.m", "p.m"])
 _MONTH_NAMES = "|".join(name for name in calendar.month_name if name)
 _MONTH = rf"(?:{_MONTH_NAMES}|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)"
 _WEEKDAY = r"(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday)"
+# Abbreviated weekdays only with their full stop ("Wed."): "Sat" and "Sun" are words too.
+_WEEKDAY_SHORT = r"(?:Mon|Tues?|Wed|Thu(?:rs?)?|Fri|Sat|Sun)\."
 _DAY = r"(?:[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 _YEAR = r"(?:1[5-9]\d\d|20\d\d)"
 _YEAR_END = r"(?![\w%]|[.,:]\d)"  # not "2020.1", "2020%", "2020,5"
@@ -72,20 +82,28 @@ MONTH_PAIR_TAIL = re.compile(
 )
 DAY_BEFORE_MONTH = re.compile(rf"(?P<day>{_DAY})(?:{_RANGE}(?P<day2>{_DAY}))?\s+(?:of\s+)?$")
 YEAR_AFTER_DAY_MONTH = re.compile(rf",?\s+(?P<year>{_YEAR}){_YEAR_END}")
-WEEKDAY_BEFORE_DATE = re.compile(rf"(?:(?i:on)\s+)?(?P<weekday>{_WEEKDAY}),?\s+(?:the\s+)?$")
+WEEKDAY_BEFORE_DATE = re.compile(
+    rf"(?:(?i:on)\s+)?(?P<weekday>{_WEEKDAY}|{_WEEKDAY_SHORT}),?\s+(?:the\s+)?$")
 
-WEEKDAY_ANCHOR = re.compile(rf"(?P<weekday>{_WEEKDAY})(?![\w-])")
+WEEKDAY_ANCHOR = re.compile(rf"(?P<weekday>{_WEEKDAY}(?![\w-])|{_WEEKDAY_SHORT})")
 WEEKDAY_MODIFIER = re.compile(
     r"(?P<mod>last|next|this\s+coming|this|on|until|by|since|from|before|after)\s+$"
 )
 
+# "06/01/2022", "31.01.2021": which number is the month is settled by a number over 12 or the
+# feed's language; otherwise no date (never a wrong one).
+NUMERIC_DATE = re.compile(
+    r"(?P<a>0?[1-9]|[12]\d|3[01])(?P<sep>[/.])(?P<b>0?[1-9]|[12]\d|3[01])(?P=sep)"
+    r"(?P<year>(?:19|20)\d\d)(?![\w/]|[.,]\d)"
+)
 ISO_DATE = re.compile(
     r"(?P<year>(?:19|20)\d\d)-(?P<month>0[1-9]|1[0-2])-(?P<day>0[1-9]|[12]\d|3[01])(?![\w-])"
 )
 
 # These run on the lower-cased text.
 RELATIVE = re.compile(
-    r"(?:yesterday|today|tonight|tomorrow|last\s+night"
+    r"(?:the\s+day\s+after\s+tomorrow|the\s+day\s+before\s+yesterday"
+    r"|yesterday|today|tonight|tomorrow|last\s+night"
     r"|this\s+(?P<this>morning|afternoon|evening|week|month|year)"
     r"|(?P<step>last|next)\s+(?P<unit>week|month|year))(?!\w)"
 )
@@ -100,6 +118,49 @@ SEQUEL = re.compile(
     r"|the\s+day\s+(?P<dir>before|after)(?!\s+(?:the|a|an|his|her|their|its|our|my|that)\b)"
     r"|(?:the|that)\s+(?:very\s+)?same\s+day|later\s+that\s+day|that\s+day)(?!\w)"
 )
+
+# Periods: weekends, seasons, quarters, the end of a month or year, "in two weeks".
+WEEKEND = re.compile(
+    r"(?:(?P<mod>this\s+past|this\s+coming|the\s+past|the\s+coming|last|next|this|the)\s+)"
+    r"weekend(?P<possessive>['’]s)?(?![\w-])"
+)
+SEASON = re.compile(
+    r"(?:(?P<mod>this\s+past|last|next|this|the|early|late|mid-?)\s+)?"
+    r"(?P<season>spring|summer|autumn|fall|winter)(?P<possessive>['’]s)?"
+    rf"(?:\s+(?:of\s+)?(?P<year>{_YEAR}){_YEAR_END})?(?![\w-])"
+)
+QUARTER = re.compile(
+    r"(?:(?P<ordinal>first|second|third|fourth|1st|2nd|3rd|4th)[\s-]+quarter"
+    r"|(?P<month>march|june|september|december)\s+quarter"
+    r"|q(?P<number>[1-4]))(?![\w-])"
+    rf"(?:\s+(?:of\s+)?(?:fiscal\s+)?(?P<year>{_YEAR}){_YEAR_END})?"
+)
+QUARTER_CONTEXT = re.compile(
+    r"(?i:results|earnings|revenues?|sales|profits?|loss(?:es)?|growth|gdp|economy|economic"
+    r"|fiscal|quarterly|per-share|forecast|guidance|shipments|output|inflation|deliveries)"
+)
+SPORTS_CONTEXT = re.compile(
+    r"(?i:\b(?:points|halftime|touchdowns?|game|scored|scoring|goals?|score|lead|led|trailed)\b)")
+PERIOD_END = re.compile(
+    r"end\s+of\s+(?P<which>the|this|next|last)\s+(?P<unit>month|year)(?!\w)")
+IN_UNITS = re.compile(
+    rf"in\s+(?P<n>{_NUMBER})\s+(?P<unit>day|week|month|year)s?['’]?(?:\s+time)?(?!\w)")
+ORDINAL_DAY = re.compile(r"on\s+the\s+(?P<day>[12]?\d|3[01])(?:st|nd|rd|th)(?![\w-])")
+ORDINAL_FOLLOWERS = frozenset(
+    "at and or when after before in as but from to by with for while".split())
+WEEK_OF_BEFORE = re.compile(r"(?i:week\s+of\s+(?:the\s+)?)$")
+BYLINE = re.compile(
+    r"(?:By\s+[A-Z]|(?i:published|updated|posted|last\s+updated|first\s+published)\b)")
+TODAY_EVENT_NOUNS = frozenset(
+    "announcement meeting vote report game match decision hearing statement session event "
+    "sale sales deal deals launch release ruling verdict speech talks episode show briefing "
+    "match race final election poll strike protest march".split()
+)
+TODAY_NOT_A_DAY_BEFORE = frozenset("still even of until till everyday world industry".split())
+VAGUE_BEFORE_AGO = re.compile(r"(?:less|more|fewer)\s+than\s+$")
+PRODUCT_AFTER_YEAR = frozenset(
+    "budget bond bonds notes note model models edition version lineup vintage".split())
+PRODUCT_BEFORE_YEAR = frozenset("windows server office studio edition".split())
 
 DECADE = re.compile(r"\d0['’]?s(?!\w)")
 DECADE_ARTICLE_BEFORE = re.compile(r"(?i:the\s+(?:early\s+|late\s+|mid-?\s*)?)$")
@@ -120,7 +181,8 @@ MONTH_PREPOSITIONS = frozenset(
     "next this of to around between into".split()
 )
 STRONG_YEAR_PREPOSITIONS = frozenset(
-    "in since during until till by before after through from of between circa".split()
+    "in since during until till by before after through from of between circa fiscal year"
+    .split()
 )
 QUANTITY_BEFORE = frozenset(
     "about around some nearly almost over under than least only just exactly roughly "
@@ -233,6 +295,8 @@ def _is_abbreviation(text: str, dot: int, next_char: str) -> bool:
     if not found:
         return False
     word = found.group(1)
+    if word in ("Sat", "Sun"):  # "on Sat. Nov. 9"
+        return True
     bare = word.lower().rstrip(".")
     if bare in SENTENCE_FINAL_INITIALISMS:
         return False
@@ -366,15 +430,27 @@ def _lowered_mentions(lowered: str) -> Iterator[_Mention]:
         number = NUMBER_BEFORE.search(lowered, max(0, start - 16), start)
         if not number or not _starts_word(lowered, number.start()):
             continue
+        if VAGUE_BEFORE_AGO.search(lowered, max(0, number.start() - 16), number.start()):
+            continue  # "less than 10 years ago": no date to show
         kind = "ago" if found["dir"] == "ago" else "later"
         yield _Mention(kind, number.start(), found.end(), found.groupdict() | {"n": number["n"]})
     for found in SEQUEL.finditer(lowered):
         if _starts_word(lowered, found.start()):
             yield _Mention("sequel", found.start(), found.end(),
                            found.groupdict() | {"phrase": found.group()})
+    for kind, pattern in (("weekend", WEEKEND), ("season", SEASON), ("quarter", QUARTER),
+                          ("period_end", PERIOD_END), ("in_units", IN_UNITS),
+                          ("ordinal_day", ORDINAL_DAY)):
+        for found in pattern.finditer(lowered):
+            if _starts_word(lowered, found.start()):
+                yield _Mention(kind, found.start(), found.end(), found.groupdict())
 
 
 def _number_mentions(text: str) -> Iterator[_Mention]:
+    for found in NUMERIC_DATE.finditer(text):
+        start = found.start()
+        if start == 0 or not (_is_word_char(text[start - 1]) or text[start - 1] in "./-"):
+            yield _Mention("numeric", start, found.end(), found.groupdict())
     for found in ISO_DATE.finditer(text):
         start = found.start()
         if start == 0 or not (_is_word_char(text[start - 1]) or text[start - 1] in ".-"):
@@ -408,8 +484,9 @@ def _number_mentions(text: str) -> Iterator[_Mention]:
 
 
 PRIORITY = {kind: rank for rank, kind in enumerate(
-    ["iso", "month_day", "day_month", "month_year", "month_pair", "month_alone", "weekday",
-     "relative", "ago", "later", "sequel", "decade", "year"])}
+    ["iso", "numeric", "month_day", "day_month", "month_year", "month_pair", "month_alone",
+     "quarter", "season", "period_end", "weekend", "weekday", "relative", "ago", "later",
+     "in_units", "sequel", "ordinal_day", "decade", "year"])}
 
 
 def _mentions(text: str) -> list[_Mention]:
@@ -462,6 +539,11 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
 def _month_number(name: str) -> int:
     name = name.lower().rstrip(".")
     return MONTHS.get(name) or MONTH_ABBREVIATIONS[name]
+
+
+def _weekday_number(name: str) -> int:
+    name = name.lower().rstrip(".")
+    return WEEKDAYS[name] if name in WEEKDAYS else WEEKDAY_ABBREVIATIONS[name]
 
 
 def _day_number(token: str) -> int:
@@ -549,8 +631,9 @@ def _shift_anchor(anchor: tuple[date, str], unit: str, count: int) -> tuple[date
 class _Document:
     """The text, its sentences and the tense cues of each sentence (found when first asked)."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, language: str | None = None) -> None:
         self.text = text
+        self.language = language
         self.spans = sentence_spans(text) or [(0, len(text))]
         self.starts = [start for start, _ in self.spans]
         self._cues: dict[int, list[tuple[int, int, bool]]] = {}
@@ -653,6 +736,11 @@ class _Story:
     def narrative(self, sentence: int) -> tuple[date, str] | None:
         """An explicit date in this sentence or the one before: "in August 2020 ... in
         September" is September 2020, not the last September before publication."""
+        if self.dated is None:
+            return None
+        if self.dated[1] in ("year", "decade"):
+            # "In 2012 he fled ... He was evicted in April": April before publication
+            return self.dated if sentence == self.dated_sentence else None
         return self.dated if sentence - self.dated_sentence <= 1 else None
 
 
@@ -700,6 +788,10 @@ def _resolve(
         yield from _resolve_decade(mention, ref, doc.sentence_text(sentence))
     elif kind == "year":
         yield from _resolve_year(mention, doc.text)
+    elif kind == "numeric":
+        yield from _resolve_numeric(mention, ref, doc.language)
+    elif kind in PERIOD_RESOLVERS:
+        yield from PERIOD_RESOLVERS[kind](mention, doc, sentence, ref)
 
 
 def _resolve_day_of_month(
@@ -716,7 +808,7 @@ def _resolve_day_of_month(
         if after in QUANTITY_AFTER:
             return  # "March 3 people" is not a date
     future = doc.is_future(mention, sentence)
-    weekday = WEEKDAYS[f["weekday"].lower()] if f["weekday"] else None
+    weekday = _weekday_number(f["weekday"]) if f["weekday"] else None
     first: date | None = None
     for day in days:
         if f["year"]:
@@ -788,15 +880,22 @@ def _resolve_weekday(
         return  # "Bloody Sunday", "every Monday"
     if after.lower() in WEEKDAY_NAMES_AFTER and after[:1].isupper():
         return  # "the Sunday Times"
+    weekday = _weekday_number(name)
+    if name.endswith(".") and not mod and not after[:1].isdigit() and after.lower() not in (
+            MONTHS.keys() | MONTH_ABBREVIATIONS.keys()):
+        return  # "Sun." alone may be a newspaper's name cut short: only "on Sun.", "Sun. 5"
     if mod == "last":
         future = False
     elif mod in ("next", "this coming"):
         future = True
+    elif weekday == ref.weekday():
+        yield ref, "day"  # "out Monday" in a Monday article: that day, in news style
+        return
     elif mod == "this":
         future = doc.is_future(mention, sentence) is not False
     else:
         future = doc.is_future(mention, sentence) is True
-    yield _weekday_date(WEEKDAYS[name.lower()], ref, future), "day"
+    yield _weekday_date(weekday, ref, future), "day"
 
 
 def _resolve_relative(mention: _Mention, text: str, ref: date) -> Iterator[tuple[date, str]]:
@@ -805,7 +904,13 @@ def _resolve_relative(mention: _Mention, text: str, ref: date) -> Iterator[tuple
     before = _word_before(text, mention.start).lower()
     if phrase in ("today", "tonight") and before in ("usa", "the"):
         return  # "USA Today", "the Today programme"
-    if phrase in ("yesterday", "last night"):
+    if phrase == "today" and _today_means_nowadays(text, mention, before):
+        return
+    if phrase == "the day after tomorrow":
+        yield ref + timedelta(days=2), "day"
+    elif phrase == "the day before yesterday":
+        yield ref - timedelta(days=2), "day"
+    elif phrase in ("yesterday", "last night"):
         yield ref - timedelta(days=1), "day"
     elif phrase in ("today", "tonight") or f["this"] in ("morning", "afternoon", "evening"):
         yield ref, "day"
@@ -818,6 +923,19 @@ def _resolve_relative(mention: _Mention, text: str, ref: date) -> Iterator[tuple
                 "its", "his", "hers", "theirs"):
             return  # "the last week of June", "over the next year": spans, not dates
         yield _shift(ref, f["unit"], -1 if f["step"] == "last" else 1)
+
+
+_STILL = re.compile(r"(?i:\b(?:still|continues?|continuing|remains?|nowadays)\b)")
+
+
+def _today_means_nowadays(text: str, mention: _Mention, before: str) -> bool:
+    """ "still angry today", "today's origami", "the industry today": now, not a day."""
+    if text.startswith(("'s", "’s"), mention.end):
+        return _word_after(text, mention.end + 2).lower() not in TODAY_EVENT_NOUNS
+    if before in TODAY_NOT_A_DAY_BEFORE:
+        return True
+    start = text.rfind("\n", 0, mention.start) + 1
+    return _STILL.search(text, max(start, mention.start - 80), mention.start) is not None
 
 
 def _resolve_sequel(
@@ -870,6 +988,10 @@ def _resolve_year(mention: _Mention, text: str) -> Iterator[tuple[date, str]]:
         return
     if DESIGNATION_AFTER_YEAR.match(text, mention.end):
         return  # "2003 EH1" names an asteroid
+    if text[mention.start - 1:mention.start] == "(" and text[mention.end:mention.end + 1] == ")":
+        return  # "(2018)": a citation or a film's year, not the story's
+    if after_lower in PRODUCT_AFTER_YEAR or before in PRODUCT_BEFORE_YEAR:
+        return  # "WeWork's 2025 bond", "Windows Server 2019"
     lower_case_next = after == after_lower and text[mention.end:mention.end + 1] == " "
     if lower_case_next and after_lower in QUANTITY_AFTER:
         if not strong or before == "of" or after_lower in ("million", "billion", "percent"):
@@ -882,6 +1004,217 @@ def _resolve_year(mention: _Mention, text: str) -> Iterator[tuple[date, str]]:
     second = f["year2"]
     if second and len(second) == 4 and int(second) > year:
         yield date(int(second), 1, 1), "year"
+
+
+# ---------------------------------------------------------------------------------------------
+# Numeric dates and periods (weekends, seasons, quarters, ends, "in two weeks", "on the 3rd")
+
+# Languages (and English regions) that write the day first; en-US and en-PH write the month
+# first. A numeric date whose order neither a number over 12 nor the language settles is left
+# out: two readings are a guess.
+MONTH_FIRST_REGIONS = ("en-us", "en_us", "en-ph", "en_ph", "us")
+
+
+def _month_first(language: str | None) -> bool | None:
+    if not language:
+        return None
+    code = language.strip().lower()
+    if code.startswith(MONTH_FIRST_REGIONS):
+        return True
+    if code in ("en", "en-"):
+        return None  # English of no stated region: either order
+    return False
+
+
+def _resolve_numeric(
+    mention: _Mention, ref: date, language: str | None
+) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    first, second, year = int(f["a"] or 0), int(f["b"] or 0), int(f["year"] or 0)
+    if f["sep"] == ".":
+        readings = [(second, first)]  # "31.01.2021" is day first everywhere it is written
+    elif first > 12:
+        readings = [(second, first)]
+    elif second > 12:
+        readings = [(first, second)]
+    elif first == second:
+        readings = [(first, second)]
+    else:
+        month_first = _month_first(language)
+        if month_first is None:
+            return
+        readings = [(first, second) if month_first else (second, first)]
+    for month, day in readings:
+        found = _safe_date(year, month, day)
+        if found and abs(found.year - ref.year) <= 100:
+            yield found, "day"
+
+
+def _saturday(ref: date) -> date:
+    return _monday(ref) + timedelta(days=5)
+
+
+WEEKEND_PREPOSITIONS = frozenset(
+    "over at during by on until till since for through throughout all before after".split())
+
+
+def _resolve_weekend(
+    mention: _Mention, doc: _Document, sentence: int, ref: date
+) -> Iterator[tuple[date, str]]:
+    mod = " ".join((mention.fields["mod"] or "").split())
+    before = _word_before(doc.text, mention.start).lower()
+    if mod == "the":
+        if (before not in WEEKEND_PREPOSITIONS and not _is_past(before)) or doc.text.startswith(
+                " of", mention.end):
+            return  # "the last weekend of the festival", "the weekend of 5 June"
+    elif mod in ("last", "next") and before in ("the", "every", "each"):
+        return  # "the last weekend of"
+    this = _saturday(ref)
+    at_weekend = ref.weekday() >= 5
+    if mod in ("last", "this past", "the past"):
+        day = this - timedelta(days=7)
+    elif mod in ("next", "this coming", "the coming"):
+        day = this + timedelta(days=7) if at_weekend and mod == "next" else this
+    elif at_weekend:
+        day = this
+    else:
+        day = this if doc.is_future(mention, sentence) is True else this - timedelta(days=7)
+    yield day, "weekend"
+
+
+def _season_start(season: str, year: int) -> date:
+    return date(year, SEASON_MONTHS[season], 1)
+
+
+def _season_instance(season: str, ref: date, mode: str) -> date:
+    """The season's start: `past` the latest one over by `ref`, `started` the latest begun by
+    it, `coming` the first not over by it, `next` the first that begins after it."""
+    starts = [_season_start(season, year) for year in range(ref.year - 2, ref.year + 2)]
+    if mode == "past":
+        return max(start for start in starts if _add_months(start, 3) <= ref)
+    if mode == "started":
+        return max(start for start in starts if start <= ref)
+    if mode == "coming":
+        return min(start for start in starts if _add_months(start, 3) > ref)
+    return min(start for start in starts if start > ref)
+
+
+SEASON_PREPOSITIONS = frozenset(
+    "in during over by until till since through throughout before after into for".split())
+
+
+def _resolve_season(
+    mention: _Mention, doc: _Document, sentence: int, ref: date
+) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    season = f["season"] or ""
+    mod = " ".join((f["mod"] or "").split())
+    original = doc.text[mention.start:mention.end]
+    word_at = original.lower().find(season)
+    capital = original[word_at:word_at + 1].isupper()
+    following = _word_after(doc.text, mention.end)
+    if capital and following[:1].isupper() and not f["year"]:
+        return  # "Winter Games", "Autumn Calabrese"
+    if f["year"]:
+        if season == "winter":
+            return  # "winter 2020": December 2019 or 2020? No guess.
+        yield _season_start(season, int(f["year"])), "season"
+        return
+    before = _word_before(doc.text, mention.start).lower()
+    if mod in ("", "the", "early", "late", "mid", "mid-"):
+        if before not in SEASON_PREPOSITIONS:
+            return  # "spring for the wheels", "that summer", "Spring is here"
+    future = doc.is_future(mention, sentence)
+    if mod in ("last", "this past"):
+        yield _season_instance(season, ref, "past"), "season"
+    elif mod == "next":
+        yield _season_instance(season, ref, "next"), "season"
+    elif mod == "this":
+        yield _season_instance(season, ref, "started" if future is False else "coming"), (
+            "season")
+    elif future is True:
+        yield _season_instance(season, ref, "coming"), "season"
+    else:
+        yield _season_instance(season, ref, "started"), "season"
+
+
+def _resolve_quarter(
+    mention: _Mention, doc: _Document, sentence: int, ref: date
+) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    start, end = doc.spans[sentence]
+    if f["number"] and not doc.text[mention.start:mention.start + 1] == "Q":
+        return
+    if f["month"]:
+        number = MONTHS[f["month"]] // 3
+    else:
+        number = int(f["number"]) if f["number"] else ORDINAL_QUARTERS[f["ordinal"] or ""]
+    if not f["year"]:
+        if not QUARTER_CONTEXT.search(doc.text, start, end) or SPORTS_CONTEXT.search(
+                doc.text, start, end):
+            return  # "24 points in the third quarter" is a game's
+    first_month = 3 * (number - 1) + 1
+    if f["year"]:
+        yield date(int(f["year"]), first_month, 1), "quarter"
+        return
+    starts = [date(year, first_month, 1) for year in range(ref.year - 1, ref.year + 2)]
+    if doc.is_future(mention, sentence) is True:
+        yield min(s for s in starts if _add_months(s, 3) > ref), "quarter"
+    else:
+        yield max(s for s in starts if s <= ref), "quarter"
+
+
+def _resolve_period_end(
+    mention: _Mention, doc: _Document, sentence: int, ref: date
+) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    step = {"next": 1, "last": -1}.get(f["which"] or "", 0)
+    if step == 0 and doc.is_future(mention, sentence) is False and not (
+            f["unit"] == "year" and ref.month == 12):
+        return  # "sales fell by the end of the year": which year's end is not said
+    if f["unit"] == "year":
+        yield date(ref.year + step, 12, 1), "month"
+    else:
+        yield _add_months(date(ref.year, ref.month, 1), step), "month"
+
+
+def _resolve_in_units(
+    mention: _Mention, doc: _Document, sentence: int, ref: date
+) -> Iterator[tuple[date, str]]:
+    f = mention.fields
+    count = _count(f["n"] or "")
+    if count is None or doc.is_future(mention, sentence) is not True:
+        return  # "sold out in two weeks" is a duration
+    yield _shift(ref, f["unit"] or "day", count)
+
+
+def _resolve_ordinal_day(
+    mention: _Mention, doc: _Document, sentence: int, ref: date
+) -> Iterator[tuple[date, str]]:
+    after = doc.text[mention.end:mention.end + 1]
+    if after and after.isalnum():
+        return
+    following = _word_after(doc.text, mention.end)
+    if after == " " and following and following.lower() not in ORDINAL_FOLLOWERS:
+        return  # "on the 3rd floor", "on the 19th of January" (read as a date elsewhere)
+    day = int(mention.fields["day"] or 0)
+    if doc.is_future(mention, sentence) is True:
+        month = date(ref.year, ref.month, 1) if day >= ref.day else _add_months(ref, 1)
+    else:
+        month = date(ref.year, ref.month, 1) if day <= ref.day else _add_months(ref, -1)
+    found = _safe_date(month.year, month.month, day)
+    if found:
+        yield found, "day"
+
+
+PERIOD_RESOLVERS = {
+    "weekend": _resolve_weekend,
+    "season": _resolve_season,
+    "quarter": _resolve_quarter,
+    "period_end": _resolve_period_end,
+    "in_units": _resolve_in_units,
+    "ordinal_day": _resolve_ordinal_day,
+}
 
 
 # ---------------------------------------------------------------------------------------------
@@ -910,17 +1243,35 @@ def _glossed(text: str, mention: _Mention, following: _Mention | None) -> bool:
     return gap is not None and following.kind in ("month_day", "day_month", "iso")
 
 
-def events(text: str, published: datetime | date) -> list[Event]:
+ABSOLUTE_KINDS = frozenset(["iso", "numeric", "month_year", "year", "decade"])
+
+
+def _needs_reference(mention: _Mention) -> bool:
+    """Whether the mention means nothing without a publication date ("on Sunday")."""
+    if mention.kind in ABSOLUTE_KINDS:
+        return mention.kind == "decade" and not mention.fields.get("full")
+    return not mention.fields.get("year")
+
+
+def events(
+    text: str, published: datetime | date | None, *, language: str | None = None
+) -> list[Event]:
     """Every dated event that `text` mentions, resolved against the publication date.
 
     Relative mentions ("two days later", "the next day") count from the event before them;
     weekdays and month names without a year look back from `published` unless the sentence
-    speaks of the future. Sorted by position; several events may share a sentence.
+    speaks of the future. With no `published` date only what carries its own year is dated:
+    the day an item was fetched is no anchor. `language` (the feed's, "en-US", "de") settles
+    numeric dates such as 06/01/2022. Sorted by position; several events may share a sentence.
     """
     if not text or not text.strip():
         return []
-    ref = published.date() if isinstance(published, datetime) else published
-    doc = _Document(text)
+    anchored = published is not None
+    if published is None:
+        ref = date(2000, 1, 1)  # never used: mentions that need it are skipped
+    else:
+        ref = published.date() if isinstance(published, datetime) else published
+    doc = _Document(text, language)
     result: list[Event] = []
     story = _Story()
     seen: set[tuple[int, date, str]] = set()
@@ -933,11 +1284,18 @@ def events(text: str, published: datetime | date) -> list[Event]:
             continue  # a match across a sentence break is not one mention
         if _glossed(text, mention, mentions[index + 1] if index + 1 < len(mentions) else None):
             continue  # "today (Nov. 18)": the date in brackets says which day; one event
+        if not anchored and _needs_reference(mention):
+            continue
+        if end - start < 120 and BYLINE.match(text, start):
+            continue  # "By Ruben Schade in Sydney, 2023-01-10": the page's own date
         explicit = mention.kind in EXPLICIT_YEAR_KINDS or bool(mention.fields.get("year"))
         try:
             resolved = list(_resolve(mention, doc, sentence, ref, story))
         except (OverflowError, ValueError):
             continue  # "tomorrow" on 31 December 9999: no such date
+        if resolved and mention.kind in ("month_day", "day_month", "iso", "numeric") and (
+                WEEK_OF_BEFORE.search(text, max(0, mention.start - 16), mention.start)):
+            resolved = [(_monday(resolved[0][0]), "week")]  # "the week of 18 Nov": one week
         for day, granularity in resolved:
             story.anchor = (day, granularity)
             if explicit:

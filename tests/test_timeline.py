@@ -329,7 +329,9 @@ def found(text: str, ref: date = REF) -> list[tuple[str, str]]:
     [
         ("On Sunday, the ministry published new figures.", [("2022-01-09", "day")]),
         ("Officials met on Friday.", [("2022-01-07", "day")]),
-        ("On Monday the court sat again.", [("2022-01-03", "day")]),  # strictly before
+        # issue 17: a weekday equal to the publication's is that day in news style
+        ("On Monday the court sat again.", [("2022-01-10", "day")]),
+        ("Last Monday the court sat again.", [("2022-01-03", "day")]),
         ("The panel will report on Thursday.", [("2022-01-13", "day")]),
         ("The board is scheduled to decide on Friday.", [("2022-01-14", "day")]),
         ("The union plans to walk out on Tuesday.", [("2022-01-11", "day")]),

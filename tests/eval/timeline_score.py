@@ -61,6 +61,12 @@ def _monday(day: date) -> date:
 
 def compatible(predicted: date, granularity: str, gold: tuple[str, str]) -> bool:
     values, gold_granularity = gold
+    if granularity in ("season", "quarter") and gold_granularity == "month":
+        # a season or a quarter is labelled as its months: its first month must be one
+        return any((_parse(value).year, _parse(value).month) == (predicted.year, predicted.month)
+                   for value in values.split("|"))
+    if granularity == "weekend" and gold_granularity == "week":
+        granularity = "week"  # a weekend is labelled as the week that holds it
     if granularity != gold_granularity:
         return False
     for value in values.split("|"):
