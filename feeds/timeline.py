@@ -656,8 +656,10 @@ class _Document:
         and None for a new deadline ("was extended to May 31" may still lie ahead)."""
         if _word_before(self.text, mention.start).lower() in DEADLINE_PREPOSITIONS:
             start, end = self.spans[sentence]
-            if DEFERRAL_VERBS.search(self.text, start, end):
-                return None
+            deferral = DEFERRAL_VERBS.search(self.text, start, end)
+            if deferral and not (deferral.group().lower() in ("set", "fixed") and _word_before(
+                    self.text, deferral.start()).lower() in ("is", "are", "be", "now")):
+                return None  # "are set for Nov. 5" is ahead; "was extended to May 31" unsaid
         best: tuple[int, bool] | None = None
         for position, word_end, future in self.cues(sentence):
             if mention.start <= position < mention.end:
@@ -705,6 +707,8 @@ def _tense_of(words: list[tuple[int, str]], index: int, count: int) -> bool | No
         return True
     if word in ("plan", "plans", "planning", "intend", "intends") and following == "to":
         return True
+    if word == "set" and following == "for" and previous in ("is", "are", "be", "now", "'s"):
+        return True  # "the talks are set for Nov. 5"
     if (word, following) in SCHEDULE_PHRASES and previous not in LINKING_BEFORE_SCHEDULE:
         return True
     if word in ("comes", "come") and following == "into" and after_next == "force":

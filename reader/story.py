@@ -136,5 +136,7 @@ def story_for(store: Store, item: Item, text: str) -> Story:
         when=published.date(),
         related=tuple(RelatedItem(h, url, score, dup, declared)
                       for h, url, score, dup, declared in found),
-        events=tuple(events(text, published)),
+        # An undated item is not resolved against the day it was fetched (issue 17): only
+        # what carries its own year is dated.
+        events=tuple(events(text, item.published or item.updated)),
     )

@@ -12,6 +12,7 @@ from feeds.demo import demo_urls
 from reader.refresh import refresh
 from reader.store import Store
 from reader.story import load_article, story_for
+from tests.httpserver import LocalServer, Reply
 
 UNRELATED_WORDS = ("seal", "librar", "harbour town", "meteor")
 CSTO_SUMMIT = "csto-extraordinary-session"
@@ -105,3 +106,35 @@ def test_related_through_the_store_on_labelled_real_pages(tmp_path: Path) -> Non
 
 
 STORE_MAP_FLOOR = 1.00  # measured on this set; never lower it
+
+
+def test_an_undated_item_is_not_resolved_against_the_day_it_was_fetched(tmp_path: Path) -> None:
+    """Issue 17: "on Wednesday" in an undated 2015 article must not land in the fetch week."""
+    store = Store(tmp_path / "reader.db")
+    feed = tmp_path / "undated.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Undated</title>'
+        "<link>https://example.org/</link><description>d</description>"
+        "<item><title>Old news</title><guid>old-1</guid>"
+        "<description>On Wednesday the minister resigned. The treaty was signed on "
+        "12 March 2015.</description></item></channel></rss>", encoding="utf-8")
+    server = LocalServer().start()
+    try:
+        url = server.route("/undated.xml", Reply(200, feed.read_bytes(),
+                                                  content_type="application/rss+xml"))
+        feed_id = store.add_feed(url)
+
+        async def load() -> None:
+            async for _event in refresh(store, [feed_id], force=True):
+                pass
+
+        asyncio.run(load())
+    finally:
+        server.stop()
+    row = store.headlines()[0]
+    item = store.item(row.id)
+    assert item.published is None
+    article = asyncio.run(load_article(store, item))
+    story = story_for(store, item, article.text)
+    assert [(event.date, event.granularity) for event in story.events] == [
+        (date(2015, 3, 12), "day")]
