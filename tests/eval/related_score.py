@@ -2,6 +2,10 @@
 
     python -m tests.eval.related_score            # per split, and all lookups
     python -m tests.eval.related_score --errors   # every false match and miss in dev
+    python -m tests.eval.related_score --pool     # as before issue 17: IDF from the pool
+
+By default `rank` is given document frequencies over the whole collection (pages and
+distractors), as `Store.related` gives it the store's: the symmetric scoring.
 
 Every one of the 181 Scrapinghub benchmark pages is looked up in turn (`feeds.related.rank`)
 against the 180 others (one feed per site, each page with its own date) and 400 real feed
@@ -148,10 +152,28 @@ def _dated_near(extra: list[Doc], when: datetime | None, seed: int) -> list[Doc]
                 when + timedelta(days=rng.randint(-10, 10)) if when else None) for d in extra]
 
 
-def evaluate(pages: list[Page], data: Labels, extra: list[Doc], **options: object
-             ) -> tuple[dict[str, Figures], int]:
+def collection_frequencies(docs: list[Doc]) -> dict[str, int]:
+    """In how many documents each term occurs: what the store's index would answer."""
+    from collections import Counter
+
+    from feeds.related import MAX_TEXT_CHARS, MAX_TITLE_CHARS, tokenize
+
+    counts: Counter[str] = Counter()
+    for doc in docs:
+        counts.update(set(tokenize((doc.title or "")[:MAX_TITLE_CHARS])) | set(
+            tokenize((doc.text or "")[:MAX_TEXT_CHARS])))
+    return dict(counts)
+
+
+def evaluate(pages: list[Page], data: Labels, extra: list[Doc], *, pool_idf: bool = False,
+             **options: object) -> tuple[dict[str, Figures], int]:
     """Figures per split (and "all"), and the number of one-sided pairs."""
     docs = page_docs(pages)
+    if not pool_idf:
+        frequencies = collection_frequencies([*docs, *extra])
+        options = {"doc_freq": lambda words: {w: frequencies[w] for w in words
+                                              if w in frequencies},
+                   "doc_count": len(docs) + len(extra), **options}
     key_of = {doc.id: page.key for doc, page in zip(docs, pages, strict=True)}
     figures = {"dev": Figures(), "heldout": Figures(), "all": Figures()}
     returned: dict[int, set[int]] = {}
@@ -208,14 +230,15 @@ def evaluate(pages: list[Page], data: Labels, extra: list[Doc], **options: objec
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list dev errors")
+    parser.add_argument("--pool", action="store_true", help="IDF from the pool (before)")
     args = parser.parse_args()
     pages, data = aeb_pages(), labels()
     if pages is None or data is None:
         raise SystemExit("related_score: the benchmark checkout or ../shared is absent")
     extra = distractors()
-    figures, one_sided = evaluate(pages, data, extra)
-    print(f"related items: {len(pages)} pages (one feed per site, own dates) + "
-          f"{len(extra)} corpus items as distractors")
+    figures, one_sided = evaluate(pages, data, extra, pool_idf=args.pool)
+    print(f"related items ({'pool' if args.pool else 'store'} IDF): {len(pages)} pages (one "
+          f"feed per site, own dates) + {len(extra)} corpus items as distractors")
     for name, result in figures.items():
         print(result.line(name))
     print(f"one-sided pairs (A lists B, B does not list A): {one_sided}")
