@@ -13,6 +13,8 @@ from reader.rows import Headline, TimelineEntry
 from reader.store import Item, Store
 
 WINDOW_DAYS = 30
+# A season's event is dated by its first month (northern hemisphere, as the words are read).
+SEASONS = {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,8 +92,14 @@ def format_when(when: date, granularity: str) -> str:
         return str(when.year)
     if granularity == "month":
         return when.strftime("%b %Y")
+    if granularity == "season":
+        return f"{SEASONS.get(when.month, 'season')} {when.year}"
+    if granularity == "quarter":
+        return f"Q{(when.month - 1) // 3 + 1} {when.year}"
     if granularity == "week":
         return "week of " + when.strftime("%d %b %Y").lstrip("0")
+    if granularity == "weekend":
+        return "weekend of " + when.strftime("%d %b %Y").lstrip("0")
     return when.strftime("%d %b %Y").lstrip("0")
 
 
