@@ -65,6 +65,10 @@ STORE_MIN_ITEMS = 200
 # divided by 1 + (days - PROXIMITY_DAYS) / PROXIMITY_SCALE (a week later: about half).
 PROXIMITY_DAYS = 3.0
 PROXIMITY_SCALE = 7.0
+# Two articles on one story name the same people, places or things: at least this many shared
+# names, among those fewer than COMMON_NAME_SHARE of the store's items carry.
+MIN_SHARED_NAMES = 2
+COMMON_NAME_SHARE = 0.1
 
 # How much the title's similarity counts against the text's, and how much more a title word
 # weighs than a body word when picking query terms.
@@ -357,10 +361,37 @@ class _Side:
     title: dict[str, int]
     text: dict[str, int]
     lines: list[str] | None = None  # paragraphs, only when a same-feed comparison needs them
+    names: frozenset[str] | None = None  # terms of capitalised words, when first asked
 
 
 def _side(doc: Doc) -> _Side:
     return _Side(doc, *_counts_of(doc))
+
+
+# A capitalised word that does not open a sentence: a name ("Noem", "Stadia", "Europa").
+_NAME = re.compile(r"(?<![.!?:\"“‘'(\[]\s)(?<![.!?:\"“‘'(\[])\b[A-Z][\w’']*")
+
+
+@functools.lru_cache(maxsize=512)
+def _names_of(doc: Doc) -> frozenset[str]:
+    """The terms of the names in a document's title and text head."""
+    text = f"{(doc.title or '')[:MAX_TITLE_CHARS]}\n{(doc.text or '')[:MAX_TEXT_CHARS]}"
+    names = set()
+    for found in _NAME.finditer(text):
+        start = found.start()
+        if start == 0 or text[start - 1] == "\n":
+            continue
+        names.update(_terms_of(found.group()))
+    return frozenset(names)
+
+
+def _shared_names(a: _Side, b: _Side, idf: dict[str, float], common_idf: float) -> int:
+    """How many names two documents share, leaving out names as common as `common_idf`."""
+    if a.names is None:
+        a.names = _names_of(a.doc)
+    if b.names is None:
+        b.names = _names_of(b.doc)
+    return sum(1 for term in a.names & b.names if idf.get(term, common_idf + 1) > common_idf)
 
 
 @functools.lru_cache(maxsize=512)
@@ -550,7 +581,10 @@ def rank(
         if same_feed_threshold == DEFAULT_SAME_FEED_THRESHOLD:
             same_feed_threshold = STORE_SAME_FEED_THRESHOLD
         relative_share = 0.0
+        count = max(doc_count, len(pool))
+        common_idf = math.log((count + 1) / (COMMON_NAME_SHARE * count + 1)) + 1.0
     else:
+        common_idf = 0.0
         idf = _idf_table(pool, doc_freq, doc_count)
     target_side = pool[0]
     target_title = _weights(target_side.title, idf)
@@ -573,6 +607,9 @@ def rank(
         score = _combine(title_cosine, text_cosine, has_text)
         if store_idf is not None:
             score *= proximity(target.published, side.doc.published)
+            if score >= limit and side.doc.feed_id != target.feed_id and _shared_names(
+                    target_side, side, idf, common_idf) < MIN_SHARED_NAMES:
+                score = 0.0  # "stabbed to death" in San Francisco and in Berlin
         # How alike the two are as copies: their texts, or their titles when there is no text.
         copy = text_cosine if has_text else title_cosine
         if score >= limit or copy >= duplicate_threshold:

@@ -799,7 +799,7 @@ def test_same_site_pages_about_different_stories_are_not_related(labelled: Label
 
 from datetime import timedelta  # noqa: E402
 
-STORY_WORDS = "zhanaozen tokayev peacekeeper almaty mangystau csto summit emergency".split()
+STORY_WORDS = "Zhanaozen Tokayev peacekeeper Almaty Mangystau CSTO summit emergency".split()
 OTHER_WORDS = ("harbour library meteor seal catalogue festival orchestra bridge tunnel "
                "election budget tariff vaccine airline museum glacier").split()
 
@@ -925,3 +925,23 @@ def test_related_items_on_others_pages_per_split() -> None:
     assert heldout.recall >= HELDOUT_RECALL_FLOOR, "\n".join(heldout.errors)
     assert heldout.mean_ap >= HELDOUT_MAP_FLOOR
     assert heldout.per_lookup <= HELDOUT_FALSE_POSITIVES_PER_LOOKUP, "\n".join(heldout.errors)
+
+
+def test_store_scoring_wants_shared_names_not_only_shared_words() -> None:
+    """Two stabbings (issue 17): the same words, different people and places."""
+    when = datetime(2019, 11, 20, tzinfo=timezone.utc)
+    a = Doc(1, 1, "Man stabbed to death on train", "A man was stabbed to death on a commuter "
+            "train near Oakland late on Tuesday, police in San Francisco said. BART said the "
+            "attacker fled at the next station and a passenger was stabbed to death.", when)
+    b = Doc(2, 2, "Doctor stabbed to death during lecture", "A doctor was stabbed to death "
+            "during a lecture late on Tuesday, police in Berlin said. Fritz von Weizsaecker "
+            "was stabbed to death by an attacker who fled.", when)
+    c = Doc(3, 3, "BART stabbing: man killed on train", "Police in San Francisco said a man "
+            "was stabbed to death on a BART train near Oakland; the attacker fled at the next "
+            "station.", when)
+
+    def doc_freq(words: list[str]) -> dict[str, int]:
+        return dict.fromkeys(words, 3)
+
+    assert [m.id for m in rank(a, [b, c], doc_freq=doc_freq, doc_count=1_000)] == [3]
+    assert [m.id for m in rank(b, [a, c], doc_freq=doc_freq, doc_count=1_000)] == []
