@@ -488,6 +488,29 @@ def _store_idf(
     return idf
 
 
+# A candidate whose score with the pool's IDF is under this share of STORE_THRESHOLD is not
+# weighed with the store's: measured on tests/eval, no pair that passes the store's threshold
+# from one side falls under it from the other (the one-sided count stays 0).
+REACH_SHARE = 0.5
+
+
+def _within_reach(pool: list[_Side], duplicate_threshold: float) -> list[_Side]:
+    """The target and the candidates whose pool-IDF score could pass the store's threshold."""
+    idf = _idf_table(pool, None, 0)
+    target = pool[0]
+    title, title_norm = _weights(target.title, idf), _norm(target.title, idf)
+    text, text_norm = _weights(target.text, idf), _norm(target.text, idf)
+    kept = [target]
+    for side in pool[1:]:
+        title_cosine = _cosine_to(title, title_norm, side.title, idf)
+        text_cosine = _cosine_to(text, text_norm, side.text, idf)
+        has_text = bool(text_norm and side.text)
+        if _combine(title_cosine, text_cosine, has_text) >= REACH_SHARE * STORE_THRESHOLD or (
+                (text_cosine if has_text else title_cosine) >= duplicate_threshold):
+            kept.append(side)
+    return kept
+
+
 def proximity(a: datetime | None, b: datetime | None) -> float:
     """1 for items within PROXIMITY_DAYS of each other (or undated), less the further apart."""
     if a is None or b is None:
@@ -571,8 +594,14 @@ def rank(
             pool.append(_side(doc))
     if len(pool) == 1:
         return []
-    store_idf = _store_idf(pool, doc_freq, doc_count) if (
-        doc_freq is not None and doc_count >= STORE_MIN_ITEMS) else None
+    store_idf = None
+    if doc_freq is not None and doc_count >= STORE_MIN_ITEMS:
+        # Asking the store about every term of 200 candidates costs more than the lookup's
+        # budget: only candidates within reach (by the pool's IDF, cheap) are weighed by it.
+        pool = _within_reach(pool, duplicate_threshold)
+        store_idf = _store_idf(pool, doc_freq, doc_count) if len(pool) > 1 else None
+        if store_idf is None and len(pool) == 1:
+            return []
     if store_idf is not None:
         # Symmetric: store weights, proximity in time, one threshold, no share of the best.
         idf = store_idf
