@@ -2,6 +2,7 @@
 
     python -m tests.eval.timeline_score            # dev, held-out, ../shared/temporal
     python -m tests.eval.timeline_score --errors   # and every wrong or missed date in dev
+    python -m tests.eval.timeline_score --rules-from b5718b1   # the rules of another commit
 
 A prediction is a true positive when it is compatible with a gold value not matched yet (same
 granularity; the same day, Monday-Sunday week, month, year or decade; `a|b` is either); every
@@ -11,8 +12,12 @@ other prediction is a false positive, every gold value left a false negative.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import inspect
 import json
+import subprocess
+import sys
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -85,6 +90,23 @@ def compatible(predicted: date, granularity: str, gold: tuple[str, str]) -> bool
     return False
 
 
+def rules_from(commit: str) -> None:
+    """Score feeds/timeline.py as it was at `commit` (for the figures before a change)."""
+    global timeline, _ACCEPTS_LANGUAGE
+    source = subprocess.run(["git", "-C", str(HERE), "show", f"{commit}:feeds/timeline.py"],
+                            check=True, capture_output=True).stdout
+    folder = Path(tempfile.mkdtemp())
+    path = folder / "timeline_at_commit.py"
+    path.write_bytes(source)
+    spec = importlib.util.spec_from_file_location("timeline_at_commit", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    timeline = module  # type: ignore[assignment]
+    _ACCEPTS_LANGUAGE = "language" in inspect.signature(module.events).parameters
+
+
 _ACCEPTS_LANGUAGE = "language" in inspect.signature(timeline.events).parameters
 
 
@@ -137,7 +159,10 @@ def shared_rows() -> list[dict] | None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list dev errors")
+    parser.add_argument("--rules-from", metavar="COMMIT", help="score that commit's rules")
     args = parser.parse_args()
+    if args.rules_from:
+        rules_from(args.rules_from)
     sets = {name: load(path) for name, path in SPLITS.items()}
     shared = shared_rows()
     if shared is not None:
