@@ -264,3 +264,16 @@ def test_new_granularities_are_worded_alike_in_the_pane_and_the_command_line() -
              ("quarter", date(2019, 7, 1)): "Q3 2019"}
     for (granularity, day), words in cases.items():
         assert when_text(day, granularity) == words == format_when(day, granularity)
+
+
+async def test_a_story_of_one_day_has_one_date_under_its_bar() -> None:
+    app = SparkRecorder()
+    async with app.run_test(size=(35, 20)) as pilot:
+        pane = app.query_one(TimelinePane)
+        entries = [e for e in story_entries() if e.when == date(2019, 11, 18)]
+        pane.set_entries([*entries, TimelineEntry("current", date(2019, 11, 18), "day", "Open",
+                                                  item_id=1)], "Story")
+        await pilot.pause()
+        bars, labels, detail = spark_text(pane.spark)
+        assert labels.strip() == "18 Nov 2019"
+        assert detail.strip() == "18 Nov: 4 articles, 3 feeds"

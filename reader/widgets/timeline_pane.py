@@ -225,7 +225,10 @@ class StorySpark(Widget, can_focus=True):
         start, end = _short(cells[0].first), f"{_short(cells[-1].last)} {cells[-1].last.year}"
         drawn = len(cells) * cell_width
         gap = max(1, min(drawn, width) - len(start) - len(end))
-        labels = start + " " * gap + end if len(start) + len(end) + 1 <= width else end
+        if len(cells) == 1 or len(start) + len(end) + 1 > width:
+            labels = end  # one day: one date
+        else:
+            labels = start + " " * gap + end
         detail = cell_summary(cells[selected])
         return Content("\n").join([bars, Content.styled(labels[:width], "$foreground-muted"),
                                    Content(detail[:width])])
