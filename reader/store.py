@@ -964,7 +964,9 @@ class Store:
         ) if terms else []
         target = scoring.Doc(item_id, feed_id, title, text, to_datetime(sort_time))
         docs = [scoring.Doc(r[0], r[1], r[2], r[3], to_datetime(r[4])) for r in candidates]
-        matches = scoring.rank(target, docs)
+        # The store's document frequencies for every term make the score symmetric (A lists B
+        # iff B lists A) and weigh a word by how rare it is in the whole store (issue 17).
+        matches = scoring.rank(target, docs, doc_freq=self.doc_freq, doc_count=doc_count)
         scored = {m.id: m for m in matches}
         declared_links = [link for link in json.loads(declared_json or "[]") if link]
         declared: set[int] = set()
