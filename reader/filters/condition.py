@@ -50,3 +50,37 @@ class Killfile:
 
     def describe(self) -> str:
         return "hidden by the killfile"
+
+
+@dataclass(frozen=True, slots=True)
+class Narrowed:
+    """A view narrowed by the filter bar (`F`): the view's own filter (a saved view's, or a
+    search's; None for a feed, a folder, All...) AND the one typed. Kept apart so that Esc
+    gives the view back as it was, and a second `F` replaces the typed part only."""
+
+    base: FilterCondition | None
+    extra: FilterCondition
+
+    def sql(self, now: float) -> tuple[str, list[Any]]:
+        condition, params = self.extra.sql(now)
+        if self.base is None:
+            return condition, params
+        base, base_params = self.base.sql(now)
+        return f"({base}) AND ({condition})", [*base_params, *params]
+
+    def describe(self) -> str:
+        if self.base is None:
+            return self.extra.describe()
+        return f"{self.base.describe()} · narrowed: {self.extra.describe()}"
+
+
+def narrowed(view_filter: Any, extra: FilterCondition) -> Narrowed:
+    """The filter a view gets from `F`: a second F replaces what the first one typed."""
+    base = view_filter.base if isinstance(view_filter, Narrowed) else view_filter
+    return Narrowed(base, extra)
+
+
+def search_condition(text: str) -> FilterCondition:
+    """What `/` searches for: the filter language (`Slow OR Armcrest`). Raises
+    FilterSyntaxError."""
+    return FilterCondition.parse(text)
