@@ -174,7 +174,7 @@ async def test_save_as_view_shows_it_in_the_panel_with_its_count(store: Store) -
         await settle(pilot, app)
         assert {row.feed_title for row in main.headlines.rows} == {"Beta"}
     stored = json.loads(store.settings_get("saved_views") or "[]")
-    assert stored == [["Betas", '"feed" ~ "Beta" and unread']] or stored[0][0] == "Betas"
+    assert stored == [["Betas", "feed:Beta and unread"]]
 
 
 async def test_a_config_view_counts_unread_and_follows_a_mark(store: Store) -> None:
@@ -205,6 +205,7 @@ async def test_slash_searches_with_or_and_esc_leaves_the_search(store: Store) ->
         await pilot.press("enter")
         await settle(pilot, app)
         assert main.in_search and main.search_query == "Slow OR Armcrest"
+        assert "Search: Slow OR Armcrest" in str(main.query_one("#status").render())
         assert len(main.headlines.rows) == 10
         assert main.feed_panel.current_key == "search"
         # A mistake: one line, and the search opens again with the text.

@@ -19,12 +19,19 @@ class FilterCondition:
 
     expr: Expr
     source: str = ""
+    label: str = "Filter"  # what the status bar calls it: "Filter: ...", "Search: ..."
 
     @classmethod
     def parse(cls, text: str) -> FilterCondition:
         """Raises `FilterSyntaxError` (one line, with the column) on bad syntax."""
         expr = parse_filter(text)
         return cls(expr, to_source(expr))
+
+    @classmethod
+    def typed(cls, text: str, label: str = "Filter") -> FilterCondition:
+        """As `parse`, keeping the text as the user typed it (for the status bar, the
+        history and a saved view)."""
+        return cls(parse_filter(text), text.strip(), label)
 
     def sql(self, now: float) -> tuple[str, list[Any]]:
         return compile_filter(self.expr, now)
@@ -61,6 +68,10 @@ class Narrowed:
     base: FilterCondition | None
     extra: FilterCondition
 
+    @property
+    def label(self) -> str:
+        return self.base.label if self.base is not None else self.extra.label
+
     def sql(self, now: float) -> tuple[str, list[Any]]:
         condition, params = self.extra.sql(now)
         if self.base is None:
@@ -71,7 +82,7 @@ class Narrowed:
     def describe(self) -> str:
         if self.base is None:
             return self.extra.describe()
-        return f"{self.base.describe()} · narrowed: {self.extra.describe()}"
+        return f"{self.base.describe()} · filter: {self.extra.describe()}"
 
 
 def narrowed(view_filter: Any, extra: FilterCondition) -> Narrowed:
@@ -83,4 +94,4 @@ def narrowed(view_filter: Any, extra: FilterCondition) -> Narrowed:
 def search_condition(text: str) -> FilterCondition:
     """What `/` searches for: the filter language (`Slow OR Armcrest`). Raises
     FilterSyntaxError."""
-    return FilterCondition.parse(text)
+    return FilterCondition.typed(text, "Search")

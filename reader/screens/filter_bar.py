@@ -110,7 +110,7 @@ class FilterBar(ModalScreen[FilterChoice]):
     def parsed(self) -> FilterCondition | None:
         """The typed filter, or None with the error shown."""
         try:
-            return FilterCondition.parse(self.input.value)
+            return FilterCondition.typed(self.input.value)
         except FilterSyntaxError as error:
             self.show_error(str(error))
             return None

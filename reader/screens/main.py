@@ -840,8 +840,8 @@ class MainScreen(Screen[None]):
         """The saved views in the feeds panel: named at once, counted after (one SQL count
         each, in the core's reader threads)."""
         views = await self.core.saved_views()
-        entries = [(view.name, Query(filter=FilterCondition(view.expr, view.source)))
-                   for view in views]
+        entries = [(view.name, Query(filter=FilterCondition(
+            view.expr, view.source, label=f"View {view.name}"))) for view in views]
         if not self.feed_panel.has_views(entries):
             self.feed_panel.set_views(entries, {})
         counts = await self.core.view_counts(views)
