@@ -26,7 +26,7 @@ from reader.widgets.headline_list import plain
 if TYPE_CHECKING:
     from reader.core.app_core import AppCore
 
-PROMPT = "Filter this view · Enter applies · Esc clears · ↑↓ earlier filters · Ctrl+S saves"
+PROMPT = "Filter this view · Enter applies · Esc clears · ↑↓ history · Ctrl+S saves"
 NAME_PROMPT = "Save as a view: its name · Enter saves · Esc goes back to the filter"
 
 
