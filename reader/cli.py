@@ -491,7 +491,7 @@ def cmd_import(store: Store, args: argparse.Namespace) -> int:
           + (f", skipped {len(result.skipped)}" if result.skipped else "")
           + "; run `reader refresh` to fetch them")
     if filters is not None:
-        _print_filters(args.file, filters)
+        _print_filters(args.file, filters, required=False)
     return 0
 
 
@@ -517,15 +517,18 @@ def _newsboat_filters(data: bytes) -> Any:
     return found
 
 
-def _print_filters(name: str, found: Any) -> int:
+def _print_filters(name: str, found: Any, *, required: bool = True) -> int:
     """What translated, as config.toml text to paste (stdout); each line that did not, and
-    why (stderr). Nothing is written to config.toml: it is the user's file."""
+    why (stderr). Nothing is written to config.toml: it is the user's file. `required`: a
+    file that is only filters fails when none translated."""
     from reader.locations import config_path
 
     for message in found.skipped:
         print(f"reader: {name}: {message}", file=sys.stderr)
     toml = found.to_toml()
     if not toml:
+        if not required:
+            return 0
         raise Failure(f"{name}: no newsboat filter translated "
                       f"({count_of(len(found.skipped), 'line')} skipped)")
     parts = [count_of(len(found.views), "view"), count_of(len(found.kill), "kill rule"),

@@ -139,7 +139,9 @@ class FeedPanel(OptionList):
 
     def set_views(self, views: Sequence[tuple[str, Query]], counts: dict[str, int]) -> None:
         """The saved views (name, query) and their unread counts; a view not counted yet
-        shows its name alone."""
+        shows its name alone. Unchanged: nothing is rebuilt."""
+        if self._saved == list(views) and self._saved_counts == counts:
+            return
         self._saved = list(views)
         self._saved_counts = dict(counts)
         self.set_feeds(list(self._feeds.values()), self._totals)
