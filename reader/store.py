@@ -318,8 +318,12 @@ def describe_error(error: sqlite3.Error, path: Path) -> str:
 class Store:
     """The reader's database. Thread-safe: one connection guarded by a lock."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False,
+                 index_on_read: bool = True) -> None:
         self.path = Path(path)
+        # False for the app's reader connections: they never write, so their reads never
+        # look like another process's commit (the writer indexes before a search).
+        self.index_on_read = index_on_read
         self._lock = threading.RLock()
         # Word -> items holding it; counts drift a little as items arrive, which ranking
         # tolerates, so the cache is only dropped when it grows large.
@@ -909,6 +913,8 @@ class Store:
             return last - upto
 
     def _ensure_indexed(self) -> None:
+        if not self.index_on_read:
+            return
         row = self._query("SELECT (SELECT upto FROM fts_progress), (SELECT max(id) FROM items)")
         if (row[0][1] or 0) > row[0][0]:
             self.index_pending()

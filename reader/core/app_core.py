@@ -392,6 +392,7 @@ class AppCore:
         """Related items and dated events for the timeline pane."""
         from reader.story import story_for
 
+        await self.db.write(lambda store: store.index_pending())  # related reads the index
         return await self.db.read(lambda store: story_for(store, item, text))
 
     # -- refresh ------------------------------------------------------------------------

@@ -229,8 +229,7 @@ class MainScreen(Screen[None]):
 
     @on(messages.OutsideChange)
     def outside_change(self) -> None:
-        keep = self.headlines.highlighted.id if self.headlines.highlighted else None
-        self.reload_headlines(keep)
+        self.reload_headlines()  # the cursor stays on the item it is on when rows arrive
 
     @on(messages.RefreshStarted)
     def refresh_started(self, event: messages.RefreshStarted) -> None:
@@ -300,6 +299,7 @@ class MainScreen(Screen[None]):
         if new_view and not rows:  # nothing here: an article from elsewhere would mislead
             self.clear_article()
         self.update_status()
+        self.take_in_new_items()  # anything stored while the view was being read
 
     @work(exclusive=True, group="new-items")
     @unless_closing
@@ -310,9 +310,11 @@ class MainScreen(Screen[None]):
         since = self._newest_id
         newest = await self.core.newest_id()
         rows = await self.core.headlines(view, after_id=since)
-        if view != self.view or self._newest_id != since:
-            return  # the view was read again meanwhile, new rows included
-        self._newest_id = max(newest, since)
+        if view != self.view:
+            return  # another view now: it was read whole
+        # Rows a full read (running meanwhile) also has are skipped by id; the newest id
+        # only grows, and a full read that lands later takes in what it missed itself.
+        self._newest_id = max(newest, self._newest_id)
         if rows:
             self.headlines.insert_rows(rows)
             self.load_marks()
@@ -345,6 +347,9 @@ class MainScreen(Screen[None]):
                     name += f"  ~ {feed.last_warning}"
             count = len(self.headlines.rows)
             message = f"{name} · {count_of(count, 'item')}"
+            if self.refreshing and self._progress_total:
+                progress = self.query_one("#progress", ProgressBar)
+                message += f" · refreshing {int(progress.progress)}/{self._progress_total}"
         self.query_one("#status", Static).update(Text(plain(message), no_wrap=True,
                                                       overflow="ellipsis"))
 

@@ -64,6 +64,8 @@ class FeedPanel(OptionList):
         self._search: str | None = None
         self._saved: list[tuple[str, Query]] = []  # saved views (issue 16), in order
         self._saved_counts: dict[str, int] = {}
+        self._layout: list[str | None] = []  # the entries' ids, in order, as last built
+        self._labels: dict[str, object] = {}
 
     def set_feeds(self, feeds: Sequence[FeedRow], totals: dict[str, int],
                   search: str | None = None, keep: str | None = None) -> None:
@@ -119,8 +121,21 @@ class FeedPanel(OptionList):
                 add(key, Query(feed_id=feed.id), _feed_label(feed, indent=2))
         for feed in loose:
             add(f"feed:{feed.id}", Query(feed_id=feed.id), _feed_label(feed))
-        self.clear_options()
-        self.add_options(options)
+        layout = [option.id if option else None for option in options]
+        if layout == self._layout:
+            # Same entries (a refresh or a mark moved some counts): repaint only the labels
+            # that changed. Rebuilding 1,600 entries took 120-170 ms of the UI thread, every
+            # two seconds of a refresh.
+            for option in options:
+                if option is not None and option.id is not None and \
+                        self._labels.get(option.id) != option.prompt:
+                    self.replace_option_prompt(option.id, option.prompt)
+        else:
+            self.clear_options()
+            self.add_options(options)
+            self._layout = layout
+        self._labels = {option.id: option.prompt for option in options
+                        if option is not None and option.id is not None}
         keys = [option.id for option in self.options]
         if keep in keys:
             self.highlighted = keys.index(keep)
@@ -217,6 +232,16 @@ class _Label:
         self.name_style = name_style
         self.count_style = count_style
         self.url = url  # a feed without a title yet: named by its URL
+
+    def _key(self) -> tuple:
+        return (self.name, self.count, self.indent, self.mark, self.name_style,
+                self.count_style, self.url)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Label) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     def render(self, width: int) -> Text:
         label = Text(" " * self.indent, no_wrap=True, overflow="crop", end="")
