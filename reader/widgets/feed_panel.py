@@ -1,4 +1,5 @@
-"""The side panel: All, Unread, Starred, then folders and feeds with their unread counts."""
+"""The side panel: All, Unread, Starred, the saved views, then folders and feeds, each with
+its unread count."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.core.query import ALL, STARRED, UNREAD, Query
+from reader.filters.condition import search_condition
+from reader.filters.parser import FilterSyntaxError
 from reader.rows import FeedRow
 from reader.widgets.headline_list import plain
 
@@ -59,6 +62,8 @@ class FeedPanel(OptionList):
         self._feeds: dict[int, FeedRow] = {}
         self._totals: dict[str, int] = {"unread": 0, "starred": 0, "total": 0}
         self._search: str | None = None
+        self._saved: list[tuple[str, Query]] = []  # saved views (issue 16), in order
+        self._saved_counts: dict[str, int] = {}
         self._layout: list[str | None] = []  # the entries' ids, in order, as last built
         self._labels: dict[str, object] = {}
 
@@ -82,7 +87,17 @@ class FeedPanel(OptionList):
         add("starred", STARRED, _label("Starred", totals.get("starred", 0)))
         if self._search:
             words = self._search
-            add("search", Query(search=words), _label(f"Search: {words}", None))
+            try:  # the search made with `/`: the filter language (`Slow OR Armcrest`)
+                add("search", Query(filter=search_condition(words)),
+                    _label(f"Search: {words}", None))
+            except FilterSyntaxError:
+                self._search = None
+        if self._saved:
+            options.append(Option(_Label("Views", None, name_style="bold dim"), id="views",
+                                  disabled=True))
+            for name, view in self._saved:
+                add(f"view:{name}", view,
+                    _Label(name, self._saved_counts.get(name), indent=2))
         folders: dict[str, list[FeedRow]] = {}
         loose: list[FeedRow] = []
         for feed in feeds:
@@ -131,6 +146,27 @@ class FeedPanel(OptionList):
         self._search = query
         self.set_feeds(list(self._feeds.values()), self._totals,
                        keep="search" if query else None)
+
+    @property
+    def search_text(self) -> str | None:
+        """The words of the Search entry (the last `/` search), if there is one."""
+        return self._search
+
+    def set_views(self, views: Sequence[tuple[str, Query]], counts: dict[str, int]) -> None:
+        """The saved views (name, query) and their unread counts; a view not counted yet
+        shows its name alone. Unchanged: nothing is rebuilt."""
+        if self._saved == list(views) and self._saved_counts == counts:
+            return
+        self._saved = list(views)
+        self._saved_counts = dict(counts)
+        self.set_feeds(list(self._feeds.values()), self._totals)
+
+    def saved_count(self, name: str) -> int | None:
+        """A saved view's unread count as shown (None: not counted yet)."""
+        return self._saved_counts.get(name)
+
+    def has_views(self, views: Sequence[tuple[str, Query]]) -> bool:
+        return self._saved == list(views)
 
     def select_key(self, key: str) -> None:
         keys = [option.id for option in self.options]

@@ -16,7 +16,13 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks import app_figures, core_figures, refresh_figures, store_figures
+from tests.benchmarks import (
+    app_figures,
+    core_figures,
+    filter_figures,
+    refresh_figures,
+    store_figures,
+)
 from tests.benchmarks.baseline import newsboat_version
 from tests.benchmarks.context import FULL, QUICK, Bench
 from tests.benchmarks.report import Row, table
@@ -41,6 +47,9 @@ FIGURES: dict[str, tuple[str, Figure]] = {
     "related": ("10. related items", store_figures.related),
     "corekeys": ("11. keys during a refresh, before the core and now (issue 11)",
                  core_figures.corekeys),
+    "filters": ("12. saved-view counts and filtering (issue 16)", filter_figures.filters),
+    "fts-detail": ("13. full-text positions (detail=full) cost (issue 16)",
+                   filter_figures.fts_detail),
 }
 
 
