@@ -348,3 +348,27 @@ async def test_11_the_title_gets_the_room_at_120_columns(store: Store) -> None:
         assert main.headlines.show_feed is False  # one feed: its name is not repeated
         line = main.headlines.render_line(0).text
         assert "Alpha item" in line and line.count("Alpha") == 1
+
+
+async def test_17_a_folder_collapses_and_expands(store: Store) -> None:
+    beta = store.feed_id("http://two.example/feed")
+    store.set_tags(beta, ("Tech",))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        main = screen_of(app)
+        panel = main.feed_panel
+        panel.focus()
+        panel.select_key("tag:Tech")
+        keys = [option.id for option in panel.options]
+        assert f"feed:{beta}" in keys
+        await pilot.press("left")
+        keys = [option.id for option in panel.options]
+        assert f"feed:{beta}" not in keys and "tag:Tech" in keys
+        assert "▸ Tech" in str(panel.get_option("tag:Tech").prompt.render(30))
+        await pilot.press("right")
+        assert f"feed:{beta}" in [option.id for option in panel.options]
+        await pilot.press("space")
+        assert f"feed:{beta}" not in [option.id for option in panel.options]
+        assert panel.current_key == "tag:Tech"

@@ -237,10 +237,10 @@ class AppCore:
         return await self.db.read(lambda store: store.feed(feed_id))
 
     async def item(self, item_id: int) -> Item | None:
-        return await self.db.read(lambda store: store.item(item_id))
+        return await self.db.read(lambda store: store.item(item_id), urgent=True)
 
     async def headline(self, item_id: int) -> Headline | None:
-        return await self.db.read(lambda store: store.headline(item_id))
+        return await self.db.read(lambda store: store.headline(item_id), urgent=True)
 
     async def next_unread(self, after: int | None, query: Query, *,
                           backwards: bool = False, wrap: bool = True) -> int | None:
@@ -248,7 +248,8 @@ class AppCore:
         if query.needs_index:
             await self.db.write(lambda store: store.index_pending())
         return await self.db.read(
-            lambda store: store.next_unread(after, query, backwards=backwards, wrap=wrap))
+            lambda store: store.next_unread(after, query, backwards=backwards, wrap=wrap),
+            urgent=True)
 
     # -- read state ---------------------------------------------------------------------
 

@@ -34,6 +34,9 @@ class Database:
         self.writer = type(self).wrap(store)
         self._writes = ThreadPoolExecutor(1, thread_name_prefix="reader-db-write")
         self._reads = ThreadPoolExecutor(readers, thread_name_prefix="reader-db-read")
+        # What a key waits for (the item to open, the next unread) never queues behind the
+        # panel's counts or a whole view being read: it has a thread of its own.
+        self._urgent = ThreadPoolExecutor(1, thread_name_prefix="reader-db-urgent")
         self._local = threading.local()
         self._lock = threading.Lock()
         self._readers: list[Store] = []
@@ -48,10 +51,12 @@ class Database:
                 self._readers.append(store)
         return store
 
-    async def read(self, call: Callable[[Store], T]) -> T:
-        """Run `call(store)` on a reader connection; it sees every committed write."""
+    async def read(self, call: Callable[[Store], T], *, urgent: bool = False) -> T:
+        """Run `call(store)` on a reader connection; it sees every committed write.
+        `urgent`: a short read a key is waiting for, on its own thread and connection."""
         loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._reads, lambda: call(self._reader()))
+        pool = self._urgent if urgent else self._reads
+        return await loop.run_in_executor(pool, lambda: call(self._reader()))
 
     async def write(self, call: Callable[[Store], T]) -> T:
         """Run `call(store)` on the one writer connection, in submission order."""
@@ -66,6 +71,7 @@ class Database:
         self._closed = True
         self._writes.shutdown(wait=True, cancel_futures=False)
         self._reads.shutdown(wait=True, cancel_futures=True)
+        self._urgent.shutdown(wait=True, cancel_futures=True)
         with self._lock:
             for store in self._readers:
                 try:

@@ -48,6 +48,12 @@ class FeedPanel(OptionList):
                 tooltip="Previous feed"),
         Binding("g", "first", "First", id="feeds.first", show=False, tooltip="First entry"),
         Binding("G", "last", "Last", id="feeds.last", show=False, tooltip="Last entry"),
+        Binding("left", "fold(True)", "Collapse", id="feeds.collapse", show=False,
+                tooltip="Collapse the highlighted folder (or the folder of the feed)"),
+        Binding("right", "fold(False)", "Expand", id="feeds.expand", show=False,
+                tooltip="Expand the highlighted folder"),
+        Binding("space", "fold(None)", "Fold", id="feeds.fold", show=False,
+                tooltip="Collapse or expand the highlighted folder"),
     ]
 
     class ViewChosen(Message):
@@ -65,6 +71,7 @@ class FeedPanel(OptionList):
         self._saved: list[tuple[str, Query]] = []  # saved views (issue 16), in order
         self._saved_counts: dict[str, int] = {}
         self._layout: list[str | None] = []  # the entries' ids, in order, as last built
+        self.collapsed: set[str] = set()  # folders whose feeds are hidden (▸)
         self._labels: dict[str, object] = {}
 
     def set_feeds(self, feeds: Sequence[FeedRow], totals: dict[str, int],
@@ -112,9 +119,10 @@ class FeedPanel(OptionList):
         for folder in sorted(folders, key=str.casefold):
             members = folders[folder]
             unread = sum(feed.unread for feed in members)
+            folded = folder in self.collapsed
             add(f"tag:{folder}", Query(folder=folder),
-                _label(f"▾ {folder}", unread, bold=True))
-            for feed in members:
+                _label(f"{'▸' if folded else '▾'} {folder}", unread, bold=True))
+            for feed in () if folded else members:
                 key = f"feed:{feed.id}"
                 if key in self._views:  # shown in an earlier folder too: ids must differ
                     key = f"{key}:{folder}"
@@ -188,6 +196,28 @@ class FeedPanel(OptionList):
         if self.highlighted is None:
             return None
         return self.get_option_at_index(self.highlighted).id
+
+    def action_fold(self, collapse: bool | None) -> None:
+        """Left/Right/Space on a folder (or on a feed, for its folder): hide or show its
+        feeds. The folder's own entry stays, with its unread count."""
+        key = self.current_key or ""
+        folder = key[4:] if key.startswith("tag:") else None
+        if folder is None and key.startswith("feed:") and ":" in key[5:]:
+            folder = key.split(":", 2)[2]  # the copy of a feed shown in a second folder
+        if folder is None and key.startswith("feed:"):
+            feed = self.current_feed
+            folder = feed.tags[0] if feed is not None and feed.tags else None
+        if folder is None:
+            return
+        if collapse is None:
+            collapse = folder not in self.collapsed
+        if collapse == (folder in self.collapsed):
+            return
+        if collapse:
+            self.collapsed.add(folder)
+        else:
+            self.collapsed.discard(folder)
+        self.set_feeds(list(self._feeds.values()), self._totals, keep=f"tag:{folder}")
 
     def feed_keys(self) -> list[str]:
         """The panel's feed entries in order (a feed in two folders counts once)."""
