@@ -487,7 +487,7 @@ def _entry_from_feedparser(entry: Mapping[str, Any], url: str) -> Entry:
         summary_html=summary,
         content_html=content,
         categories=_categories(entry.get("tags")),
-        enclosures=_enclosures(entry.get("enclosures"), url),
+        enclosures=_enclosures(entry.get("enclosures"), url, entry.get("itunes_duration")),
         related_links=_unique(related),
     )
 
@@ -571,7 +571,9 @@ def _categories(tags: Any) -> tuple[str, ...]:
     return _unique(names)
 
 
-def _enclosures(items: Any, base: str) -> tuple[Enclosure, ...]:
+def _enclosures(items: Any, base: str, duration: Any = None) -> tuple[Enclosure, ...]:
+    """http(s) enclosures; `duration` is the item's `itunes:duration` (it belongs to the
+    episode, so to its first enclosure); a JSON Feed attachment has its own."""
     found: list[Enclosure] = []
     seen: set[str] = set()
     for item in items or []:
@@ -581,8 +583,27 @@ def _enclosures(items: Any, base: str) -> tuple[Enclosure, ...]:
         if not link or link in seen:
             continue
         seen.add(link)
-        found.append(Enclosure(link, clean_line(str(item.get("type") or "")), _length(item)))
+        own = _duration(item.get("duration_in_seconds"))
+        if own is None and not found:
+            own = _duration(duration)
+        found.append(Enclosure(link, clean_line(str(item.get("type") or "")), _length(item),
+                               own))
     return tuple(found)
+
+
+def _duration(value: Any) -> int | None:
+    """Seconds from "2530", "42:10", "1:02:03" or a number; None when it is none of these."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return int(value) if 0 < value < 10**7 else None
+    parts = str(value).strip().split(":")
+    if not 1 <= len(parts) <= 3 or not all(part.strip().isdigit() for part in parts):
+        return None
+    seconds = 0
+    for part in parts:
+        seconds = seconds * 60 + int(part)
+    return seconds if 0 < seconds < 10**7 else None
 
 
 def _length(item: Mapping[str, Any]) -> int | None:
@@ -769,8 +790,8 @@ def _parse_fast(
     without a guid or link are kept, their hashed id made from fastfeedparser's date string.
     """
     fmt = _fast_format(root)
-    if fmt is None or b"xml:base" in body:
-        return None
+    if fmt is None or b"xml:base" in body or b":duration>" in body:
+        return None  # fastfeedparser drops xml:base and an episode's itunes:duration
     declared = _declared_encoding(body)
     charset = _header_charset(content_type)
     if (declared and not _is_utf8_name(declared)) or (charset and not _is_utf8_name(charset)):
@@ -926,7 +947,7 @@ def _entry_from_fast(
         summary_html=summary,
         content_html=content,
         categories=_categories(entry.get("tags")),
-        enclosures=_enclosures(entry.get("enclosures"), url),
+        enclosures=_enclosures(entry.get("enclosures"), url, entry.get("itunes_duration")),
         related_links=_unique(_related_links(entry.get("links"), url)),
     )
 
