@@ -802,7 +802,7 @@ class MainScreen(Screen[None]):
 
     # -- issue 15: enclosures, commands (no shell), editing a feed --------------------------
 
-    _downloads = 0  # downloads under way (the status bar's bar shows while any runs)
+    _downloading: frozenset[int] = frozenset()  # items whose enclosure is being downloaded
 
     def _item_row(self, what: str) -> Headline | None:
         row = self._current()
@@ -871,8 +871,13 @@ class MainScreen(Screen[None]):
 
     def action_download_enclosure(self) -> None:
         row = self._item_row("press D to download its enclosure")
-        if row is not None:
-            self.download_enclosure(row)
+        if row is None:
+            return
+        if row.id in self._downloading:  # one file, one writer
+            self.app.notify("This enclosure is downloading already.", markup=False)
+            return
+        self._downloading |= {row.id}
+        self.download_enclosure(row)
 
     async def _download_bar(self) -> ProgressBar:
         try:
@@ -894,7 +899,7 @@ class MainScreen(Screen[None]):
         size = human_size(event.done) or "0 bytes"
         if event.total:
             size += f" of {human_size(event.total)}"
-        self.update_status(f"Downloading {plain(event.title)}: {size}")
+        self.update_status(f"Downloading {size}: {plain(event.title)}")
 
     @work(group="download")
     @unless_closing
@@ -903,12 +908,12 @@ class MainScreen(Screen[None]):
         from feeds.download import DownloadError
         from reader.enclosures import NoEnclosure, human_size
 
-        bar = await self._download_bar()
-        bar.update(total=None, progress=0)
-        bar.display = True
-        self._downloads += 1
-        self.update_status(f"Downloading {plain(row.title)}…")
+        self._downloading |= {row.id}
         try:
+            bar = await self._download_bar()
+            bar.update(total=None, progress=0)
+            bar.display = True
+            self.update_status(f"Downloading {plain(row.title)}…")
             result = await self.core.download(row.id)
         except (DownloadError, NoEnclosure) as error:
             self._say_error(error)
@@ -916,9 +921,9 @@ class MainScreen(Screen[None]):
             self.app.notify(f"Downloaded {result.path} ({human_size(result.size)})",
                             markup=False)
         finally:
-            self._downloads -= 1
-            if not self._downloads:
-                bar.display = False
+            self._downloading -= {row.id}
+            if not self._downloading and self.is_attached:
+                self.query_one("#download-progress").display = False
                 self.update_status()
 
     def action_bookmark(self) -> None:
