@@ -586,8 +586,8 @@ def _enclosures(items: Any, base: str, duration: Any = None) -> tuple[Enclosure,
         own = _duration(item.get("duration_in_seconds"))
         if own is None and not found:
             own = _duration(duration)
-        found.append(Enclosure(link, clean_line(str(item.get("type") or "")), _length(item),
-                               own))
+        kind = item.get("type") or item.get("mime_type") or ""  # RSS, Atom; JSON Feed
+        found.append(Enclosure(link, clean_line(str(kind)), _length(item), own))
     return tuple(found)
 
 

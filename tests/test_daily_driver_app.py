@@ -22,6 +22,7 @@ from reader.core.query import Query
 from reader.screens.feed_editor import FeedEditor, parse_folders
 from reader.screens.main import MainScreen
 from reader.store import Store
+from reader.widgets.feed_panel import view_key
 from tests.feedgen import rss
 from tests.httpserver import LocalServer, Reply
 from tests.test_app import fill
@@ -245,6 +246,8 @@ async def test_commands_get_exactly_the_configured_argv_with_a_hostile_title(
         assert got["bookmark"]["argv"] == ["bookmark", "http://example.org/ep1",
                                            f"t={HOSTILE}", "Cast"]
         assert got["pipe"]["argv"] == ["pipe", HOSTILE]
+        assert got["pipe"]["stdin"].startswith(HOSTILE + "\nCast · 2022-01-10 10:00 UTC\n"
+                                               "http://example.org/ep1\n\n")
         assert "The first episode, with words." in got["pipe"]["stdin"]
         assert got["player"]["stdin"] == ""  # no terminal of its own in a headless app
         files = list(saved.iterdir())
@@ -323,6 +326,15 @@ async def test_e_renames_a_feed_and_moves_it_between_folders(
         await pilot.pause()
         assert not isinstance(app.screen, FeedEditor)
         assert "feeds panel" in notices(app)[-1]
+        beta = store.feed_id("http://two.example/feed")
+        main.feed_panel.focus()
+        main.feed_panel.select_key(view_key(Query(feed_id=beta)))
+        await pilot.press("e")  # highlighted in the feeds panel
+        await settle(app, pilot)
+        assert isinstance(app.screen, FeedEditor) and app.screen.feed.id == beta
+        await pilot.press("escape")
+        await settle(app, pilot)
+        main.headlines.focus()
         main.set_view(Query(feed_id=alpha))
         await settle(app, pilot)
         await pilot.press("e")

@@ -972,8 +972,13 @@ class MainScreen(Screen[None]):
             return
         item, text = found
 
+        # As `W` would save it as text: title, feed and date, link, then the body.
+        document = commands.article_document(item.title, text, feed=item.feed_title,
+                                             url=item.link, published=item.published,
+                                             fmt="text")
+
         def run(quiet: bool) -> int | None:
-            return commands.pipe(settings, text, url=item.link or "", title=item.title,
+            return commands.pipe(settings, document, url=item.link or "", title=item.title,
                                  feed=item.feed_title, quiet=quiet)
 
         try:
