@@ -176,7 +176,6 @@ async def test_the_app_refreshes_by_itself_and_announces_new_items_once(
     async with app.run_test(size=(120, 40), message_hook=hook) as pilot:
         await settle(app, pilot)
         main = screen_of(app)
-        assert len(main.headlines.rows) == 3
         # No key pressed: the schedule refreshes, then refreshes again with nothing new.
         # (a look that finds the feed not due yet fetches nothing, and says nothing too)
         await wait_until(pilot, lambda: any(event.summary.feeds for event in finished[1:]),
