@@ -146,9 +146,11 @@ def fill(argv: Sequence[str], values: Mapping[str, str]) -> list[str]:
 
 
 def run(argv: Sequence[str], *, stdin_text: str | None = None, wait: bool = True,
-        name: str = "command", timeout: float | None = None) -> int | None:
+        name: str = "command", timeout: float | None = None, quiet: bool = False
+        ) -> int | None:
     """Start `argv` with no shell. `wait`: wait for it (a terminal program, or `pipe`) and
     return its exit status; else leave it running on its own (a browser, a player).
+    `quiet`: it gets no terminal (the app draws there): stdin, stdout, stderr are null.
     Raises CommandError in one line when it cannot start."""
     argv = list(argv)
     try:
@@ -157,8 +159,10 @@ def run(argv: Sequence[str], *, stdin_text: str | None = None, wait: bool = True
                              stderr=subprocess.DEVNULL, start_new_session=True)
             return None
         # Without text for it, a waited-for command keeps the terminal (less, w3m).
+        null = subprocess.DEVNULL if quiet else None
         done = subprocess.run(
             argv, input=stdin_text.encode("utf-8") if stdin_text is not None else None,
+            stdin=null if stdin_text is None else None, stdout=null, stderr=null,
             timeout=timeout, check=False)
         return done.returncode
     except FileNotFoundError:
@@ -198,34 +202,34 @@ def open_link(settings: CommandSettings, url: str | None, *, title: str = "",
 
 
 def play(settings: CommandSettings, url: str | None, *, title: str = "", feed: str = "",
-         file: Path | None = None, wait: bool = False) -> list[str]:
+         file: Path | None = None, wait: bool = False, quiet: bool = False) -> list[str]:
     """Play an enclosure (its URL, or `file` once downloaded) with `commands.player`."""
     if settings.player is None:
         raise CommandError("no player: set commands.player, such as [\"mpv\", \"--\", \"{url}\"]")
     url = _web_url(url, "player")
     filled = fill(settings.player, {"url": url, "title": title, "feed": feed,
                                     "file": str(file) if file else ""})
-    run(filled, wait=wait, name="player")
+    run(filled, wait=wait, name="player", quiet=quiet)
     return filled
 
 
 def bookmark(settings: CommandSettings, url: str | None, *, title: str = "",
-             feed: str = "") -> int | None:
+             feed: str = "", quiet: bool = False) -> int | None:
     """Hand an item to `commands.bookmark`; its exit status."""
     if settings.bookmark is None:
         raise CommandError("no bookmark command: set commands.bookmark")
     url = _web_url(url, "bookmark")
     return run(fill(settings.bookmark, {"url": url, "title": title, "feed": feed}),
-               name="bookmark")
+               name="bookmark", quiet=quiet)
 
 
 def pipe(settings: CommandSettings, text: str, *, url: str = "", title: str = "",
-         feed: str = "") -> int | None:
+         feed: str = "", quiet: bool = False) -> int | None:
     """Send an article's text to `commands.pipe` on its stdin; its exit status."""
     if settings.pipe is None:
         raise CommandError("no pipe command: set commands.pipe")
     return run(fill(settings.pipe, {"url": url, "title": title, "feed": feed}),
-               stdin_text=text, name="pipe")
+               stdin_text=text, name="pipe", quiet=quiet)
 
 
 def article_document(title: str, text: str, *, feed: str = "", url: str | None = None,

@@ -130,21 +130,30 @@ async def download_item(store: Store, item_id: int, settings: DownloadSettings, 
                         progress: Progress | None = None) -> DownloadResult:
     """Download an item's enclosure (the first one by default), named after the item's
     title. Raises NoEnclosure or feeds.download.DownloadError, each in one line."""
-    from feeds.download import download
-
     item = store.headline(item_id)
     if item is None:
         raise NoEnclosure(f"no item with id {item_id}")
-    enclosures = store.enclosures(item_id)
+    return await download_enclosure(item_id, item.title, store.enclosures(item_id), settings,
+                                    folder=folder, index=index, progress=progress)
+
+
+async def download_enclosure(item_id: int, title: str, enclosures: list[Enclosure],
+                             settings: DownloadSettings, *, folder: str | Path | None = None,
+                             index: int = 0, progress: Progress | None = None
+                             ) -> DownloadResult:
+    """`download_item` once the item's title and enclosures are read (the app reads them
+    in its database threads, then downloads on its event loop)."""
+    from feeds.download import download
+
     if not enclosures:
         raise NoEnclosure(f"item {item_id} has no enclosure")
     if not 0 <= index < len(enclosures):
         raise NoEnclosure(f"item {item_id} has {len(enclosures)} enclosure(s)")
     chosen = enclosures[index]
-    title = item.title if len(enclosures) == 1 else f"{item.title} {index + 1}"
-    return await download(chosen.url, settings.target(folder), title=title, kind=chosen.type,
+    name = title if len(enclosures) == 1 else f"{title} {index + 1}"
+    return await download(chosen.url, settings.target(folder), title=name, kind=chosen.type,
                           max_bytes=settings.max_size, progress=progress)
 
 
 __all__ = ["DownloadError", "DownloadSettings", "NoEnclosure", "as_json", "describe",
-           "download_item", "download_settings", "media_kind", "media_kinds"]
+           "download_enclosure", "download_item", "download_settings", "media_kind", "media_kinds"]

@@ -7,7 +7,6 @@ from __future__ import annotations
 NEWSBOAT_PRESET: dict[str, str] = {
     "toggle-read": "m,N",
     "quit": "q,Q",
-    "open-link": "o,O",
     "refresh-all": "R,ctrl+r",
     "next-unread": "n,ctrl+n",
     "command-palette": "ctrl+p,colon",
@@ -18,14 +17,14 @@ HABIT_HINTS: dict[str, str] = {
     "N": "N: m toggles read here (or set [keys] preset = \"newsboat\" in config.toml)",
     "C": "C: A marks everything in this view read; choose All in the feeds panel first",
     "Q": "Q: q quits here (or set [keys] preset = \"newsboat\")",
-    "O": "O: o opens the link here (or set [keys] preset = \"newsboat\")",
     "colon": ":: Ctrl+P opens the command palette here (or set [keys] preset = \"newsboat\")",
     "E": "E: there is no urls file to edit: a adds a feed, x removes one, "
          "reader import FILE reads a newsboat list",
     "ctrl+r": "Ctrl+R: R refreshes every feed here (or set [keys] preset = \"newsboat\")",
     "ctrl+n": "Ctrl+N: n opens the next unread item here, across feeds",
-    "ctrl+b": "Ctrl+B: bookmarks are not set up; y copies the link",
-    "ctrl+e": "Ctrl+E: feed settings live in config.toml",
+    "ctrl+b": "Ctrl+B: b hands the item to commands.bookmark here; y copies the link",
+    "ctrl+e": "Ctrl+E: e renames a feed or moves it between folders; the rest of a feed's "
+              "settings live in config.toml ([[feed]])",
 }
 for digit in "0123456789":
     HABIT_HINTS[digit] = (f"{digit}: items are not numbered here; j/k move, / searches, "

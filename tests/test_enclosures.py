@@ -114,3 +114,32 @@ def test_enclosure_lines_and_kinds() -> None:
     assert media_kind("", "http://a/show.M4A?x=1") == "audio"
     assert media_kind("video/webm") == "video"
     assert media_kind("application/pdf", "http://a/x.pdf") is None
+
+
+def test_an_episodes_duration_is_kept() -> None:
+    """itunes:duration (RSS) and duration_in_seconds (JSON Feed) give the article's
+    "42:10"; a duration that is not one is left out."""
+    import json
+
+    from feeds.parse import parse
+
+    def rss_with(duration: str) -> bytes:
+        return ('<?xml version="1.0"?><rss version="2.0" '
+                'xmlns:itunes="http://www.itunes.com/dtds/podcast-1.0.dtd"><channel>'
+                "<title>C</title><item><guid>1</guid><title>E</title>"
+                '<enclosure url="http://cdn.example.org/e.mp3" type="audio/mpeg" '
+                f'length="10"/><itunes:duration>{duration}</itunes:duration></item>'
+                "</channel></rss>").encode()
+
+    for given, seconds in [("42:10", 2530), ("1:02:03", 3723), ("2530", 2530),
+                           ("soon", None), ("-5", None)]:
+        found = parse(rss_with(given), {}, "http://example.org/feed").entries[0].enclosures
+        assert found[0].duration == seconds, given
+    feed = {"version": "https://jsonfeed.org/version/1.1", "title": "J", "items": [
+        {"id": "1", "title": "E", "content_text": "x", "attachments": [
+            {"url": "https://cdn.example.org/e.m4a", "mime_type": "audio/mp4",
+             "duration_in_seconds": 61}]}]}
+    found = parse(json.dumps(feed).encode(), {"content-type": "application/feed+json"},
+                  "http://example.org/feed.json").entries[0].enclosures
+    assert found[0].duration == 61
+    assert describe(found[0]) == "audio/mp4 · 1:01"

@@ -14,7 +14,7 @@ from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from feeds.model import Article
+from feeds.model import Article, Enclosure
 from reader.core import messages
 from reader.core.config import Config
 from reader.core.database import Database
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
     from textual.worker import Worker
 
+    from feeds.download import DownloadResult
     from reader.filters.rules import SavedView
     from reader.refresh import Probe
     from reader.story import Story
@@ -48,6 +49,27 @@ class FeedList:
 
     def titles(self) -> dict[int, str]:
         return {feed.id: feed.title for feed in self.feeds}
+
+
+@dataclass(frozen=True, slots=True)
+class ItemDetails:
+    """An item to show, with what the article pane adds: its enclosures, and whether its
+    feed's settings let opening it fetch the page."""
+
+    item: Item
+    enclosures: tuple[Enclosure, ...] = ()
+    fetch_article: bool = True  # [[feed]] fetch_article (config.article is checked apart)
+
+
+@dataclass(frozen=True, slots=True)
+class FeedNames:
+    """What the feed editor shows: the feed's own title, the user's name and folders."""
+
+    id: int
+    url: str
+    own_title: str
+    user_title: str | None
+    folders: tuple[str, ...]
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,6 +93,7 @@ class AppCore:
         self._listener: MessagePump | None = None
         self._data_version: int | None = None
         self._failed_pages: dict[int, tuple[float, str]] = {}  # item id -> (when, why)
+        self._feed_pages: dict[int, bool] = {}  # feed id -> its [[feed]] fetch_article
 
     # -- plumbing -----------------------------------------------------------------------
 
@@ -353,7 +376,8 @@ class AppCore:
         """Whether opening `item` may contact its site: the privacy setting allows it and
         its page did not fail a moment ago (a failure is remembered for a while, so every
         open does not wait for the same timeout again)."""
-        return self.config.article.fetch_pages and self.failed_page(item.id) is None
+        return (self.config.article.fetch_pages and self.feed_fetches_pages(item)
+                and self.failed_page(item.id) is None)
 
     def failed_page(self, item_id: int) -> str | None:
         """Why the page of `item_id` failed, if it did within PAGE_RETRY_AFTER seconds."""
@@ -482,6 +506,87 @@ class AppCore:
                     for view in chosen}
 
         return await self.db.read(read)
+
+
+    # -- issue 15: enclosures, per-feed settings, editing a feed -------------------------------
+
+    async def item_details(self, item_id: int) -> ItemDetails | None:
+        """The item, its enclosures and its feed's `fetch_article`, in one read."""
+        table = self.config.feeds
+
+        def read(store: Store) -> ItemDetails | None:
+            item = store.item(item_id)
+            if item is None:
+                return None
+            enclosures = tuple(store.enclosures(item_id))
+            fetch = True
+            if table.rules:
+                tags = store.feed_tags().get(item.feed_id, ())
+                fetch = table.for_feed(item.feed_url, tags).fetch_article is not False
+            return ItemDetails(item, enclosures, fetch)
+
+        details = await self.db.read(read)
+        if details is not None:
+            self._feed_pages[details.item.feed_id] = details.fetch_article
+        return details
+
+    def feed_fetches_pages(self, item: Item) -> bool:
+        """Whether the item's feed allows fetching its pages on open (`[[feed]]
+        fetch_article = false` says no); known from `item_details`, else by URL rules."""
+        known = self._feed_pages.get(item.feed_id)
+        if known is not None:
+            return known
+        return self.config.feeds.for_feed(item.feed_url).fetch_article is not False
+
+    async def enclosures(self, item_id: int) -> list[Enclosure]:
+        return await self.db.read(lambda store: store.enclosures(item_id))
+
+    async def download(self, item_id: int, *, index: int = 0) -> DownloadResult:
+        """Download the item's enclosure into `[download] folder`, posting DownloadProgress.
+        Raises NoEnclosure or DownloadError (one line each)."""
+        from reader.enclosures import NoEnclosure, download_enclosure
+
+        def read(store: Store) -> tuple[Headline | None, list[Enclosure]]:
+            return store.headline(item_id), store.enclosures(item_id)
+
+        headline, enclosures = await self.db.read(read)
+        if headline is None:
+            raise NoEnclosure("this item is gone")
+        title = headline.title
+
+        def progress(done: int, total: int | None) -> None:
+            self.post(messages.DownloadProgress(item_id, done, total, title))
+
+        return await download_enclosure(item_id, title, enclosures, self.config.download,
+                                        index=index, progress=progress)
+
+    async def feed_names(self, feed_id: int) -> FeedNames | None:
+        def read(store: Store) -> FeedNames | None:
+            rows = store._query("SELECT url, title, user_title FROM feeds WHERE id = ?",
+                                (feed_id,))
+            if not rows:
+                return None
+            url, own, user = rows[0]
+            tags = store.feed_tags().get(feed_id, ())
+            return FeedNames(feed_id, url, own or "", user, tags)
+
+        return await self.db.read(read)
+
+    async def edit_feed(self, feed_id: int, title: str | None,
+                        folders: Iterable[str]) -> FeedRow | None:
+        """Rename a feed (None or "": its own title again) and set its folders. Kept in the
+        user's columns, which no refresh touches."""
+        name = (title or "").strip() or None
+        tags = tuple(folders)
+
+        def write(store: Store) -> FeedRow | None:
+            store.rename_feed(feed_id, name)
+            store.set_tags(feed_id, tags)
+            return store.feed(feed_id)
+
+        row = await self.db.write(write)
+        self.post(messages.FeedsChanged())
+        return row
 
 
 FILTER_HISTORY = 50  # filters the filter bar remembers

@@ -92,3 +92,17 @@ class CoreError(Message):
     """A background job failed in a way the user must hear about (one line)."""
 
     text: str
+
+
+@dataclass
+class DownloadProgress(Message):
+    """An enclosure download of `item_id` has `done` bytes of `total` (None: unknown);
+    only the newest one of a download matters."""
+
+    item_id: int
+    done: int
+    total: int | None = None
+    title: str = ""
+
+    def can_replace(self, message: Message) -> bool:
+        return isinstance(message, DownloadProgress) and message.item_id == self.item_id

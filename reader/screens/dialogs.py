@@ -231,7 +231,7 @@ KEY_NAMES = {"question_mark": "?", "slash": "/", "space": "Space", "enter": "Ent
              "escape": "Esc", "pageup": "PgUp", "pagedown": "PgDn", "tab": "Tab",
              "shift+tab": "Shift+Tab", "f1": "F1", "up": "↑", "down": "↓", "home": "Home",
              "end": "End", "ctrl+p": "Ctrl+P", "ctrl+r": "Ctrl+R", "ctrl+n": "Ctrl+N",
-             "colon": ":"}
+             "colon": ":", "vertical_line": "|"}
 
 
 def _key_label(key: str) -> str:

@@ -121,6 +121,22 @@ class MainScreen(Screen[None]):
         _binding("F", "filter", "Filter", "filter",
                  "Narrow this view with a filter expression (Esc in the bar clears it)",
                  show=False),
+
+        # -- issue 15: enclosures, commands, feed editing --
+        _binding("v", "play_enclosure", "Play", "play-enclosure",
+                 "Play the item's enclosure (podcast) with commands.player", show=False),
+        _binding("D", "download_enclosure", "Download", "download-enclosure",
+                 "Download the item's enclosure into the download folder", show=False),
+        _binding("b", "bookmark", "Bookmark", "bookmark",
+                 "Hand the item to commands.bookmark (url, title, feed)", show=False),
+        _binding("vertical_line", "pipe_article", "Pipe", "pipe-article",
+                 "Send the article's text to commands.pipe", show=False, key_display="|"),
+        _binding("W", "save_article", "Save", "save-article",
+                 "Save the article as Markdown or text (commands.save_dir)", show=False),
+        _binding("O", "open_link_read", "Open + read", "open-link-read",
+                 "Open the item's link in the browser and mark it read", show=False),
+        _binding("e", "edit_feed", "Edit feed", "edit-feed",
+                 "Rename the selected feed or move it to other folders", show=False),
     ]
 
     def __init__(self, core: AppCore) -> None:
@@ -439,13 +455,15 @@ class MainScreen(Screen[None]):
         a summary (the summary shows meanwhile); a preview does neither."""
         from reader.story import needs_page
 
-        item = await self.core.item(item_id)
-        if item is None:
+        details = await self.core.item_details(item_id)
+        if details is None:
             self.article.clear("This item is gone.")
             return
+        item = details.item
         self.open_item = item
         meta = ArticleMeta(item_id=item.id, title=item.title, feed_title=item.feed_title,
-                           author=item.author, published=item.published, link=item.link)
+                           author=item.author, published=item.published, link=item.link,
+                           enclosures=details.enclosures)
         if not preview and not item.read:
             self.set_read([item.id], True)
         summary_only = needs_page(item)
@@ -460,7 +478,7 @@ class MainScreen(Screen[None]):
             self.article.show_note(
                 failed if failed is not None and not preview else
                 "This is the feed's summary: press Enter to load the whole article."
-                if preview and self.core.config.article.fetch_pages else
+                if preview and self.core.may_fetch_page(item) else
                 "This is the feed's summary: w fetches the whole article from its site.")
         elif fetch_page:
             self.article.show_note("Loading the whole article from its site…")
@@ -686,7 +704,11 @@ class MainScreen(Screen[None]):
         self.run_worker(lambda: self._open_in_browser(safe), thread=True, group="browser")
 
     def _open_in_browser(self, url: str) -> None:
-        """In a thread: some browsers block until they exit. Says so when none is found."""
+        """In a thread: some browsers block until they exit. Says so when none is found.
+        A `[commands] browser` rule matching the URL runs that program instead."""
+        if self.core.config.commands.browser_for(url) is not None:
+            self._open_with_command(url)
+            return
         try:
             opened = webbrowser.open(url)
         except webbrowser.Error:
@@ -859,3 +881,287 @@ class MainScreen(Screen[None]):
         media, lights = await self.core.row_marks()
         styles = [rule.style for rule in self.core.config.highlights]
         self.headlines.set_marks(media, lights, styles)
+    # -- issue 15: enclosures, commands (no shell), editing a feed --------------------------
+
+    _downloading: frozenset[int] = frozenset()  # items whose enclosure is being downloaded
+
+    def _item_row(self, what: str) -> Headline | None:
+        row = self._current()
+        if row is None:
+            self.app.notify(f"Highlight an item first, then {what}.", markup=False)
+        return row
+
+    def _say_error(self, error: Exception) -> None:
+        """A command or a download failed: one line, never a traceback."""
+        line = " ".join(str(error).split()) or type(error).__name__
+        self.app.notify(line, markup=False, severity="warning")
+
+    async def _run_external(self, call: Callable[[bool], Any], *, terminal: bool) -> Any:
+        """Run `call(quiet)`. A terminal program (a player, `less` in a pipe) gets the
+        terminal: the app is suspended while it runs and waits for it. Anything else, or
+        when the app cannot be suspended (tests, a web terminal), runs in a thread with no
+        terminal of its own, so nothing it prints lands on the app's screen."""
+        import asyncio
+
+        driver = getattr(self.app, "_driver", None)
+        if terminal and driver is not None and driver.can_suspend:
+            with self.app.suspend():
+                return call(False)
+        return await asyncio.to_thread(call, True)
+
+    async def _article_text(self, row: Headline) -> tuple[Item, str] | None:
+        """The item and its text as the article pane shows it (or as stored, when it is
+        not the open one); never fetches a page."""
+        meta = self.article.meta
+        if (self.open_item is not None and self.open_item.id == row.id and meta is not None
+                and meta.item_id == row.id and self.article.text):
+            return self.open_item, self.article.text
+        item = await self.core.item(row.id)
+        if item is None:
+            self.app.notify("This item is gone.", markup=False)
+            return None
+        article = await self.core.article(item, fetch_page=False)
+        return item, article.text
+
+    def action_play_enclosure(self) -> None:
+        row = self._item_row("press v to play its enclosure")
+        if row is not None:
+            self.play_enclosure(row)
+
+    @work(group="commands")
+    @unless_closing
+    async def play_enclosure(self, row: Headline) -> None:
+        from reader import commands
+
+        enclosures = await self.core.enclosures(row.id)
+        if not enclosures:
+            self.app.notify("This item has no enclosure (podcast audio, video or file).",
+                            markup=False)
+            return
+        settings = self.core.config.commands
+        url = enclosures[0].url
+
+        def play(quiet: bool) -> list[str]:
+            return commands.play(settings, url, title=row.title, feed=row.feed_title,
+                                 wait=True, quiet=quiet)
+
+        try:
+            await self._run_external(play, terminal=True)
+        except commands.CommandError as error:
+            self._say_error(error)
+
+    def action_download_enclosure(self) -> None:
+        row = self._item_row("press D to download its enclosure")
+        if row is None:
+            return
+        if row.id in self._downloading:  # one file, one writer
+            self.app.notify("This enclosure is downloading already.", markup=False)
+            return
+        self._downloading |= {row.id}
+        self.download_enclosure(row)
+
+    async def _download_bar(self) -> ProgressBar:
+        try:
+            return self.query_one("#download-progress", ProgressBar)
+        except NoMatches:
+            bar = ProgressBar(id="download-progress", show_eta=False)
+            await self.query_one("#status-bar").mount(bar)
+            return bar
+
+    @on(messages.DownloadProgress)
+    def download_progress(self, event: messages.DownloadProgress) -> None:
+        from reader.enclosures import human_size
+
+        try:
+            bar = self.query_one("#download-progress", ProgressBar)
+        except NoMatches:
+            return
+        bar.update(total=event.total, progress=event.done)
+        size = human_size(event.done) or "0 bytes"
+        if event.total:
+            size += f" of {human_size(event.total)}"
+        self.update_status(f"Downloading {size}: {plain(event.title)}")
+
+    @work(group="download")
+    @unless_closing
+    async def download_enclosure(self, row: Headline) -> None:
+        """Into `[download] folder`, streamed and resumable; progress in the status bar."""
+        from feeds.download import DownloadError
+        from reader.enclosures import NoEnclosure, human_size
+
+        self._downloading |= {row.id}
+        try:
+            bar = await self._download_bar()
+            bar.update(total=None, progress=0)
+            bar.display = True
+            self.update_status(f"Downloading {plain(row.title)}…")
+            result = await self.core.download(row.id)
+        except (DownloadError, NoEnclosure) as error:
+            self._say_error(error)
+        else:
+            self.app.notify(f"Downloaded {result.path} ({human_size(result.size)})",
+                            markup=False)
+        finally:
+            self._downloading -= {row.id}
+            if not self._downloading and self.is_attached:
+                self.query_one("#download-progress").display = False
+                self.update_status()
+
+    def action_bookmark(self) -> None:
+        row = self._item_row("press b to bookmark it")
+        if row is not None:
+            self.bookmark(row)
+
+    @work(group="commands")
+    @unless_closing
+    async def bookmark(self, row: Headline) -> None:
+        from reader import commands
+
+        settings = self.core.config.commands
+
+        def run(quiet: bool) -> int | None:
+            return commands.bookmark(settings, row.link, title=row.title, feed=row.feed_title,
+                                     quiet=quiet)
+
+        try:
+            status = await self._run_external(run, terminal=False)
+        except commands.CommandError as error:
+            self._say_error(error)
+            return
+        if status:
+            self.app.notify(f"commands.bookmark exited with status {status}", markup=False,
+                            severity="warning")
+        else:
+            self.app.notify(f"Bookmarked {plain(row.title)}", markup=False)
+
+    def action_pipe_article(self) -> None:
+        row = self._item_row("press | to pipe its text")
+        if row is not None:
+            self.pipe_article(row)
+
+    @work(group="commands")
+    @unless_closing
+    async def pipe_article(self, row: Headline) -> None:
+        from reader import commands
+
+        settings = self.core.config.commands
+        if settings.pipe is None:  # said before reading the article
+            self._say_error(commands.CommandError("no pipe command: set commands.pipe"))
+            return
+        found = await self._article_text(row)
+        if found is None:
+            return
+        item, text = found
+
+        # As `W` would save it as text: title, feed and date, link, then the body.
+        document = commands.article_document(item.title, text, feed=item.feed_title,
+                                             url=item.link, published=item.published,
+                                             fmt="text")
+
+        def run(quiet: bool) -> int | None:
+            return commands.pipe(settings, document, url=item.link or "", title=item.title,
+                                 feed=item.feed_title, quiet=quiet)
+
+        try:
+            status = await self._run_external(run, terminal=True)
+        except commands.CommandError as error:
+            self._say_error(error)
+            return
+        if status:
+            self.app.notify(f"commands.pipe exited with status {status}", markup=False,
+                            severity="warning")
+
+    def action_save_article(self) -> None:
+        row = self._item_row("press W to save it")
+        if row is not None:
+            self.save_article(row)
+
+    @work(group="commands")
+    @unless_closing
+    async def save_article(self, row: Headline) -> None:
+        import asyncio
+
+        from reader import commands
+
+        found = await self._article_text(row)
+        if found is None:
+            return
+        item, text = found
+        settings = self.core.config.commands
+        try:
+            path = await asyncio.to_thread(
+                commands.save, settings, item.title, text, feed=item.feed_title,
+                url=item.link, published=item.published)
+        except commands.CommandError as error:
+            self._say_error(error)
+            return
+        self.app.notify(f"Saved to {path}", markup=False)
+
+    def action_open_link_read(self) -> None:
+        """O: open the link (as o does) and mark the item read."""
+        row = self._current()
+        link = self._link()
+        if row is None or link is None:
+            self.app.notify("This item has no web link.", markup=False, severity="warning")
+            return
+        self.open_url(link)
+        if not row.read:
+            self.set_read([row.id], True)
+
+    def _open_with_command(self, url: str) -> None:
+        """In a thread: `[commands] browser` names a program for this URL."""
+        from reader.commands import CommandError, open_link
+
+        try:
+            open_link(self.core.config.commands, url)
+        except CommandError as error:
+            self.app.call_from_thread(self._say_error, error)
+
+    def _feed_to_edit(self) -> FeedRow | str:
+        """The feed `e` edits: highlighted in the feeds panel, or the one the list shows."""
+        feeds = {feed.id: feed for feed in self._feed_rows}
+        if not feeds:
+            return "There are no feeds to edit. a adds one."
+        if self.feed_panel.has_focus:
+            feed = self.feed_panel.current_feed
+            if feed is not None:
+                return feed
+            return "Highlight a feed (not a folder or a view) to edit it."
+        if self.view.feed_id is not None and self.view.feed_id in feeds:
+            return feeds[self.view.feed_id]
+        return "Select the feed in the feeds panel (f), then press e."
+
+    def action_edit_feed(self) -> None:
+        feed = self._feed_to_edit()
+        if isinstance(feed, str):
+            self.app.notify(feed, markup=False)
+            return
+        self.edit_feed(feed.id)
+
+    @work(exclusive=True, group="feed-editor")
+    @unless_closing
+    async def edit_feed(self, feed_id: int) -> None:
+        from reader.screens.feed_editor import FeedEdit, FeedEditor
+
+        names = await self.core.feed_names(feed_id)
+        if names is None:
+            self.app.notify("This feed is gone.", markup=False)
+            return
+
+        def edited(edit: FeedEdit | None) -> None:
+            if edit is not None:
+                self.save_feed_edit(feed_id, edit)
+
+        self.app.push_screen(FeedEditor(names), edited)
+
+    @work(group="feeds-edit")
+    @unless_closing
+    async def save_feed_edit(self, feed_id: int, edit: Any) -> None:
+        row = await self.core.edit_feed(feed_id, edit.title, edit.folders)
+        if row is None:
+            self.app.notify("This feed is gone.", markup=False)
+            return
+        folders = ", ".join(plain(tag) for tag in row.tags) or "no folder"
+        self.app.notify(f"{plain(row.title)} · {folders}", markup=False)
+        keep = self.headlines.highlighted.id if self.headlines.highlighted else None
+        self.reload_headlines(keep)  # the rows show the feed's new name

@@ -27,6 +27,8 @@ from textual.selection import Selection
 from textual.strip import Strip
 from textual.timer import Timer
 
+from feeds.model import Enclosure
+from reader.enclosures import describe, media_kind
 from reader.rows import ArticleLink
 from reader.widgets.headline_list import foreground, plain
 from reader.wording import UNTITLED
@@ -39,6 +41,7 @@ _HEADING = re.compile(r"#{1,6} ")
 _CONTEXT_BREAK = re.compile(r"\[\d+\]|[.!?:;](?:\s|$)")
 CONTEXT_WORDS = 6
 NO_LINKS_MESSAGE = "This article has no links."
+ENCLOSURE_KEYS = "v plays it (commands.player) · D downloads it"
 
 
 @dataclass(frozen=True)
@@ -51,6 +54,7 @@ class ArticleMeta:
     author: str
     published: datetime | None
     link: str | None
+    enclosures: tuple[Enclosure, ...] = ()  # podcast audio, video, files (http(s) only)
 
 
 def safe_link(link: str | None) -> str | None:
@@ -327,6 +331,8 @@ class ArticleView(ScrollView, can_focus=True):
         add(_Block(Text(" · ".join(details), style=self._style("article-view--meta"))))
         if self.link is not None:
             add(_Block(Text(self.link, style=self._style("article-view--link")), url=self.link))
+        if meta.enclosures:
+            self._add_enclosures(blocks, meta.enclosures)
         if self.note:
             add(_Block(Text(plain(self.note), style=self._style("article-view--note"))))
         add(_Block(Text("")))
@@ -347,6 +353,24 @@ class ArticleView(ScrollView, can_focus=True):
                 line.append(url, style=link_style)
                 add(_Block(line, url=url))
         return blocks
+
+    def _add_enclosures(self, blocks: list[_Block], enclosures: Sequence[Enclosure]) -> None:
+        """One line per enclosure: a mark, type · size · duration, and its URL (feed text,
+        appended as plain text); then what the keys do with them."""
+        meta = self._style("article-view--meta")
+        link_style = self._style("article-view--link")
+        for enclosure in enclosures:
+            url = safe_link(enclosure.url)
+            if url is None:
+                continue
+            kind = media_kind(enclosure.type, url)
+            line = Text("♪ " if kind == "audio" else "▶ " if kind == "video" else "⎙ ",
+                        style=meta)
+            line.append(plain(describe(enclosure)), style=meta)
+            line.append("  ")
+            line.append(url, style=link_style)
+            blocks.append(_Block(line))
+        blocks.append(_Block(Text(ENCLOSURE_KEYS, style=self._style("article-view--note"))))
 
     def _add_body(self, blocks: list[_Block]) -> None:
         heading = self._style("article-view--heading")
