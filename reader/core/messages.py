@@ -92,3 +92,12 @@ class CoreError(Message):
     """A background job failed in a way the user must hear about (one line)."""
 
     text: str
+
+
+@dataclass
+class SyncFinished(Message):
+    """Every account was synced once: one line per account that worked ("sent 2 changes,
+    3 new items") and per account that failed (its one-line reason)."""
+
+    lines: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
