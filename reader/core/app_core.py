@@ -154,7 +154,8 @@ class AppCore:
         self.post(messages.FeedsChanged())
         failed = [f"{result.account}: {result.error}" for result in results if result.error]
         self.post(messages.SyncFinished(
-            tuple(result.line() for result in results if not result.error), tuple(failed)))
+            tuple(result.line() for result in results if not result.error), tuple(failed),
+            any(r.read_changed or r.starred_changed or r.feeds_removed for r in results)))
         if failed:
             raise RuntimeError("; ".join(failed))
 

@@ -101,3 +101,4 @@ class SyncFinished(Message):
 
     lines: tuple[str, ...] = ()
     failed: tuple[str, ...] = ()
+    marks_changed: bool = False  # the servers' read/starred state changed items held here

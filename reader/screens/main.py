@@ -833,7 +833,12 @@ class MainScreen(Screen[None]):
 
     @on(messages.SyncFinished)
     def sync_finished(self, event: messages.SyncFinished) -> None:
+        """Remember the lines for the flight's end; marks the server changed on items
+        already listed are read again (new items come by ItemsAdded)."""
         self._sync_finished = event
+        if event.marks_changed:
+            keep = self.headlines.highlighted.id if self.headlines.highlighted else None
+            self.reload_headlines(keep)
 
     def sync_result_shown(self, event: messages.RefreshFinished) -> bool:
         """The end of a flight that synced accounts: one toast with the refresh's line (when
