@@ -6,6 +6,7 @@ Every app here runs with the store that refuses UI-thread calls (conftest.py).""
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -85,6 +86,11 @@ class Run:
         self.store.close()
 
 
+async def off(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """A server helper, off the test's event loop (the TT-RSS side runs its own)."""
+    return await asyncio.to_thread(call, *args, **kwargs)
+
+
 def device(tmp_path: Path, side: Any) -> Device:
     made = Device(tmp_path / "a", side)
     made.add_account()
@@ -114,7 +120,7 @@ async def test_S_without_an_account_says_how_to_add_one(tmp_path: Path) -> None:
 
 async def test_marks_made_in_the_app_reach_the_server_and_server_changes_come_back(
         tmp_path: Path, side: Any) -> None:
-    feed = side.feed("Wire", 3)
+    feed = await off(side.feed, "Wire", 3)
     a = device(tmp_path, side)
     run = Run(a.data)
     async with run.app.run_test(size=(120, 40), message_hook=run.hook) as pilot:
@@ -138,13 +144,13 @@ async def test_marks_made_in_the_app_reach_the_server_and_server_changes_come_ba
         await run.settle(pilot)
         assert "2 marks waiting to sync" in run.status()
         await run.finished(pilot, "S")
-        assert side.state("Wire 0") == (True, False)
-        assert side.state("Wire 1") == (False, True)
+        assert await off(side.state, "Wire 0") == (True, False)
+        assert await off(side.state, "Wire 1") == (False, True)
         assert "waiting to sync" not in run.status()
         assert run.said()[-1].startswith(f"{a.name}: sent 2 changes")
         # the phone reads one and a new item arrives on the server: S brings both
-        side.set_state("Wire 2", read=True)
-        side.more(feed, "Wire", 3, 1)
+        await off(side.set_state, "Wire 2", read=True)
+        await off(side.more, feed, "Wire", 3, 1)
         await run.finished(pilot, "S")
         rows = run.titles()
         assert rows["Wire 2"].read and "Wire 3" in rows and not rows["Wire 3"].read
@@ -152,7 +158,7 @@ async def test_marks_made_in_the_app_reach_the_server_and_server_changes_come_ba
         run.main.set_view(Query(feed_id=wire.id))
         await run.settle(pilot)
         assert f"synced with {a.name}" in run.status()
-        side.more(feed, "Wire", 4, 1)
+        await off(side.more, feed, "Wire", 4, 1)
         finished = await run.finished(pilot, "r")
         assert finished.summary.feeds == 0 and finished.error is None
         assert "Wire 4" in run.titles()
@@ -163,10 +169,10 @@ async def test_marks_made_in_the_app_reach_the_server_and_server_changes_come_ba
 
 async def test_server_down_marks_stay_queued_across_a_restart_and_one_S_sends_them(
         tmp_path: Path, side: Any) -> None:
-    side.feed("Down", 3)
+    await off(side.feed, "Down", 3)
     a = device(tmp_path, side)
     a.sync()
-    side.down()
+    await off(side.down)
     try:
         run = Run(a.data)
         async with run.app.run_test(size=(120, 40), message_hook=run.hook) as pilot:
@@ -187,7 +193,7 @@ async def test_server_down_marks_stay_queued_across_a_restart_and_one_S_sends_th
         run.close()
         assert queued(a.data) == 2  # the app is gone; the marks are in the database
     finally:
-        side.up()
+        await off(side.up)
     writes = side.writes()
     run = Run(a.data)
     async with run.app.run_test(size=(120, 40), message_hook=run.hook) as pilot:
@@ -199,7 +205,8 @@ async def test_server_down_marks_stay_queued_across_a_restart_and_one_S_sends_th
         assert "sent 2 changes" in run.said()[-1]
         assert "waiting to sync" not in run.status()
     run.close()
-    assert side.state("Down 0") == (True, False) and side.state("Down 1") == (False, True)
+    assert await off(side.state, "Down 0") == (True, False)
+    assert await off(side.state, "Down 1") == (False, True)
     assert queued(a.data) == 0
     if writes >= 0:
         assert side.writes() - writes == 2  # one request per kind of mark, nothing twice
@@ -207,10 +214,10 @@ async def test_server_down_marks_stay_queued_across_a_restart_and_one_S_sends_th
 
 async def test_a_subscribes_on_an_account_and_x_unsubscribes_there(
         tmp_path: Path, side: Any) -> None:
-    side.feed("Kept", 1)
+    await off(side.feed, "Kept", 1)
     a = device(tmp_path, side)
     a.sync()
-    url = side.new_feed_url("Fresh")
+    url = await off(side.new_feed_url, "Fresh")
     run = Run(a.data)
     async with run.app.run_test(size=(120, 40), message_hook=run.hook) as pilot:
         await pilot.pause()
@@ -226,11 +233,11 @@ async def test_a_subscribes_on_an_account_and_x_unsubscribes_there(
         await pilot.press("enter")
         await run.until(pilot, lambda: isinstance(run.app.screen, MainScreen), "the dialog")
         await run.settle(pilot)
-        assert url in side.feed_urls()
+        assert url in await off(side.feed_urls)
         fresh = next(f for f in run.main._feed_rows if f.account and f.id == run.main.view.feed_id)
         assert any(f"on {a.name}" in line for line in run.said())
         # x on it while the server is down: one line, nothing removed
-        side.down()
+        await off(side.down)
         try:
             run.main.feed_panel.focus()
             run.main.feed_panel.select_key(f"feed:{fresh.id}")
@@ -241,15 +248,15 @@ async def test_a_subscribes_on_an_account_and_x_unsubscribes_there(
             assert "was not removed" in run.said()[-1] and "\n" not in run.said()[-1]
             assert any(f.id == fresh.id for f in run.main._feed_rows)
         finally:
-            side.up()
-        assert url in side.feed_urls()
+            await off(side.up)
+        assert url in await off(side.feed_urls)
         run.main.feed_panel.select_key(f"feed:{fresh.id}")
         await pilot.press("x")
         question = run.app.screen
         assert isinstance(question, ConfirmDialog) and a.name in question.question
         await pilot.press("y")
         await run.settle(pilot)
-        assert url not in side.feed_urls()
+        assert url not in await off(side.feed_urls)
         assert not any(f.id == fresh.id for f in run.main._feed_rows)
         assert any(f.title == "Kept" for f in run.main._feed_rows)
     run.close()
@@ -259,10 +266,10 @@ async def test_an_expired_token_or_a_bad_password_is_one_line_and_the_app_goes_o
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     side = GReaderSide()
     try:
-        side.feed("Auth", 2)
+        await off(side.feed, "Auth", 2)
         a = device(tmp_path, side)
         a.sync()
-        side.expire()  # the server ends the session; no password at hand
+        await off(side.expire)  # the server ends the session; no password at hand
         run = Run(a.data)
         async with run.app.run_test(size=(120, 40), message_hook=run.hook) as pilot:
             await pilot.pause()
