@@ -61,6 +61,8 @@ class AddFeedDialog(ModalScreen[FeedRow | None]):
             yield OptionList(id="choices")
 
     def on_mount(self) -> None:
+        if self.app.return_code is not None:
+            return  # q then a, typed together: the app is exiting and composes nothing
         self.query_one("#spinner").display = False
         self.query_one("#choices").display = False
         self.query_one("#where-row").display = False
@@ -80,6 +82,11 @@ class AddFeedDialog(ModalScreen[FeedRow | None]):
         self.query_one("#where-row").display = True
         self.query_one(".dialog-help", Static).update(
             "A feed URL, or a web page that links one. Tab: choose where to subscribe.")
+
+    @on(Select.Changed, "#where")
+    def where_chosen(self) -> None:
+        """Back to the URL field: Enter there subscribes where was chosen."""
+        self.query_one("#url", Input).focus()
 
     @property
     def account(self) -> str | None:
