@@ -292,3 +292,35 @@ async def test_an_expired_token_or_a_bad_password_is_one_line_and_the_app_goes_o
         run.close()
     finally:
         side.close()
+
+
+async def test_the_refresh_at_start_syncs_by_itself_and_a_failure_is_one_warning(
+        tmp_path: Path) -> None:
+    side = GReaderSide()
+    try:
+        await off(side.feed, "Auto", 2)
+        a = device(tmp_path, side)
+        run = Run(a.data)
+        run.app = ReaderApp(run.store, auto_refresh=True)  # as `reader` starts it
+        async with run.app.run_test(size=(120, 40), message_hook=run.hook) as pilot:
+            finished = await run.finished(pilot)
+            assert finished.reason == "start" and finished.error is None
+            assert {"Auto 0", "Auto 1"} <= set(run.titles())
+            assert not any("sent" in line for line in run.said())  # automatic: quiet
+            run.main.headlines.move_to(run.titles()["Auto 0"].id)
+            await pilot.press("m")
+            await run.settle(pilot)
+            await off(side.down)
+            before = len(run.seen)
+            run.app.core.refresher.request(None, reason="schedule")  # the timer's call
+            await run.until(pilot, lambda: any(isinstance(m, messages.RefreshFinished)
+                                               for m in run.seen[before:]), "the schedule")
+            await run.settle(pilot)
+            warnings = [n for n in run.app._notifications if n.severity == "warning"]
+            assert len(warnings) == 1 and warnings[0].message.startswith(f"{a.name}: ")
+            assert "\n" not in warnings[0].message
+            assert "1 mark waiting to sync" in run.status()
+        run.close()
+    finally:
+        await off(side.up)
+        side.close()
