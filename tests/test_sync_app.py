@@ -324,3 +324,10 @@ async def test_the_refresh_at_start_syncs_by_itself_and_a_failure_is_one_warning
     finally:
         await off(side.up)
         side.close()
+
+
+def test_a_sync_that_changed_nothing_says_so_in_words() -> None:
+    from reader.sync.engine import SyncResult
+
+    assert SyncResult("home").line() == "home: up to date (nothing to send, nothing new)"
+    assert SyncResult("home", pushed=1).line() == "home: sent 1 change, 0 new items"
