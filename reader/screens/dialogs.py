@@ -75,8 +75,8 @@ class AddFeedDialog(ModalScreen[FeedRow | None]):
         if not names:
             return
         where = self.query_one("#where", Select)
-        where.set_options([("this computer", HERE),
-                           *((f"{name} (sync account)", f"account:{name}")
+        where.set_options([("this computer", HERE),  # names as plain text, never markup
+                           *((Text(f"{name} (sync account)"), f"account:{name}")
                              for name in names)])
         where.value = HERE
         self.query_one("#where-row").display = True
