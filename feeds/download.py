@@ -21,9 +21,11 @@ import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 from urllib.parse import unquote, urlsplit
 
-import httpx
+if TYPE_CHECKING:
+    import httpx
 
 from feeds import __version__
 
@@ -178,6 +180,8 @@ async def download(
     name = safe_file_name(title, url, kind)
     part = part_path(folder, name, url)
     own_client = client is None
+    import httpx  # paid for only when something is downloaded
+
     http = client or httpx.AsyncClient(
         headers={"User-Agent": f"reader/{__version__} (terminal news reader)"},
         timeout=httpx.Timeout(read_timeout, connect=connect_timeout),
@@ -198,6 +202,8 @@ async def download(
 async def _fetch_to(http: httpx.AsyncClient, url: str, part: Path, max_bytes: int,
                     progress: Progress | None, retries: int) -> tuple[int, bool]:
     """Fill `part` from `url`, resuming after cut connections. Returns (size, resumed)."""
+    import httpx
+
     try:
         offset = part.stat().st_size if part.is_file() and not part.is_symlink() else 0
     except OSError:

@@ -18,7 +18,7 @@ class Enclosure:
     url: str
     type: str = ""
     length: int | None = None
-    duration: int | None = None
+    duration: int | None = None  # seconds (itunes:duration, media:content@duration)
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +53,7 @@ class ParsedFeed:
     entries: tuple[Entry, ...] = ()
     warnings: tuple[str, ...] = ()
     format: str = ""  # "rss20", "atom10", "json11", ... as far as known
-    ttl_seconds: int | None = None
+    ttl_seconds: int | None = None  # the feed's own refresh hint: <ttl> or sy:updatePeriod
 
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024

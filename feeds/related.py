@@ -52,6 +52,24 @@ RELATIVE_SHARE = 0.6
 FLOOR = 0.10
 SAME_FEED_FLOOR = 0.18
 
+# With the store's document frequencies (`rank(..., doc_freq=..., doc_count=...)`, as
+# `Store.related` calls it) every weight comes from the store, so A's score for B is B's for A,
+# and one threshold decides: A~B iff B~A. Chosen on the dev split of tests/eval (181 pages of
+# others' text, 400 feed items as distractors; `python -m tests.eval.related_score`).
+STORE_THRESHOLD = 0.18
+STORE_SAME_FEED_THRESHOLD = 0.30
+# Below this many items a store's frequencies say little (in the 11-item demo the story's words
+# are in most items), and the pool's IDF with the share of the best match decides, as before.
+STORE_MIN_ITEMS = 200
+# Articles on one story appear within days of each other: past PROXIMITY_DAYS the score is
+# divided by 1 + (days - PROXIMITY_DAYS) / PROXIMITY_SCALE (a week later: about half).
+PROXIMITY_DAYS = 3.0
+PROXIMITY_SCALE = 7.0
+# Two articles on one story name the same people, places or things: at least this many shared
+# names, among those fewer than COMMON_NAME_SHARE of the store's items carry.
+MIN_SHARED_NAMES = 2
+COMMON_NAME_SHARE = 0.1
+
 # How much the title's similarity counts against the text's, and how much more a title word
 # weighs than a body word when picking query terms.
 TITLE_SHARE = 0.25
@@ -343,10 +361,37 @@ class _Side:
     title: dict[str, int]
     text: dict[str, int]
     lines: list[str] | None = None  # paragraphs, only when a same-feed comparison needs them
+    names: frozenset[str] | None = None  # terms of capitalised words, when first asked
 
 
 def _side(doc: Doc) -> _Side:
     return _Side(doc, *_counts_of(doc))
+
+
+# A capitalised word that does not open a sentence: a name ("Noem", "Stadia", "Europa").
+_NAME = re.compile(r"(?<![.!?:\"“‘'(\[]\s)(?<![.!?:\"“‘'(\[])\b[A-Z][\w’']*")
+
+
+@functools.lru_cache(maxsize=512)
+def _names_of(doc: Doc) -> frozenset[str]:
+    """The terms of the names in a document's title and text head."""
+    text = f"{(doc.title or '')[:MAX_TITLE_CHARS]}\n{(doc.text or '')[:MAX_TEXT_CHARS]}"
+    names = set()
+    for found in _NAME.finditer(text):
+        start = found.start()
+        if start == 0 or text[start - 1] == "\n":
+            continue
+        names.update(_terms_of(found.group()))
+    return frozenset(names)
+
+
+def _shared_names(a: _Side, b: _Side, idf: dict[str, float], common_idf: float) -> int:
+    """How many names two documents share, leaving out names as common as `common_idf`."""
+    if a.names is None:
+        a.names = _names_of(a.doc)
+    if b.names is None:
+        b.names = _names_of(b.doc)
+    return sum(1 for term in a.names & b.names if idf.get(term, common_idf + 1) > common_idf)
 
 
 @functools.lru_cache(maxsize=512)
@@ -419,6 +464,66 @@ def _paragraphs(side: _Side) -> list[str]:
     return side.lines
 
 
+def _store_idf(
+    sides: Sequence[_Side], doc_freq: Callable[[list[str]], dict[str, int]], doc_count: int
+) -> dict[str, float] | None:
+    """IDF of every term of the pool from the store alone: the same weight for a term whoever
+    the target is, which makes the score symmetric. A term the store does not know counts as
+    held by one item. None when the store gives no answer at all."""
+    terms: set[str] = set()
+    for side in sides:
+        terms.update(side.text.keys(), side.title.keys())
+    answer = _ask(doc_freq, sorted(terms))
+    if not answer:
+        return None
+    count = max(doc_count, len(sides))
+    by_count: dict[int, float] = {}
+    idf = {}
+    for term in terms:
+        n = answer.get(term, 1)
+        n = min(max(n if isinstance(n, int) else 1, 1), count)
+        if n not in by_count:
+            by_count[n] = math.log((count + 1) / (n + 1)) + 1.0
+        idf[term] = by_count[n]
+    return idf
+
+
+# A candidate whose score with the pool's IDF is under this share of STORE_THRESHOLD is not
+# weighed with the store's: measured on tests/eval, no pair that passes the store's threshold
+# from one side falls under it from the other (the one-sided count stays 0).
+REACH_SHARE = 0.5
+
+
+def _within_reach(pool: list[_Side], duplicate_threshold: float) -> list[_Side]:
+    """The target and the candidates whose pool-IDF score could pass the store's threshold."""
+    idf = _idf_table(pool, None, 0)
+    target = pool[0]
+    title, title_norm = _weights(target.title, idf), _norm(target.title, idf)
+    text, text_norm = _weights(target.text, idf), _norm(target.text, idf)
+    kept = [target]
+    for side in pool[1:]:
+        title_cosine = _cosine_to(title, title_norm, side.title, idf)
+        text_cosine = _cosine_to(text, text_norm, side.text, idf)
+        has_text = bool(text_norm and side.text)
+        if _combine(title_cosine, text_cosine, has_text) >= REACH_SHARE * STORE_THRESHOLD or (
+                (text_cosine if has_text else title_cosine) >= duplicate_threshold):
+            kept.append(side)
+    return kept
+
+
+def proximity(a: datetime | None, b: datetime | None) -> float:
+    """1 for items within PROXIMITY_DAYS of each other (or undated), less the further apart."""
+    if a is None or b is None:
+        return 1.0
+    try:
+        days = abs((a - b).total_seconds()) / 86400.0
+    except TypeError:  # one naive, one aware: compare as written
+        days = abs((a.replace(tzinfo=None) - b.replace(tzinfo=None)).total_seconds()) / 86400.0
+    if days <= PROXIMITY_DAYS:
+        return 1.0
+    return 1.0 / (1.0 + (days - PROXIMITY_DAYS) / PROXIMITY_SCALE)
+
+
 def _idf_table(
     sides: Sequence[_Side],
     doc_freq: Callable[[list[str]], dict[str, int]] | None,
@@ -469,7 +574,14 @@ def rank(
     `duplicate_of`. The target itself and repeated ids among the candidates are ignored; dates
     are not looked at (the store chooses the window).
 
-    `doc_freq`/`doc_count`: the store's document frequencies, asked once for the target's terms
+    With `doc_freq` and a `doc_count` of at least STORE_MIN_ITEMS (as `Store.related` calls it),
+    the scoring is symmetric instead: every term's IDF comes from the store (asked once for all
+    the pool's terms), the score is multiplied by `proximity` of the two dates, and
+    STORE_THRESHOLD / STORE_SAME_FEED_THRESHOLD decide alone (no share of the best match), so
+    B is among A's matches iff A is among B's, given the same store.
+
+    `doc_freq`/`doc_count` in a smaller store: the store's document frequencies, asked once for
+    the target's terms
     (lowercase words, singular as `tokenize` makes them; a word left out of the answer keeps its
     pool IDF). The pool was chosen for sharing the target's words, which makes exactly those
     words look common in it; the store's counts correct that. See `_idf_table`.
@@ -482,7 +594,27 @@ def rank(
             pool.append(_side(doc))
     if len(pool) == 1:
         return []
-    idf = _idf_table(pool, doc_freq, doc_count)
+    store_idf = None
+    if doc_freq is not None and doc_count >= STORE_MIN_ITEMS:
+        # Asking the store about every term of 200 candidates costs more than the lookup's
+        # budget: only candidates within reach (by the pool's IDF, cheap) are weighed by it.
+        pool = _within_reach(pool, duplicate_threshold)
+        store_idf = _store_idf(pool, doc_freq, doc_count) if len(pool) > 1 else None
+        if store_idf is None and len(pool) == 1:
+            return []
+    if store_idf is not None:
+        # Symmetric: store weights, proximity in time, one threshold, no share of the best.
+        idf = store_idf
+        if threshold == DEFAULT_THRESHOLD:
+            threshold = STORE_THRESHOLD
+        if same_feed_threshold == DEFAULT_SAME_FEED_THRESHOLD:
+            same_feed_threshold = STORE_SAME_FEED_THRESHOLD
+        relative_share = 0.0
+        count = max(doc_count, len(pool))
+        common_idf = math.log((count + 1) / (COMMON_NAME_SHARE * count + 1)) + 1.0
+    else:
+        common_idf = 0.0
+        idf = _idf_table(pool, doc_freq, doc_count)
     target_side = pool[0]
     target_title = _weights(target_side.title, idf)
     target_title_norm = _norm(target_side.title, idf)
@@ -502,6 +634,11 @@ def rank(
             text_cosine = _cosine_to(target_text, target_text_norm, side.text, idf)
             limit, floor = threshold, FLOOR
         score = _combine(title_cosine, text_cosine, has_text)
+        if store_idf is not None:
+            score *= proximity(target.published, side.doc.published)
+            if score >= limit and side.doc.feed_id != target.feed_id and _shared_names(
+                    target_side, side, idf, common_idf) < MIN_SHARED_NAMES:
+                score = 0.0  # "stabbed to death" in San Francisco and in Berlin
         # How alike the two are as copies: their texts, or their titles when there is no text.
         copy = text_cosine if has_text else title_cosine
         if score >= limit or copy >= duplicate_threshold:

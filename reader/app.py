@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -20,6 +21,8 @@ from reader.screens.main import MainScreen
 from reader.store import Store
 
 log = logging.getLogger("reader.app")
+
+UI_SWITCH_INTERVAL = 0.001  # seconds a background thread may hold the interpreter
 
 
 class ReaderApp(App[None]):
@@ -59,6 +62,9 @@ class ReaderApp(App[None]):
             self.theme = chosen
 
     def on_mount(self) -> None:
+        # A refresh runs in a worker thread of this process: hand the interpreter back to
+        # the UI thread every millisecond, not every 5, so a key never waits behind it.
+        sys.setswitchinterval(UI_SWITCH_INTERVAL)
         self.core.start()
         if self.schedule_refresh:
             self.core.start_schedule()

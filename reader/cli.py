@@ -13,6 +13,7 @@ import os
 import sqlite3
 import sys
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -63,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--starred", action="store_true")
     listing.add_argument("--feed", metavar="URL")
     listing.add_argument("--limit", type=_positive, default=None, metavar="N")
+    listing.add_argument("--filter", metavar="EXPR",
+                         help="only items matching a filter (README: Filters); a mistake "
+                         "exits 2")
     listing.add_argument("--json", action="store_true")
     show = commands.add_parser("show", help="an article, its related items and its timeline")
     show.add_argument("id", type=int, metavar="ID")
@@ -72,11 +76,13 @@ def build_parser() -> argparse.ArgumentParser:
     how = mark.add_mutually_exclusive_group(required=True)
     for flag in ("--read", "--unread", "--star", "--unstar"):
         how.add_argument(flag, dest="how", action="store_const", const=flag[2:])
-    search = commands.add_parser("search", help="full-text search")
+    search = commands.add_parser("search", help="search with the filter language "
+                                 "(`Slow OR Armcrest`, `title:rust*`)")
     search.add_argument("query", metavar="QUERY")
     search.add_argument("--limit", type=_positive, default=50, metavar="N")
     search.add_argument("--json", action="store_true")
-    importer = commands.add_parser("import", help="subscribe to an OPML or newsboat urls file")
+    importer = commands.add_parser("import", help="subscribe to an OPML or newsboat urls file; "
+                                   "a newsboat config's filters print as config.toml text")
     importer.add_argument("file", metavar="FILE")
     exporter = commands.add_parser("export", help="write subscriptions as OPML 2.0")
     exporter.add_argument("file", nargs="?", metavar="FILE")
@@ -331,9 +337,36 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_list(store: Store, args: argparse.Namespace) -> int:
+    condition = None
+    if args.filter is not None:
+        condition = _filter_or_none(args.filter, "--filter")
+        if condition is None:
+            return 2
     query = Query(unread=args.unread, starred=args.starred,
-                  feed_id=_feed_by_url(store, args.feed) if args.feed else None)
+                  feed_id=_feed_by_url(store, args.feed) if args.feed else None,
+                  filter=condition, exclude=_killfile(args))
     return _print_headlines(store, store.headlines(query, limit=args.limit), args.json)
+
+
+def _filter_or_none(text: str, option: str) -> Any:
+    """The filter as a Query condition, or None after printing the mistake (one line and
+    a caret under the column) for an exit 2."""
+    from reader.filters.commands import error_lines
+    from reader.filters.condition import FilterCondition
+    from reader.filters.parser import FilterSyntaxError
+
+    try:
+        return FilterCondition.parse(text)
+    except FilterSyntaxError as error:
+        print(error_lines(error, option), file=sys.stderr)
+        return None
+
+
+def _killfile(args: argparse.Namespace) -> Any:
+    """What config.toml's [[kill]] rules keep out of every view (the app's, and these)."""
+    from reader.filters.condition import Killfile
+
+    return Killfile.of(_config(args).kill)
 
 
 def _print_headlines(store: Store, rows: list[Headline], as_json: bool) -> int:
@@ -413,7 +446,12 @@ def cmd_mark(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_search(store: Store, args: argparse.Namespace) -> int:
-    return _print_headlines(store, store.search(args.query, limit=args.limit), args.json)
+    """The filter language, as `/` in the app: plain words must all match."""
+    condition = _filter_or_none(args.query, "search")
+    if condition is None:
+        return 2
+    query = Query(filter=condition, exclude=_killfile(args))
+    return _print_headlines(store, store.headlines(query, limit=args.limit), args.json)
 
 
 def cmd_import(store: Store, args: argparse.Namespace) -> int:
@@ -424,6 +462,12 @@ def cmd_import(store: Store, args: argparse.Namespace) -> int:
     except OSError as error:
         raise Failure(f"cannot read {args.file}: {error.strerror or error}") from None
     result = read_subscriptions(data)
+    filters = _newsboat_filters(data)
+    if filters is not None:  # query: lines are views now; say so once, with the others
+        result = replace(result, skipped=tuple(
+            message for message in result.skipped if "query: feeds" not in message))
+        if not result.subscriptions:  # a newsboat config: its filters, nothing to subscribe
+            return _print_filters(args.file, filters)
     if not result.subscriptions:  # one line says it all (the contract: one line, exit 1)
         if len(result.skipped) == 1:
             raise Failure(f"{args.file}: {result.skipped[0]}")
@@ -446,6 +490,53 @@ def cmd_import(store: Store, args: argparse.Namespace) -> int:
           + (f" ({known} already subscribed)" if known else "")
           + (f", skipped {len(result.skipped)}" if result.skipped else "")
           + "; run `reader refresh` to fetch them")
+    if filters is not None:
+        _print_filters(args.file, filters, required=False)
+    return 0
+
+
+def _newsboat_filters(data: bytes) -> Any:
+    """The filters of a newsboat `config` (ignore-article, define-filter, highlight...) and
+    the `query:` lines of a urls file, translated; None when the file has none (or is
+    OPML)."""
+    from reader.filters.newsboat import Imported, import_config, import_urls
+
+    head = data[:4096].lstrip()
+    if head.startswith(b"<") or b"\x00" in head:
+        return None
+    text = data.decode("utf-8", errors="replace").lstrip("\ufeff")
+    found = Imported()
+    for part in (import_urls(text), import_config(text)):
+        found.views += part.views
+        found.kill += part.kill
+        found.highlights += part.highlights
+        found.skipped += part.skipped
+    if not (found.views or found.kill or found.highlights or found.skipped):
+        return None
+    found.skipped.sort(key=lambda line: int(line.split(":", 1)[0].removeprefix("line ")))
+    return found
+
+
+def _print_filters(name: str, found: Any, *, required: bool = True) -> int:
+    """What translated, as config.toml text to paste (stdout); each line that did not, and
+    why (stderr). Nothing is written to config.toml: it is the user's file. `required`: a
+    file that is only filters fails when none translated."""
+    from reader.locations import config_path
+
+    for message in found.skipped:
+        print(f"reader: {name}: {message}", file=sys.stderr)
+    toml = found.to_toml()
+    if not toml:
+        if not required:
+            return 0
+        raise Failure(f"{name}: no newsboat filter translated "
+                      f"({count_of(len(found.skipped), 'line')} skipped)")
+    parts = [count_of(len(found.views), "view"), count_of(len(found.kill), "kill rule"),
+             count_of(len(found.highlights), "highlight rule")]
+    print(f"# newsboat filters from {name}: {', '.join(parts)}"
+          + (f", {len(found.skipped)} skipped" if found.skipped else "") + ".")
+    print(f"# Paste into {config_path()}:")
+    sys.stdout.write(toml)
     return 0
 
 

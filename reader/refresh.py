@@ -265,6 +265,7 @@ async def _next_event(events: asyncio.Queue[RefreshEvent], producer: asyncio.Tas
 
 INDEX_BATCH = 2000  # new items after which a refresh adds them to the full-text index
 PROCESS_POOL_FROM = 8  # feeds in one refresh from which parsing runs in worker processes
+PARSER_NICENESS = 10  # the parsing workers yield the CPU to the reader's own process
 
 
 class Parsers:
@@ -362,6 +363,12 @@ def _exit_with(reader_pid: int) -> None:
                 os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-reader", daemon=True).start()
+    # Parsing is batch work: on a small machine the reader's own process (the screen, the
+    # keys) must win the CPU when both want it.
+    try:
+        os.nice(PARSER_NICENESS)
+    except OSError:
+        pass
 
 
 async def _store_result(store: Store, feed_id: int, result: FetchResult,

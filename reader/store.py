@@ -246,9 +246,20 @@ WHEN new.starred != old.starred AND (SELECT applying FROM sync_guard) = 0 BEGIN
 END;
 """
 
+# Issue 16: the two time indexes cover the columns a filter and a saved view's count read
+# (same names and leading columns, so every query using them still does), so counting and
+# filtering skip the large rows (tests/benchmarks/filter_figures.py measures both).
+SCHEMA_COVERING_TIME = """
+DROP INDEX items_unread;
+CREATE INDEX items_unread ON items (sort_time DESC, id DESC, feed_id, starred, title)
+WHERE read = 0;
+DROP INDEX items_by_time;
+CREATE INDEX items_by_time ON items (sort_time DESC, id DESC, feed_id, read, starred, title);
+"""
+
 # Each entry upgrades the schema by one version; never edit a released one, append.
 MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V2_ENCLOSURES_SCHEDULE,
-                                SCHEMA_SYNC)
+                                SCHEMA_SYNC, SCHEMA_COVERING_TIME)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 HEADLINE_COLUMNS = """
@@ -307,8 +318,12 @@ def describe_error(error: sqlite3.Error, path: Path) -> str:
 class Store:
     """The reader's database. Thread-safe: one connection guarded by a lock."""
 
-    def __init__(self, path: Path | str, *, readonly: bool = False) -> None:
+    def __init__(self, path: Path | str, *, readonly: bool = False,
+                 index_on_read: bool = True) -> None:
         self.path = Path(path)
+        # False for the app's reader connections: they never write, so their reads never
+        # look like another process's commit (the writer indexes before a search).
+        self.index_on_read = index_on_read
         self._lock = threading.RLock()
         # Word -> items holding it; counts drift a little as items arrive, which ranking
         # tolerates, so the cache is only dropped when it grows large.
@@ -898,6 +913,8 @@ class Store:
             return last - upto
 
     def _ensure_indexed(self) -> None:
+        if not self.index_on_read:
+            return
         row = self._query("SELECT (SELECT upto FROM fts_progress), (SELECT max(id) FROM items)")
         if (row[0][1] or 0) > row[0][0]:
             self.index_pending()
@@ -958,7 +975,9 @@ class Store:
         ) if terms else []
         target = scoring.Doc(item_id, feed_id, title, text, to_datetime(sort_time))
         docs = [scoring.Doc(r[0], r[1], r[2], r[3], to_datetime(r[4])) for r in candidates]
-        matches = scoring.rank(target, docs)
+        # The store's document frequencies for every term make the score symmetric (A lists B
+        # iff B lists A) and weigh a word by how rare it is in the whole store (issue 17).
+        matches = scoring.rank(target, docs, doc_freq=self.doc_freq, doc_count=doc_count)
         scored = {m.id: m for m in matches}
         declared_links = [link for link in json.loads(declared_json or "[]") if link]
         declared: set[int] = set()

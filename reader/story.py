@@ -14,6 +14,8 @@ from reader.store import Item, Store
 
 WINDOW_DAYS = 30
 DATE_COLUMN = 16  # cells of the date column in `reader show`'s timeline, at least
+# A season's event is dated by its first month (northern hemisphere, as the words are read).
+SEASONS = {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +96,14 @@ def format_when(when: date, granularity: str) -> str:
         return str(when.year)
     if granularity == "month":
         return when.strftime("%b %Y")
+    if granularity == "season":
+        return f"{SEASONS.get(when.month, 'season')} {when.year}"
+    if granularity == "quarter":
+        return f"Q{(when.month - 1) // 3 + 1} {when.year}"
     if granularity == "week":
         return "week of " + when.strftime("%d %b %Y").lstrip("0")
+    if granularity == "weekend":
+        return "weekend of " + when.strftime("%d %b %Y").lstrip("0")
     return when.strftime("%d %b %Y").lstrip("0")
 
 
@@ -147,5 +155,7 @@ def story_for(store: Store, item: Item, text: str) -> Story:
         when=published.date(),
         related=tuple(RelatedItem(h, url, score, dup, declared)
                       for h, url, score, dup, declared in found),
-        events=tuple(events(text, published)),
+        # An undated item is not resolved against the day it was fetched (issue 17): only
+        # what carries its own year is dated.
+        events=tuple(events(text, item.published or item.updated)),
     )

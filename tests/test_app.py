@@ -190,7 +190,7 @@ async def test_choosing_a_feed_and_searching(store: Store) -> None:
         await pilot.press(*"alpha", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert main.view.search
+        assert main.in_search and main.search_query == "alpha"
         assert len(main.headlines.rows) == 30
         await pilot.press("escape")
         await app.workers.wait_for_complete()
@@ -583,7 +583,7 @@ async def test_a_search_that_finds_nothing_says_so_and_clears_the_article(store:
         await pilot.press(*"zzzznothing", "enter")
         await app.workers.wait_for_complete()
         await pilot.pause()
-        assert main.view.search and main.headlines.rows == []
+        assert main.in_search and main.headlines.rows == []
         middle = main.headlines.scrollable_content_region.height // 2
         assert "Nothing matches" in main.headlines.render_line(middle).text
         assert main.open_item is None and main.article.meta is None

@@ -216,12 +216,13 @@ def test_counts_agree_with_the_covering_unread_index(store: Store) -> None:
     _stored(store)
     store.mark_read([h.id for h in filtered_headlines(store, parse_filter("go"))])
     views = ["folder:tech", "rust or title ~ spons", "not starred and age < 2w", "memory"]
-    before = [count_matching(store, parse_filter(v), unread_only=True) for v in views]
-    from tests.benchmarks.filter_figures import COVERING_INDEXES
-    for statement in COVERING_INDEXES:
-        store.conn.execute(statement)
     from reader.filters.commands import _unread_covers
-    assert _unread_covers(store)
+    assert _unread_covers(store)  # the schema's own (issue 16's migration)
+    before = [count_matching(store, parse_filter(v), unread_only=True) for v in views]
+    from tests.benchmarks.filter_figures import NARROW_INDEXES
+    for statement in NARROW_INDEXES:
+        store.conn.execute(statement)
+    assert not _unread_covers(store)
     after = [count_matching(store, parse_filter(v), unread_only=True) for v in views]
     assert before == after == [2, 3, 3, 1]
     assert store.counts()["unread"] == 3  # the store's own INDEXED BY still works

@@ -357,20 +357,24 @@ def corpus_files() -> list[Path]:
 
 
 def test_fast_path_matches_feedparser_over_the_corpus() -> None:
+    from tests.test_parse_differential import INTENDED
+
     compared = 0
     for path in corpus_files():
         fast, slow = parse_both_ways(path.read_bytes(), FEED_URL)
         if fast is None or slow is None:
             continue
+        if f"corpus/{path.relative_to(shared_path('corpus'))}" in INTENDED:
+            continue  # a difference on purpose, listed with its reason
         compared += 1
         assert fast.title == slow.title, path
         assert fast.site_link == slow.site_link, path
         assert [(e.id, e.title, e.link) for e in fast.entries] == [
             (e.id, e.title, e.link) for e in slow.entries
         ], path
-    # 146 of the 367 files take the fast path (measured); most others are not RSS 2.0/Atom 1.0,
-    # not well-formed, not UTF-8, or use xml:base.
-    assert compared >= 100, compared
+    # Measured: 316 of the 367 files take the lxml path; the others are not well-formed XML,
+    # JSON, CDF or not a feed.
+    assert compared >= 290, compared
 
 
 def test_an_rss_description_is_a_summary_on_either_parser() -> None:

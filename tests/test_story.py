@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -12,6 +12,7 @@ from feeds.demo import demo_urls
 from reader.refresh import refresh
 from reader.store import Store
 from reader.story import load_article, story_for
+from tests.httpserver import LocalServer, Reply
 
 UNRELATED_WORDS = ("seal", "librar", "harbour town", "meteor")
 CSTO_SUMMIT = "csto-extraordinary-session"
@@ -105,3 +106,174 @@ def test_related_through_the_store_on_labelled_real_pages(tmp_path: Path) -> Non
 
 
 STORE_MAP_FLOOR = 1.00  # measured on this set; never lower it
+
+
+def test_an_undated_item_is_not_resolved_against_the_day_it_was_fetched(tmp_path: Path) -> None:
+    """Issue 17: "on Wednesday" in an undated 2015 article must not land in the fetch week."""
+    store = Store(tmp_path / "reader.db")
+    feed = tmp_path / "undated.xml"
+    feed.write_text(
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>Undated</title>'
+        "<link>https://example.org/</link><description>d</description>"
+        "<item><title>Old news</title><guid>old-1</guid>"
+        "<description>On Wednesday the minister resigned. The treaty was signed on "
+        "12 March 2015.</description></item></channel></rss>", encoding="utf-8")
+    server = LocalServer().start()
+    try:
+        url = server.route("/undated.xml", Reply(200, feed.read_bytes(),
+                                                  content_type="application/rss+xml"))
+        feed_id = store.add_feed(url)
+
+        async def load() -> None:
+            async for _event in refresh(store, [feed_id], force=True):
+                pass
+
+        asyncio.run(load())
+    finally:
+        server.stop()
+    row = store.headlines()[0]
+    item = store.item(row.id)
+    assert item.published is None
+    article = asyncio.run(load_article(store, item))
+    story = story_for(store, item, article.text)
+    assert [(event.date, event.granularity) for event in story.events] == [
+        (date(2015, 3, 12), "day")]
+
+
+# ---------------------------------------------------------------------------------------------
+# The story at a glance: articles per day in the timeline pane's header (issue 17)
+
+from textual.app import App, ComposeResult  # noqa: E402
+
+from reader.rows import TimelineEntry  # noqa: E402
+from reader.widgets.timeline_pane import (  # noqa: E402
+    StorySpark,
+    TimelinePane,
+    spark_cells,
+    story_days,
+)
+
+
+def story_entries() -> list[TimelineEntry]:
+    """An open article on 19 Nov, five related items over 18-22 Nov from four feeds, an event."""
+    def item(day: int, feed: str, item_id: int) -> TimelineEntry:
+        return TimelineEntry("item", date(2019, 11, day), "day", f"Item {item_id}", feed,
+                             item_id=item_id)
+
+    return [
+        item(18, "Feed A", 2), item(18, "Feed B", 3), item(18, "Feed B", 4),
+        TimelineEntry("current", date(2019, 11, 19), "day", "The open article", item_id=1),
+        item(20, "Feed C", 5), item(22, "Feed D", 6),
+        TimelineEntry("event", date(2016, 11, 1), "month", "Back in 2016", position=10),
+    ]
+
+
+def test_story_days_count_articles_and_feeds_over_the_span() -> None:
+    days = story_days(story_entries())
+    assert [(d.first.day, d.articles, d.feeds) for d in days] == [
+        (18, 3, 2), (19, 1, 1), (20, 1, 1), (21, 0, 0), (22, 1, 1)]
+    assert story_days(story_entries()[3:4]) == []  # the open article alone: no chart
+
+
+def test_a_long_span_is_grouped_into_cells_that_fit() -> None:
+    entries = [TimelineEntry("item", date(2019, 1, 1) + timedelta(days=n), "day", "x", "F",
+                             item_id=n) for n in range(0, 90, 3)]
+    cells, width = spark_cells(story_days(entries), 33)
+    assert len(cells) * width <= 33 and width == 1
+    assert sum(cell.articles for cell in cells) == 30
+    assert cells[0].first == date(2019, 1, 1) and cells[-1].last == date(2019, 3, 29)
+
+
+class SparkRecorder(App[None]):
+    def __init__(self) -> None:
+        super().__init__()
+        self.chosen: list[tuple[date, date]] = []
+
+    def compose(self) -> ComposeResult:
+        yield TimelinePane()
+
+    def on_story_spark_day_chosen(self, message: StorySpark.DayChosen) -> None:
+        self.chosen.append((message.first, message.last))
+
+
+def spark_text(spark: StorySpark) -> list[str]:
+    return [spark.render_line(y).text for y in range(spark.size.height)]
+
+
+async def test_the_story_chart_is_readable_at_35_columns() -> None:
+    app = SparkRecorder()
+    async with app.run_test(size=(35, 20)) as pilot:
+        pane = app.query_one(TimelinePane)
+        pane.set_entries(story_entries(), "Story: 5 related items from 4 feeds")
+        await pilot.pause()
+        spark = pane.spark
+        assert spark.display and spark.outer_size.width == 35
+        bars, labels, detail = spark_text(spark)
+        assert all(len(line.rstrip()) <= 35 for line in (bars, labels, detail))
+        assert "█" in bars and "·" in bars  # the busiest day full, the empty 21 Nov a dot
+        assert labels.strip().startswith("18 Nov") and labels.rstrip().endswith("22 Nov 2019")
+        assert detail.strip() == "18 Nov: 3 articles, 2 feeds"  # the busiest day first
+        pane.show_loading()
+        await pilot.pause()
+        assert not spark.display
+
+
+async def test_enter_on_a_day_moves_the_timeline_to_it() -> None:
+    app = SparkRecorder()
+    async with app.run_test(size=(35, 20)) as pilot:
+        pane = app.query_one(TimelinePane)
+        pane.set_entries(story_entries(), "Story")
+        await pilot.pause()
+        assert pane.highlighted_entry.kind == "current"
+        pane.spark.focus()
+        await pilot.press("right", "right")  # 18 -> 19 -> 20 Nov
+        assert spark_text(pane.spark)[2].strip() == "20 Nov: 1 article, 1 feed"
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.chosen == [(date(2019, 11, 20), date(2019, 11, 20))]
+        assert pane.highlighted_entry.title == "Item 5"
+        await pilot.press("left", "left", "left", "enter")  # stops at the first day
+        await pilot.pause()
+        assert app.chosen[-1] == (date(2019, 11, 18), date(2019, 11, 18))
+        assert pane.highlighted_entry.title == "Item 2"
+
+
+async def test_clicking_a_day_moves_the_timeline_to_it() -> None:
+    app = SparkRecorder()
+    async with app.run_test(size=(35, 20)) as pilot:
+        pane = app.query_one(TimelinePane)
+        pane.set_entries(story_entries(), "Story")
+        await pilot.pause()
+        cells, cell_width = spark_cells(story_days(pane.entries), pane.spark.content_region.width)
+        assert cell_width >= 2 and len(cells) == 5
+        await pilot.click(pane.spark, offset=(1 + 4 * cell_width, 0))  # padding, then 22 Nov
+        await pilot.pause()
+        assert app.chosen == [(date(2019, 11, 22), date(2019, 11, 22))]
+        assert pane.highlighted_entry.title == "Item 6"
+        await pilot.click(pane.spark, offset=(1 + 3 * cell_width, 0))  # 21 Nov: no article
+        await pilot.pause()
+        assert pane.highlighted_entry.title == "Item 6"
+
+
+def test_new_granularities_are_worded_alike_in_the_pane_and_the_command_line() -> None:
+    from reader.story import format_when
+    from reader.widgets.timeline_pane import when_text
+
+    cases = {("weekend", date(2019, 11, 16)): "weekend of 16 Nov 2019",
+             ("season", date(2020, 6, 1)): "summer 2020",
+             ("quarter", date(2019, 7, 1)): "Q3 2019"}
+    for (granularity, day), words in cases.items():
+        assert when_text(day, granularity) == words == format_when(day, granularity)
+
+
+async def test_a_story_of_one_day_has_one_date_under_its_bar() -> None:
+    app = SparkRecorder()
+    async with app.run_test(size=(35, 20)) as pilot:
+        pane = app.query_one(TimelinePane)
+        entries = [e for e in story_entries() if e.when == date(2019, 11, 18)]
+        pane.set_entries([*entries, TimelineEntry("current", date(2019, 11, 18), "day", "Open",
+                                                  item_id=1)], "Story")
+        await pilot.pause()
+        bars, labels, detail = spark_text(pane.spark)
+        assert labels.strip() == "18 Nov 2019"
+        assert detail.strip() == "18 Nov: 4 articles, 3 feeds"

@@ -72,15 +72,16 @@ class Run:
             await pilot.press(press)
         await self.until(pilot, lambda: any(isinstance(m, messages.RefreshFinished)
                                             for m in self.seen[before:]), "the sync")
-        await self.app.workers.wait_for_complete()
-        await pilot.pause()
+        await self.settle(pilot)
         return next(m for m in reversed(self.seen) if isinstance(m, messages.RefreshFinished))
 
     async def settle(self, pilot: Any) -> None:
-        await self.app.workers.wait_for_complete()
-        await pilot.pause()
-        await self.app.workers.wait_for_complete()
-        await pilot.pause()
+        """Every worker ended, twice over (one may start another). Not
+        `workers.wait_for_complete()`: it raises when an exclusive worker is replaced."""
+        for _ in range(2):
+            await self.until(pilot, lambda: all(w.is_finished for w in self.app.workers),
+                             "the workers")
+            await pilot.pause()
 
     def close(self) -> None:
         self.store.close()

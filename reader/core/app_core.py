@@ -8,6 +8,7 @@ pipeline's threads and processes.
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Coroutine, Iterable
 from dataclasses import dataclass, field, replace
@@ -28,6 +29,7 @@ if TYPE_CHECKING:
     from textual.message_pump import MessagePump
     from textual.worker import Worker
 
+    from reader.filters.rules import SavedView
     from reader.refresh import Probe
     from reader.story import Story
 
@@ -431,9 +433,118 @@ class AppCore:
         """Related items and dated events for the timeline pane."""
         from reader.story import story_for
 
+        await self.db.write(lambda store: store.index_pending())  # related reads the index
         return await self.db.read(lambda store: story_for(store, item, text))
 
     # -- refresh ------------------------------------------------------------------------
 
     def refresh(self, feed_ids: list[int] | None = None, *, reason: str = "manual") -> str:
         return self.refresher.request(feed_ids, reason=reason)
+
+    # -- filters, saved views (issue 16) ------------------------------------------------
+
+    async def filter_history(self) -> list[str]:
+        """The filters typed last (newest first, at most FILTER_HISTORY), for the filter
+        bar's Up/Down; kept in the database so they survive a restart."""
+        return await self.db.read(lambda store: _json_list(store.settings_get(HISTORY_KEY)))
+
+    async def remember_filter(self, text: str) -> list[str]:
+        """Put `text` first in the history (once), keep the newest FILTER_HISTORY."""
+        text = text.strip()
+
+        def write(store: Store) -> list[str]:
+            history = [entry for entry in _json_list(store.settings_get(HISTORY_KEY))
+                       if entry != text]
+            history = ([text] + history)[:FILTER_HISTORY] if text else history
+            store.settings_set(HISTORY_KEY, json.dumps(history, ensure_ascii=False))
+            return history
+
+        return await self.db.write(write)
+
+    async def saved_views(self) -> list[SavedView]:
+        """`[views]` of config.toml, then the views saved from the filter bar (a name the
+        config also has shows once, the config's). A stored one that no longer parses is
+        left out, never an error."""
+        from reader.filters.parser import FilterSyntaxError, parse_filter
+        from reader.filters.rules import SavedView
+
+        stored = await self.db.read(lambda store: store.settings_get(VIEWS_KEY))
+        views = list(self.config.views)
+        names = {view.name for view in views}
+        for name, source in _json_pairs(stored):
+            if name in names:
+                continue
+            try:
+                views.append(SavedView(name, source, parse_filter(source)))
+            except FilterSyntaxError:
+                continue
+            names.add(name)
+        return views
+
+    async def save_view(self, name: str, source: str) -> str | None:
+        """Store a view made in the filter bar; returns why not (one line), or None. The
+        feeds panel hears FeedsChanged and shows it with its count."""
+        from reader.filters.parser import FilterSyntaxError, parse_filter
+
+        name = " ".join(name.split())
+        if not name:
+            return "A view needs a name."
+        if any(view.name == name for view in self.config.views):
+            return f"config.toml already has a view named {name}."
+        try:
+            parse_filter(source)
+        except FilterSyntaxError as error:
+            return str(error)
+
+        def write(store: Store) -> None:
+            pairs = [pair for pair in _json_pairs(store.settings_get(VIEWS_KEY))
+                     if pair[0] != name]
+            pairs.append((name, source))
+            store.settings_set(VIEWS_KEY, json.dumps(pairs, ensure_ascii=False))
+
+        await self.db.write(write)
+        self.post(messages.FeedsChanged())
+        return None
+
+    async def view_counts(self, views: Iterable[SavedView]) -> dict[str, int]:
+        """Each saved view's unread count, the killfile left out: one SQL count per view on
+        a reader connection (issue 16 measures <= 20 ms each at 100k items)."""
+        from reader.filters.commands import count_matching
+
+        chosen = list(views)
+        if not chosen:
+            return {}
+        await self.db.write(lambda store: store.index_pending())
+        kill = self.config.kill
+
+        def read(store: Store) -> dict[str, int]:
+            return {view.name: count_matching(store, view.expr, unread_only=True, kill=kill)
+                    for view in chosen}
+
+        return await self.db.read(read)
+
+
+FILTER_HISTORY = 50  # filters the filter bar remembers
+HISTORY_KEY = "filter_history"  # settings keys: a JSON list of strings,
+VIEWS_KEY = "saved_views"  # and a JSON list of [name, filter] pairs
+
+
+def _json_list(text: str | None) -> list[str]:
+    """A settings value holding a JSON list of strings; anything else is an empty list."""
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    return [entry for entry in value if isinstance(entry, str)] if isinstance(value, list) \
+        else []
+
+
+def _json_pairs(text: str | None) -> list[tuple[str, str]]:
+    try:
+        value = json.loads(text) if text else []
+    except ValueError:
+        return []
+    if not isinstance(value, list):
+        return []
+    return [(pair[0], pair[1]) for pair in value if isinstance(pair, list) and len(pair) == 2
+            and isinstance(pair[0], str) and isinstance(pair[1], str)]

@@ -42,7 +42,7 @@ class Database:
     def _reader(self) -> Store:
         store = getattr(self._local, "store", None)
         if store is None:
-            store = type(self).wrap(Store(self.path))
+            store = type(self).wrap(Store(self.path, index_on_read=False))
             self._local.store = store
             with self._lock:
                 self._readers.append(store)

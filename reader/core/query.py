@@ -110,7 +110,8 @@ class Query:
         if self.search:
             parts.append(f"Search: {self.search}")
         if self.filter is not None:
-            parts.append(f"Filter: {self.filter.describe()}")
+            label = getattr(self.filter, "label", "Filter")  # a search says "Search"
+            parts.append(f"{label}: {self.filter.describe()}")
         if self.since is not None or self.until is not None:
             parts.append("in a date range")
         if self.unread and parts[0] != "Unread":

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
@@ -27,7 +28,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("reader.refresh")
 
-FEEDS_CHANGED_EVERY = 0.5  # seconds between "counts changed" messages during a refresh
+FEEDS_CHANGED_EVERY = 2.0  # seconds between "counts changed" messages during a refresh
 
 Step = Callable[[RefreshSummary], Awaitable[None]]
 
@@ -44,6 +45,7 @@ class RefreshService:
         self._queued_steps = False
         self._steps: list[tuple[str, Step]] = []
         self._timer: Timer | None = None
+        self._cancel = threading.Event()
         self.last_finished: float | None = None
 
     @property
@@ -119,8 +121,26 @@ class RefreshService:
 
     async def _refresh_feeds(self, feed_ids: list[int] | None, reason: str,
                              summary: RefreshSummary) -> str | None:
-        """The local feeds: fetched, parsed and stored, with progress; returns the
-        new-items announcement."""
+        """The local feeds, on an event loop of their own in a worker thread: HTTP, gzip
+        and the pipeline's bookkeeping for hundreds of feeds never share the UI's loop, so
+        keys are answered while it runs. Messages cross back with post_message, which is
+        thread-safe; `stop` reaches the other loop through a flag."""
+        self._cancel = threading.Event()
+        cancel = self._cancel
+
+        async def guarded() -> str | None:
+            task = asyncio.ensure_future(self._refresh_feeds_here(feed_ids, reason, summary))
+            while not task.done():
+                if cancel.is_set():
+                    task.cancel()
+                await asyncio.wait({task}, timeout=0.1)
+            return task.result()
+
+        return await asyncio.to_thread(asyncio.run, guarded())
+
+    async def _refresh_feeds_here(self, feed_ids: list[int] | None, reason: str,
+                                  summary: RefreshSummary) -> str | None:
+        """Fetched, parsed and stored, with progress; returns the announcement."""
         from reader.feed_settings import RefreshPlan
         from reader.filters.rules import Dropper
         from reader.schedule import NewItems
@@ -202,5 +222,6 @@ class RefreshService:
         self._queued, self._queued_all, self._queued_steps = None, False, False
         if self._timer is not None:
             self._timer.stop()
+        self._cancel.set()  # the refresh's own loop, in its thread
         if self._worker is not None:
             self._worker.cancel()

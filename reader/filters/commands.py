@@ -85,11 +85,13 @@ def count_matching(store: Store, expr: Expr | None, *, unread_only: bool = False
     where, params = where_clause(store, expr, now=now, kill=kill, unread_only=unread_only)
     source = "items"
     if unread_only and expr is not None:
-        if _only_words(expr):  # items_unread holds the id: enough to test full-text hits
-            scan = _many_hits(store, expr)
-        else:
-            scan = _scan_unread_index(expr) and _unread_covers(store)
-        if scan:
+        if _only_words(expr):
+            # The smallest unread index holds the id, enough to test full-text hits: since
+            # items_unread covers the headline columns (issue 16's migration) it is the
+            # narrow items_unread_by_feed (measured at 100k: 11 ms against 17 ms).
+            if _many_hits(store, expr):
+                source = "items INDEXED BY items_unread_by_feed"
+        elif _scan_unread_index(expr) and _unread_covers(store):
             source = "items INDEXED BY items_unread"
     return store._query(f"SELECT count(*) FROM {source}{where}", params)[0][0]
 
@@ -129,7 +131,7 @@ def _many_hits(store: Store, expr: Expr) -> bool:
         "SELECT count(*) FROM (SELECT 1 FROM items_fts WHERE items_fts MATCH ? LIMIT ?)",
         (match, MANY_HITS + 1))[0][0]
     return hits > MANY_HITS and bool(store._query(
-        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'items_unread'"))
+        "SELECT 1 FROM sqlite_master WHERE type = 'index' AND name = 'items_unread_by_feed'"))
 
 
 def _only_words(expr: Expr) -> bool:

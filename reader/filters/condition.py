@@ -19,12 +19,19 @@ class FilterCondition:
 
     expr: Expr
     source: str = ""
+    label: str = "Filter"  # what the status bar calls it: "Filter: ...", "Search: ..."
 
     @classmethod
     def parse(cls, text: str) -> FilterCondition:
         """Raises `FilterSyntaxError` (one line, with the column) on bad syntax."""
         expr = parse_filter(text)
         return cls(expr, to_source(expr))
+
+    @classmethod
+    def typed(cls, text: str, label: str = "Filter") -> FilterCondition:
+        """As `parse`, keeping the text as the user typed it (for the status bar, the
+        history and a saved view)."""
+        return cls(parse_filter(text), text.strip(), label)
 
     def sql(self, now: float) -> tuple[str, list[Any]]:
         return compile_filter(self.expr, now)
@@ -50,3 +57,41 @@ class Killfile:
 
     def describe(self) -> str:
         return "hidden by the killfile"
+
+
+@dataclass(frozen=True, slots=True)
+class Narrowed:
+    """A view narrowed by the filter bar (`F`): the view's own filter (a saved view's, or a
+    search's; None for a feed, a folder, All...) AND the one typed. Kept apart so that Esc
+    gives the view back as it was, and a second `F` replaces the typed part only."""
+
+    base: FilterCondition | None
+    extra: FilterCondition
+
+    @property
+    def label(self) -> str:
+        return self.base.label if self.base is not None else self.extra.label
+
+    def sql(self, now: float) -> tuple[str, list[Any]]:
+        condition, params = self.extra.sql(now)
+        if self.base is None:
+            return condition, params
+        base, base_params = self.base.sql(now)
+        return f"({base}) AND ({condition})", [*base_params, *params]
+
+    def describe(self) -> str:
+        if self.base is None:
+            return self.extra.describe()
+        return f"{self.base.describe()} · filter: {self.extra.describe()}"
+
+
+def narrowed(view_filter: Any, extra: FilterCondition) -> Narrowed:
+    """The filter a view gets from `F`: a second F replaces what the first one typed."""
+    base = view_filter.base if isinstance(view_filter, Narrowed) else view_filter
+    return Narrowed(base, extra)
+
+
+def search_condition(text: str) -> FilterCondition:
+    """What `/` searches for: the filter language (`Slow OR Armcrest`). Raises
+    FilterSyntaxError."""
+    return FilterCondition.typed(text, "Search")

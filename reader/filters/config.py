@@ -91,8 +91,21 @@ def parse_highlight_rules(value: Any) -> tuple[HighlightRule, ...]:
             raise ConfigError(f"config.toml: {key}.expr is missing")
         expr = _expr(f"{key}.expr", table["expr"])
         style = table.get("style", "bold")
-        if not isinstance(style, str) or not _STYLE.fullmatch(style):
+        if not isinstance(style, str) or not _STYLE.fullmatch(style) or not _parses(style):
             raise ConfigError(f"config.toml: {key}.style must be a style such as "
                               "\"bold yellow\" or \"black on cyan\"")
         rules.append(HighlightRule(expr, table["expr"], style))
     return tuple(rules)
+
+
+def _parses(style: str) -> bool:
+    """Whether Rich reads the style (a colour name it knows, "on" before a background), so
+    a mistake is reported once at start, not silently dropped by the headline list."""
+    from rich.errors import StyleSyntaxError
+    from rich.style import Style
+
+    try:
+        Style.parse(style)
+    except StyleSyntaxError:
+        return False
+    return True

@@ -26,6 +26,8 @@ from textual.widgets import ProgressBar, Static
 
 from reader.core import messages
 from reader.core.query import ALL, Query
+from reader.filters.condition import FilterCondition, Narrowed, narrowed, search_condition
+from reader.filters.parser import FilterSyntaxError
 from reader.rows import FeedRow, Headline
 from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, LinksDialog, SearchDialog
 from reader.widgets.article_view import ArticleMeta, ArticleView
@@ -116,6 +118,9 @@ class MainScreen(Screen[None]):
                  show=False),
         _binding("q", "quit_or_back", "Quit", "quit",
                  "Quit the reader (from an open article: back to the list first)"),
+        _binding("F", "filter", "Filter", "filter",
+                 "Narrow this view with a filter expression (Esc in the bar clears it)",
+                 show=False),
         _binding("S", "sync_now", "Sync accounts now", "sync-now",
                  "Sync every account now: send the queued marks, fetch new items, "
                  "read and starred state (R and the schedule sync too)", show=False),
@@ -147,7 +152,8 @@ class MainScreen(Screen[None]):
 
     @property
     def search_query(self) -> str | None:
-        return self.view.search
+        """The words of the search on show (`/`), else None."""
+        return self.feed_panel.search_text if self.in_search else None
 
     def compose(self) -> ComposeResult:
         with Horizontal(id="panes"):
@@ -190,6 +196,7 @@ class MainScreen(Screen[None]):
         self._newest_id = await self.core.newest_id()
         first = await self.core.headlines(self.view, limit=FIRST_PAGE)
         self.headlines.set_rows(first)
+        self.load_marks()
         self.headlines.focus()
         self.reload_feeds()
         if len(first) >= FIRST_PAGE:
@@ -225,8 +232,7 @@ class MainScreen(Screen[None]):
 
     @on(messages.OutsideChange)
     def outside_change(self) -> None:
-        keep = self.headlines.highlighted.id if self.headlines.highlighted else None
-        self.reload_headlines(keep)
+        self.reload_headlines()  # the cursor stays on the item it is on when rows arrive
 
     @on(messages.RefreshStarted)
     def refresh_started(self, event: messages.RefreshStarted) -> None:
@@ -298,9 +304,11 @@ class MainScreen(Screen[None]):
         self.headlines.empty_message = empty_message(view)
         self.headlines.show_feed = view.feed_id is None
         self.headlines.set_rows(rows, keep_id=keep_id)
+        self.load_marks()
         if new_view and not rows:  # nothing here: an article from elsewhere would mislead
             self.clear_article()
         self.update_status()
+        self.take_in_new_items()  # anything stored while the view was being read
 
     @work(exclusive=True, group="new-items")
     @unless_closing
@@ -311,11 +319,14 @@ class MainScreen(Screen[None]):
         since = self._newest_id
         newest = await self.core.newest_id()
         rows = await self.core.headlines(view, after_id=since)
-        if view != self.view or self._newest_id != since:
-            return  # the view was read again meanwhile, new rows included
-        self._newest_id = max(newest, since)
+        if view != self.view:
+            return  # another view now: it was read whole
+        # Rows a full read (running meanwhile) also has are skipped by id; the newest id
+        # only grows, and a full read that lands later takes in what it missed itself.
+        self._newest_id = max(newest, self._newest_id)
         if rows:
             self.headlines.insert_rows(rows)
+            self.load_marks()
             self.update_status()
 
     @work(exclusive=True, group="feeds")
@@ -329,8 +340,9 @@ class MainScreen(Screen[None]):
             "reader import FILE brings in a newsboat or OPML list.")
         if not self.headlines.rows:
             self.headlines.refresh()
-        self.feed_panel.set_feeds(listing.feeds, listing.totals, search=self.view.search)
+        self.feed_panel.set_feeds(listing.feeds, listing.totals)
         self.update_status()
+        self.reload_views()
 
     def update_status(self, message: str | None = None) -> None:
         if message is None:
@@ -344,6 +356,9 @@ class MainScreen(Screen[None]):
                     name += f"  ~ {feed.last_warning}"
             count = len(self.headlines.rows)
             message = f"{name} · {count_of(count, 'item')}{self.sync_note()}"
+            if self.refreshing and self._progress_total:
+                progress = self.query_one("#progress", ProgressBar)
+                message += f" · refreshing {int(progress.progress)}/{self._progress_total}"
         self.query_one("#status", Static).update(Text(plain(message), no_wrap=True,
                                                       overflow="ellipsis"))
 
@@ -490,6 +505,8 @@ class MainScreen(Screen[None]):
         self._show_changed(await self.core.set_starred(item_ids, starred))
 
     def _show_changed(self, rows: list[Headline]) -> None:
+        if rows and self.core.config.highlights:  # a rule may test unread or starred
+            self.load_marks()
         for row in rows:
             self.headlines.update_row(row)
             if self.open_item is not None and self.open_item.id == row.id:
@@ -595,7 +612,9 @@ class MainScreen(Screen[None]):
         elif self.article.has_focus or self.timeline.has_focus_within:
             self.remove_class("reading")
             self.headlines.focus()
-        elif self.view.search:
+        elif isinstance(self.view.filter, Narrowed):  # F narrowed it: the view as it was
+            self.set_view(self.view.but(filter=self.view.filter.base))
+        elif self.in_search:
             self.feed_panel.set_search(None)
             self.set_view(ALL)
         elif self.has_class("reading"):
@@ -769,15 +788,25 @@ class MainScreen(Screen[None]):
         keep = self.headlines.highlighted.id if self.headlines.highlighted else None
         self.reload_headlines(keep)
 
-    def action_search(self) -> None:
+    def action_search(self, text: str | None = None) -> None:
+        """/: the filter language over every item (`Slow OR Armcrest`); a mistake is one
+        line naming the column, and the search opens again with the text to fix."""
         def searched(words: str | None) -> None:
             if not words:
                 return
+            try:
+                search_condition(words)
+            except FilterSyntaxError as error:
+                self.app.notify(f"Search: {error}", markup=False, severity="warning")
+                self.action_search(words)
+                return
             self.feed_panel.set_search(words)
-            self.set_view(Query(search=words))
+            view = self.feed_panel.view_for("search")
+            if view is not None:
+                self.set_view(view)
             self.headlines.focus()
 
-        self.app.push_screen(SearchDialog(self.view.search or ""), searched)
+        self.app.push_screen(SearchDialog(text or self.search_query or ""), searched)
 
     # -- refresh ------------------------------------------------------------------------
 
@@ -797,6 +826,58 @@ class MainScreen(Screen[None]):
                             markup=False)
         elif outcome == "queued":
             self.app.notify("Refreshing already; this follows when it ends.", markup=False)
+
+    # -- filters and saved views (issue 16) ---------------------------------------------
+
+    @property
+    def in_search(self) -> bool:
+        """Whether the list shows the search made with `/` (the panel's Search entry)."""
+        search = self.feed_panel.view_for("search")
+        return search is not None and self.view == search
+
+    def action_filter(self) -> None:
+        """F: a filter bar over this view; Enter narrows it, Esc gives it back."""
+        from reader.screens.filter_bar import FilterBar, FilterChoice
+
+        current = self.view.filter
+        text = current.extra.source if isinstance(current, Narrowed) else ""
+
+        def chosen(choice: FilterChoice | None) -> None:
+            if choice is None:
+                return
+            view = self.view
+            if choice.condition is None:
+                if isinstance(view.filter, Narrowed):
+                    self.set_view(view.but(filter=view.filter.base))
+            else:
+                self.set_view(view.but(filter=narrowed(view.filter, choice.condition)))
+            if choice.saved_as is not None:
+                self.app.notify(f"Saved the view {choice.saved_as} (in the feeds panel).",
+                                markup=False)
+            self.headlines.focus()
+
+        self.app.push_screen(FilterBar(self.core, text), chosen)
+
+    @work(exclusive=True, group="views")
+    @unless_closing
+    async def reload_views(self) -> None:
+        """The saved views in the feeds panel: named at once, counted after (one SQL count
+        each, in the core's reader threads)."""
+        views = await self.core.saved_views()
+        entries = [(view.name, Query(filter=FilterCondition(
+            view.expr, view.source, label=f"View {view.name}"))) for view in views]
+        if not self.feed_panel.has_views(entries):
+            self.feed_panel.set_views(entries, {})
+        counts = await self.core.view_counts(views)
+        self.feed_panel.set_views(entries, counts)
+
+    @work(exclusive=True, group="marks-load")
+    @unless_closing
+    async def load_marks(self) -> None:
+        """The ♪/▶ marks and highlight colours of the rows (AppCore.row_marks)."""
+        media, lights = await self.core.row_marks()
+        styles = [rule.style for rule in self.core.config.highlights]
+        self.headlines.set_marks(media, lights, styles)
 
     # -- sync accounts (issue 14) ---------------------------------------------------------
 

@@ -1,4 +1,5 @@
-"""The side panel: All, Unread, Starred, then folders and feeds with their unread counts."""
+"""The side panel: All, Unread, Starred, the saved views, then folders and feeds, each with
+its unread count."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.core.query import ALL, STARRED, UNREAD, Query
+from reader.filters.condition import search_condition
+from reader.filters.parser import FilterSyntaxError
 from reader.rows import FeedRow
 from reader.widgets.headline_list import plain
 
@@ -59,6 +62,10 @@ class FeedPanel(OptionList):
         self._feeds: dict[int, FeedRow] = {}
         self._totals: dict[str, int] = {"unread": 0, "starred": 0, "total": 0}
         self._search: str | None = None
+        self._saved: list[tuple[str, Query]] = []  # saved views (issue 16), in order
+        self._saved_counts: dict[str, int] = {}
+        self._layout: list[str | None] = []  # the entries' ids, in order, as last built
+        self._labels: dict[str, object] = {}
 
     def set_feeds(self, feeds: Sequence[FeedRow], totals: dict[str, int],
                   search: str | None = None, keep: str | None = None) -> None:
@@ -80,7 +87,17 @@ class FeedPanel(OptionList):
         add("starred", STARRED, _label("Starred", totals.get("starred", 0)))
         if self._search:
             words = self._search
-            add("search", Query(search=words), _label(f"Search: {words}", None))
+            try:  # the search made with `/`: the filter language (`Slow OR Armcrest`)
+                add("search", Query(filter=search_condition(words)),
+                    _label(f"Search: {words}", None))
+            except FilterSyntaxError:
+                self._search = None
+        if self._saved:
+            options.append(Option(_Label("Views", None, name_style="bold dim"), id="views",
+                                  disabled=True))
+            for name, view in self._saved:
+                add(f"view:{name}", view,
+                    _Label(name, self._saved_counts.get(name), indent=2))
         folders: dict[str, list[FeedRow]] = {}
         loose: list[FeedRow] = []
         for feed in feeds:
@@ -104,8 +121,21 @@ class FeedPanel(OptionList):
                 add(key, Query(feed_id=feed.id), _feed_label(feed, indent=2))
         for feed in loose:
             add(f"feed:{feed.id}", Query(feed_id=feed.id), _feed_label(feed))
-        self.clear_options()
-        self.add_options(options)
+        layout = [option.id if option else None for option in options]
+        if layout == self._layout:
+            # Same entries (a refresh or a mark moved some counts): repaint only the labels
+            # that changed. Rebuilding 1,600 entries took 120-170 ms of the UI thread, every
+            # two seconds of a refresh.
+            for option in options:
+                if option is not None and option.id is not None and \
+                        self._labels.get(option.id) != option.prompt:
+                    self.replace_option_prompt(option.id, option.prompt)
+        else:
+            self.clear_options()
+            self.add_options(options)
+            self._layout = layout
+        self._labels = {option.id: option.prompt for option in options
+                        if option is not None and option.id is not None}
         keys = [option.id for option in self.options]
         if keep in keys:
             self.highlighted = keys.index(keep)
@@ -116,6 +146,27 @@ class FeedPanel(OptionList):
         self._search = query
         self.set_feeds(list(self._feeds.values()), self._totals,
                        keep="search" if query else None)
+
+    @property
+    def search_text(self) -> str | None:
+        """The words of the Search entry (the last `/` search), if there is one."""
+        return self._search
+
+    def set_views(self, views: Sequence[tuple[str, Query]], counts: dict[str, int]) -> None:
+        """The saved views (name, query) and their unread counts; a view not counted yet
+        shows its name alone. Unchanged: nothing is rebuilt."""
+        if self._saved == list(views) and self._saved_counts == counts:
+            return
+        self._saved = list(views)
+        self._saved_counts = dict(counts)
+        self.set_feeds(list(self._feeds.values()), self._totals)
+
+    def saved_count(self, name: str) -> int | None:
+        """A saved view's unread count as shown (None: not counted yet)."""
+        return self._saved_counts.get(name)
+
+    def has_views(self, views: Sequence[tuple[str, Query]]) -> bool:
+        return self._saved == list(views)
 
     def select_key(self, key: str) -> None:
         keys = [option.id for option in self.options]
@@ -181,6 +232,16 @@ class _Label:
         self.name_style = name_style
         self.count_style = count_style
         self.url = url  # a feed without a title yet: named by its URL
+
+    def _key(self) -> tuple:
+        return (self.name, self.count, self.indent, self.mark, self.name_style,
+                self.count_style, self.url)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Label) and self._key() == other._key()
+
+    def __hash__(self) -> int:
+        return hash(self._key())
 
     def render(self, width: int) -> Text:
         label = Text(" " * self.indent, no_wrap=True, overflow="crop", end="")

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import bisect
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import ClassVar
 
 from rich.cells import cell_len, set_cell_size
+from rich.errors import StyleSyntaxError
 from rich.segment import Segment
 from rich.style import Style
 from textual import events
@@ -31,6 +32,7 @@ from reader.wording import UNTITLED
 PLACEHOLDER = "(this item cannot be shown)"
 MARK_UNREAD = "●"
 MARK_STARRED = "★"
+MEDIA_MARKS = {"audio": "♪", "video": "▶"}  # one cell each, in the space after the marks
 MARKS_WIDTH = 2
 DATE_WIDTH = 10
 FEED_WIDTH = 16
@@ -126,7 +128,8 @@ class HeadlineList(ScrollView, can_focus=True):
 
     HELP = """
     ## Headlines
-    One line per item: **●** unread, **★** starred, the date, the feed and the title.
+    One line per item: **●** unread, **★** starred, **♪**/**▶** audio or video, the date,
+    the feed and the title (coloured by a `[[highlight]]` rule of config.toml).
     Move with j/k, g/G and the page keys; Enter (or a click) opens the item.
     """
 
@@ -198,6 +201,9 @@ class HeadlineList(ScrollView, can_focus=True):
         self.timezone: tzinfo | None = None
         """Zone the dates are shown in; None is the system's local zone."""
         self.virtual_size = Size(0, len(self._rows))
+        self._media: Mapping[int, str] = {}
+        self._lights: Mapping[int, int] = {}
+        self._light_styles: list[Style | None] = []
 
     # -- data ---------------------------------------------------------------------------
 
@@ -273,6 +279,32 @@ class HeadlineList(ScrollView, can_focus=True):
             return
         self._rows[index] = headline
         self.refresh_line(index)
+
+    def set_marks(self, media: Mapping[int, str], lights: Mapping[int, int],
+                  styles: Sequence[str]) -> None:
+        """Row marks (issue 16): item id -> "audio"/"video" for a ♪/▶ after the read and
+        star marks, and item id -> highlight rule index, whose style (a style name from
+        config.toml such as "bold yellow", parsed as a style, never as markup) colours
+        the headline. A style that does not parse colours nothing."""
+        parsed: list[Style | None] = []
+        for text in styles:
+            try:
+                parsed.append(foreground(Style.parse(text)))
+            except StyleSyntaxError:
+                parsed.append(None)
+        self._media, self._lights, self._light_styles = media, lights, parsed
+        self._strips.clear()
+        self.refresh()
+
+    def media_mark(self, item_id: int) -> str:
+        return MEDIA_MARKS.get(self._media.get(item_id, ""), " ")
+
+    def light_style(self, item_id: int) -> Style | None:
+        """The highlight rule's style for an item, or None."""
+        index = self._lights.get(item_id)
+        if index is None or not 0 <= index < len(self._light_styles):
+            return None
+        return self._light_styles[index]
 
     def move_to(self, item_id: int) -> bool:
         """Put the cursor on an item; False when it is not listed."""
@@ -425,16 +457,18 @@ class HeadlineList(ScrollView, can_focus=True):
         title_width = max(0, width - MARKS_WIDTH - DATE_WIDTH - feed_width - 2
                           - (1 if feed_width else 0))
         star_style = row_style + self._style("headline-list--starred")
+        light = self.light_style(headline.id)
+        title_style = row_style + light if light is not None else row_style
         segments = [
             Segment(marks[0], row_style),
             Segment(marks[1], star_style if headline.starred else row_style),
-            Segment(" ", row_style),
+            Segment(self.media_mark(headline.id), row_style),
             Segment(fit(date, DATE_WIDTH), row_style + self._style("headline-list--date")),
             Segment(" ", row_style),
             Segment(fit(plain(headline.feed_title), feed_width),
                     row_style + self._style("headline-list--feed")),
             Segment(" " if feed_width else "", row_style),
-            Segment(fit(plain(headline.title) or UNTITLED, title_width), row_style),
+            Segment(fit(plain(headline.title) or UNTITLED, title_width), title_style),
         ]
         if is_cursor:  # the cursor colour wins over the column colours
             cursor = self._style("headline-list--cursor")

@@ -2,17 +2,24 @@
 
 Rows are few (< 200), so an OptionList is enough; every prompt is assembled from plain strings
 (`Content.assemble`), so feed text is never read as markup.
+
+Above the rows, `StorySpark` shows the story at a glance (issue 17): articles per day across
+feeds over the story's span, as bars drawn in cells, readable at 35 columns; Enter or a click on
+a day moves the rows to that day.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import ClassVar
 
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.content import Content
+from textual.events import Click
 from textual.message import Message
 from textual.widget import Widget
 from textual.widgets import OptionList, Static
@@ -23,19 +30,27 @@ from reader.widgets.headline_list import plain
 from reader.wording import UNTITLED
 
 LOADING_MESSAGE = "Finding the story…"
+# A season's event is dated by its first month (northern hemisphere, as the words are read).
+SEASONS = {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}
 DUPLICATE_NOTE = "(same story, copy)"
 
 
 def when_text(when: date, granularity: str) -> str:
-    """A date at the precision it is known: "10 Jan 2022", "week of 3 Jan 2022", "Dec 2021",
-    "2020", "1990s"."""
+    """A date at the precision it is known: "10 Jan 2022", "week of 3 Jan 2022", "weekend of
+    8 Jan 2022", "Dec 2021", "summer 2021", "Q3 2021", "2020", "1990s"."""
     if granularity == "decade":
         return f"{when.year // 10 * 10}s"
     if granularity == "year":
         return str(when.year)
     if granularity == "month":
         return f"{when:%b} {when.year}"
+    if granularity == "season":
+        return f"{SEASONS.get(when.month, 'season')} {when.year}"
+    if granularity == "quarter":
+        return f"Q{(when.month - 1) // 3 + 1} {when.year}"
     day = f"{when.day} {when:%b} {when.year}"
+    if granularity == "weekend":
+        return f"weekend of {day}"
     return f"week of {day}" if granularity == "week" else day
 
 
@@ -66,6 +81,195 @@ def entry_prompt(entry: TimelineEntry) -> Content:
         else:
             body = Content.assemble((title, title_style))
     return Content("\n").join([head, body])
+
+
+# ---------------------------------------------------------------------------------------------
+# The story at a glance
+
+BAR_LEVELS = "▁▂▃▄▅▆▇█"
+EMPTY_DAY = "·"
+MAX_CELL_WIDTH = 5
+
+
+@dataclass(frozen=True, slots=True)
+class DayCount:
+    """Articles on the story (related items and the open one) published in one period."""
+
+    first: date
+    last: date
+    articles: int
+    feeds: int
+
+
+def story_days(entries: Sequence[TimelineEntry]) -> list[DayCount]:
+    """One count per day from the first article to the last (events are left out: their dates
+    may lie years away); empty when fewer than two articles tell the story."""
+    by_day: dict[date, list[str]] = {}
+    for entry in entries:
+        if entry.kind in ("item", "current"):
+            by_day.setdefault(entry.when, []).append(entry.feed_title or f"#{entry.kind}")
+    if sum(len(feeds) for feeds in by_day.values()) < 2:
+        return []
+    first, last = min(by_day), max(by_day)
+    days = []
+    for offset in range((last - first).days + 1):
+        day = first + timedelta(days=offset)
+        feeds = by_day.get(day, [])
+        days.append(DayCount(day, day, len(feeds), len(set(feeds))))
+    return days
+
+
+def spark_cells(days: Sequence[DayCount], width: int) -> tuple[list[DayCount], int]:
+    """The cells to draw in `width` columns and each cell's width: a day per cell when they
+    fit (up to MAX_CELL_WIDTH columns each), else several days per cell."""
+    if not days or width <= 0:
+        return [], 1
+    if len(days) <= width:
+        return list(days), max(1, min(MAX_CELL_WIDTH, width // len(days)))
+    per_cell = math.ceil(len(days) / width)
+    cells = []
+    for start in range(0, len(days), per_cell):
+        group = days[start:start + per_cell]
+        cells.append(DayCount(group[0].first, group[-1].last, sum(d.articles for d in group),
+                              sum(d.feeds for d in group)))  # feeds: a bound, per day summed
+    return cells, 1
+
+
+def _short(day: date) -> str:
+    return f"{day.day} {day:%b}"
+
+
+def cell_summary(cell: DayCount) -> str:
+    """ "19 Nov: 4 articles, 3 feeds" (or a range of days)."""
+    when = _short(cell.first) if cell.first == cell.last else (
+        f"{_short(cell.first)}–{_short(cell.last)}")
+    articles = "1 article" if cell.articles == 1 else f"{cell.articles} articles"
+    feeds = "1 feed" if cell.feeds == 1 else f"{cell.feeds} feeds"
+    return f"{when}: {articles}" + (f", {feeds}" if cell.articles else "")
+
+
+class StorySpark(Widget, can_focus=True):
+    """Articles per day over the story's span; ←/→ pick a day, Enter or a click goes to it."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("left,h", "previous_day", "Earlier day", id="timeline.day-previous",
+                tooltip="Pick the day before in the story's chart", show=False),
+        Binding("right,l", "next_day", "Later day", id="timeline.day-next",
+                tooltip="Pick the day after in the story's chart", show=False),
+        Binding("enter", "choose_day", "Go to day", id="timeline.day-open",
+                tooltip="Move the timeline to the picked day", show=False),
+    ]
+
+    DEFAULT_CSS = """
+    StorySpark {
+        height: 3;
+        padding: 0 1;
+        display: none;
+    }
+    StorySpark.-shown {
+        display: block;
+    }
+    """
+
+    class DayChosen(Message):
+        """A day of the story was chosen (Enter or a click on its bar)."""
+
+        def __init__(self, first: date, last: date) -> None:
+            super().__init__()
+            self.first = first
+            self.last = last
+
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's keyword
+        super().__init__(id=id)
+        self.days: tuple[DayCount, ...] = ()
+        self.cursor = 0
+
+    def set_days(self, days: Sequence[DayCount]) -> None:
+        self.days = tuple(days)
+        self.cursor = max(range(len(self.days)), key=lambda i: self.days[i].articles,
+                          default=0)
+        self.set_class(bool(self.days), "-shown")
+        self.refresh()
+
+    def _cells(self) -> tuple[list[DayCount], int]:
+        return spark_cells(self.days, self.content_region.width or self.size.width)
+
+    def _cursor_cell(self, cells: list[DayCount]) -> int:
+        if not cells or not self.days:
+            return 0
+        day = self.days[min(self.cursor, len(self.days) - 1)].first
+        return next((index for index, cell in enumerate(cells) if cell.first <= day <= cell.last),
+                    0)
+
+    def render(self) -> Content:
+        cells, cell_width = self._cells()
+        if not cells:
+            return Content("")
+        width = self.content_region.width or self.size.width
+        peak = max(cell.articles for cell in cells) or 1
+        selected = self._cursor_cell(cells)
+        bar_width = cell_width - 1 if cell_width > 1 else 1
+        parts: list[str | tuple[str, str]] = []
+        for index, cell in enumerate(cells):
+            if cell.articles:
+                level = BAR_LEVELS[max(0, math.ceil(cell.articles / peak * len(BAR_LEVELS)) - 1)]
+                style = "$accent"
+            else:
+                level, style = EMPTY_DAY, "$foreground-muted"
+            if index == selected:
+                style += " reverse" if self.has_focus else " underline"
+            parts.append((level * bar_width, style))
+            if cell_width > 1:
+                parts.append(" " * (cell_width - bar_width))
+        bars = Content.assemble(*parts)
+        start, end = _short(cells[0].first), f"{_short(cells[-1].last)} {cells[-1].last.year}"
+        drawn = len(cells) * cell_width
+        gap = max(1, min(drawn, width) - len(start) - len(end))
+        if len(cells) == 1 or len(start) + len(end) + 1 > width:
+            labels = end  # one day: one date
+        else:
+            labels = start + " " * gap + end
+        detail = cell_summary(cells[selected])
+        return Content("\n").join([bars, Content.styled(labels[:width], "$foreground-muted"),
+                                   Content(detail[:width])])
+
+    def _move(self, step: int) -> None:
+        cells, _ = self._cells()
+        if not cells:
+            return
+        target = cells[max(0, min(len(cells) - 1, self._cursor_cell(cells) + step))]
+        self.cursor = next(i for i, day in enumerate(self.days) if day.first == target.first)
+        self.refresh()
+
+    def action_previous_day(self) -> None:
+        self._move(-1)
+
+    def action_next_day(self) -> None:
+        self._move(1)
+
+    def action_choose_day(self) -> None:
+        cells, _ = self._cells()
+        if cells:
+            cell = cells[self._cursor_cell(cells)]
+            self.post_message(self.DayChosen(cell.first, cell.last))
+
+    def on_click(self, event: Click) -> None:
+        offset = event.get_content_offset(self)
+        cells, cell_width = self._cells()
+        if offset is None or offset.y != 0 or not cells:
+            return
+        index = offset.x // cell_width
+        if 0 <= index < len(cells):
+            self.cursor = next(i for i, day in enumerate(self.days)
+                               if day.first == cells[index].first)
+            self.refresh()
+            self.post_message(self.DayChosen(cells[index].first, cells[index].last))
+
+    def on_focus(self) -> None:
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self.refresh()
 
 
 class TimelinePane(Widget):
@@ -139,7 +343,12 @@ class TimelinePane(Widget):
 
     def compose(self) -> ComposeResult:
         yield Static(id="timeline-header")
+        yield StorySpark(id="timeline-spark")
         yield OptionList(id="timeline-rows")
+
+    @property
+    def spark(self) -> StorySpark:
+        return self.query_one("#timeline-spark", StorySpark)
 
     @property
     def option_list(self) -> OptionList:
@@ -164,12 +373,24 @@ class TimelinePane(Widget):
             (index for index, entry in enumerate(self.entries) if entry.kind == "current"), None
         )
         rows.highlighted = current if current is not None else (0 if self.entries else None)
+        self.spark.set_days(story_days(self.entries))
 
     def show_loading(self) -> None:
         self.entries = ()
         self.header = LOADING_MESSAGE
         self.query_one("#timeline-header", Static).update(Content(LOADING_MESSAGE))
         self.option_list.clear_options()
+        self.spark.set_days(())
+
+    def on_story_spark_day_chosen(self, message: StorySpark.DayChosen) -> None:
+        """A day in the chart: the rows move to its first article (the message goes on up, for
+        a screen that wants to know)."""
+        index = next((i for i, entry in enumerate(self.entries)
+                      if entry.kind != "event" and message.first <= entry.when <= message.last),
+                     None)
+        if index is not None:
+            self.option_list.highlighted = index
+            self.option_list.scroll_to_highlight(top=True)
 
     def focus(self, scroll_visible: bool = True) -> TimelinePane:
         self.option_list.focus(scroll_visible)

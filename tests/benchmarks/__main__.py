@@ -16,7 +16,13 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 
-from tests.benchmarks import app_figures, core_figures, refresh_figures, store_figures
+from tests.benchmarks import (
+    app_figures,
+    core_figures,
+    filter_figures,
+    refresh_figures,
+    store_figures,
+)
 from tests.benchmarks.baseline import newsboat_version
 from tests.benchmarks.context import FULL, QUICK, Bench
 from tests.benchmarks.report import Row, table
@@ -24,12 +30,14 @@ from tests.benchmarks.report import Row, table
 Figure = Callable[[Bench], list[Row]]
 
 FIGURES: dict[str, tuple[str, Figure]] = {
-    "cold": ("1. cold refresh vs newsboat",
+    "corpus": ("0. cold refresh of the corpus vs newsboat", refresh_figures.corpus_refresh),
+    "cold": ("1. cold refresh of realistic feeds vs newsboat",
              lambda b: refresh_figures.cold_and_steady(b, cold=True, steady="steady" in b.only)),
     "latency": ("2. cold refresh with latency", refresh_figures.latency_refresh),
     "steady": ("3. steady refresh (all 304)",
                lambda b: [] if "cold" in b.only
                else refresh_figures.cold_and_steady(b, cold=False, steady=True)),
+    "parse": ("3b. parse throughput", refresh_figures.parse_throughput),
     "startup": ("4. start to first headline (tmux)", app_figures.startup),
     "keys": ("5. cursor keys (Pilot)", app_figures.keys),
     "article": ("6. open a 5,000-word article (Pilot)", app_figures.article),
@@ -39,6 +47,9 @@ FIGURES: dict[str, tuple[str, Figure]] = {
     "related": ("10. related items", store_figures.related),
     "corekeys": ("11. keys during a refresh, before the core and now (issue 11)",
                  core_figures.corekeys),
+    "filters": ("12. saved-view counts and filtering (issue 16)", filter_figures.filters),
+    "fts-detail": ("13. full-text positions (detail=full) cost (issue 16)",
+                   filter_figures.fts_detail),
 }
 
 
@@ -57,6 +68,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    version = newsboat_version()
+    if not version:
+        print("newsboat is not installed: every row against newsboat is left unjudged (n/a); "
+              "install it (apt-get install newsboat) for the ratios", file=sys.stderr)
     only = args.only or list(FIGURES)
     workdir = Path(tempfile.mkdtemp(prefix="reader-bench-"))
     bench = Bench(QUICK if args.quick else FULL, workdir, fresh_store=args.fresh_store)
@@ -86,7 +101,6 @@ def main(argv: list[str] | None = None) -> int:
             shutil.rmtree(workdir, ignore_errors=True)
     rows.sort(key=lambda row: list(FIGURES).index(row.key))
     mode = "quick (smoke sizes)" if args.quick else "full"
-    version = newsboat_version()
     baseline = f"vs {version}" if version else "(newsboat not installed)"
     print(f"\nreader {baseline}, {mode} run, {time.perf_counter() - started:.0f} s "
           f"({time.strftime('%Y-%m-%d %H:%M')}, {os.cpu_count()} CPUs, load average "

@@ -9,6 +9,7 @@ import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tests.benchmarks.baseline import private_env
 from tests.benchmarks.feedgen import Document, generate_feeds
@@ -38,13 +39,15 @@ class Sizes:
     list_runs: int = 5
     related_articles: int = 20
     memory_runs: int = 1
+    corpus_runs: int = 3
+    parse_runs: int = 3
 
 
 FULL = Sizes()
 QUICK = Sizes(cold_feeds=40, cold_items=20, cold_runs=1, steady_runs=2, latency_feeds=16,
               latency_items=10, latency_runs=1, store_items=10_000, store_feeds=50,
               startup_runs=2, key_runs=1, article_runs=2, search_runs=3, list_runs=2,
-              related_articles=5)
+              related_articles=5, corpus_runs=1, parse_runs=1)
 
 
 class ReaderFailed(RuntimeError):
@@ -60,6 +63,9 @@ class Bench:
         self.env = private_env(workdir / "home")
         self.fresh_store = fresh_store
         self._feeds: dict[tuple[int, int], list[Document]] = {}
+        self._real: dict[int, list[Document]] = {}
+        self._mix: Any = None
+        self._hosts: list[int] | None = None
         self._store: StoreFacts | None = None
         self._terminal: Terminal | None = None
 
@@ -75,6 +81,50 @@ class Bench:
             self.log(f"generated {count} feeds x {items} items ({size:.0f} MiB) in "
                      f"{time.perf_counter() - started:.1f} s")
         return self._feeds[key]
+
+    def mix(self) -> Any:
+        """The corpus's feature mix (printed once), or built-in shares without a corpus."""
+        if self._mix is None:
+            from tests.benchmarks import corpus_mix
+
+            documents = corpus_mix.corpus_documents()
+            if not documents:
+                self.log(corpus_mix.NO_CORPUS)
+            self._mix = corpus_mix.measure(documents)
+            self._hosts = corpus_mix.host_counts(documents)
+            for line in self._mix.lines():
+                self.log(f"corpus mix: {line}")
+            self.log(corpus_mix.describe_hosts(self._hosts))
+        return self._mix
+
+    def host_numbers(self, count: int) -> list[int]:
+        """Which loopback host serves each of `count` feeds, as the corpus spreads them."""
+        from tests.benchmarks import corpus_mix
+
+        self.mix()
+        return corpus_mix.spread_over_hosts(count, self._hosts or [])
+
+    def realistic(self, count: int) -> list[Document]:
+        if count not in self._real:
+            from tests.benchmarks.realgen import generate_realistic
+
+            started = time.perf_counter()
+            self._real[count] = generate_realistic(count, self.mix())
+            documents = self._real[count]
+            size = sum(len(d.body) for d in documents) / 2**20
+            items = sum(d.items for d in documents)
+            self.log(f"generated {count} realistic feeds, {items} items ({size:.1f} MiB) in "
+                     f"{time.perf_counter() - started:.1f} s")
+        return self._real[count]
+
+    def write_config(self, text: str) -> None:
+        """The reader's config.toml in the private environment ('' removes it)."""
+        path = Path(self.env["XDG_CONFIG_HOME"]) / "reader" / "config.toml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if text:
+            path.write_text(text, encoding="utf-8")
+        else:
+            path.unlink(missing_ok=True)
 
     def store(self) -> StoreFacts:
         """The generated store, copied into the work folder (built at most once a day)."""

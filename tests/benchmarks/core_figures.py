@@ -7,8 +7,10 @@ child's path, so `import reader` there is the old tree (checked before anything 
 The app runs headless under Pilot; after R, while `screen.refreshing` holds, keys go onto the
 driver's queue one at a time, as a terminal delivers typed keys, 10-20 ms apart: j, j, j, j,
 Enter, Escape, and again. A key's latency runs from the send to the first frame composed after
-it took effect; a key without effect after 5 s is lost. This module imports no `reader` at
-module level, so the child can choose its tree first.
+it took effect; a key without effect after 5 s is lost. Three rounds per side (one with
+--quick), alternating before/now, each on a fresh copy of a store the old code wrote (the old
+code refuses a newer schema; the code now upgrades it as it opens it). This module imports no
+`reader` at module level, so the child can choose its tree first.
 """
 
 from __future__ import annotations

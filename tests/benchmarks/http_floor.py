@@ -1,10 +1,12 @@
-"""How long httpx's own transport takes for the steady refresh's requests, and nothing else.
+"""How long one HTTP client takes for the steady refresh's requests, and nothing else.
 
-Run as its own process (`python -m tests.benchmarks.http_floor URLS_JSON`), so it does not share
-an interpreter lock with the benchmark's server: every URL with its ETag sent as If-None-Match,
-through one `httpcore` connection pool (what httpx sends its requests through) with our limits,
-16 at once and 4 per host. No interpreter start-up, no store, no parsing: the least any
-httpx-based refresh can take. Prints the milliseconds.
+`python -m tests.benchmarks.http_floor CLIENT URLS_JSON`, CLIENT one of httpx, aiohttp or
+fetch_all, in a process of its own (no interpreter lock shared with the benchmark's servers):
+every URL with its ETag sent as If-None-Match, with our limits (16 at once, 4 per host). No
+start-up, no store, no parsing: the least a refresh on that client can take. Prints the
+milliseconds. httpx is measured through httpcore, its transport; aiohttp (C accelerated)
+through a ClientSession, as a reader built on it would use it; fetch_all is our own fetch layer
+on httpx, as `reader refresh` calls it.
 """
 
 from __future__ import annotations
@@ -16,12 +18,12 @@ import time
 from collections import defaultdict
 from urllib.parse import urlsplit
 
-import httpcore
-
 from feeds.fetch import FetchLimits
 
 
-async def conditional_gets(requests: list[tuple[str, str]]) -> float:
+async def with_httpcore(requests: list[tuple[str, str]]) -> float:
+    import httpcore
+
     limits = FetchLimits()
     everyone = asyncio.Semaphore(limits.concurrency)
     hosts: defaultdict[str, asyncio.Semaphore] = defaultdict(
@@ -40,6 +42,40 @@ async def conditional_gets(requests: list[tuple[str, str]]) -> float:
         return time.perf_counter() - started
 
 
+async def with_aiohttp(requests: list[tuple[str, str]]) -> float:
+    import aiohttp
+
+    limits = FetchLimits()
+    connector = aiohttp.TCPConnector(limit=limits.concurrency, limit_per_host=limits.per_host)
+    async with aiohttp.ClientSession(connector=connector, auto_decompress=False) as session:
+
+        async def one(url: str, etag: str) -> None:
+            async with session.get(url, headers={"If-None-Match": etag},
+                                   allow_redirects=False) as response:
+                await response.read()
+                if response.status != 304:
+                    raise RuntimeError(f"{url} answered {response.status}, not 304")
+
+        started = time.perf_counter()
+        await asyncio.gather(*(one(url, etag) for url, etag in requests))
+        return time.perf_counter() - started
+
+
+async def with_our_fetch(requests: list[tuple[str, str]]) -> float:
+    """`feeds.fetch.fetch_all` as the reader calls it (httpx's client, our checks)."""
+    from feeds.fetch import fetch_all
+    from feeds.model import FetchStatus, Validators
+
+    started = time.perf_counter()
+    async for result in fetch_all([(url, Validators(etag=etag)) for url, etag in requests]):
+        if result.status is not FetchStatus.NOT_MODIFIED:
+            raise RuntimeError(f"{result.url}: {result.status} {result.error}")
+    return time.perf_counter() - started
+
+
 if __name__ == "__main__":
-    pairs = [(url, etag) for url, etag in json.loads(open(sys.argv[1]).read())]
-    print(f"{asyncio.run(conditional_gets(pairs)) * 1000:.1f}")
+    client, listing = sys.argv[1], sys.argv[2]
+    with open(listing) as handle:
+        pairs = [(url, etag) for url, etag in json.loads(handle.read())]
+    measure = {"aiohttp": with_aiohttp, "fetch_all": with_our_fetch}.get(client, with_httpcore)
+    print(f"{asyncio.run(measure(pairs)) * 1000:.1f}")

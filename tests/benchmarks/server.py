@@ -26,8 +26,10 @@ class _Server(ThreadingHTTPServer):
 class FeedServer:
     """Serves `documents` at their paths until `stop()` (or the end of a `with` block)."""
 
-    def __init__(self, documents: Iterable[Document], *, latency: float = 0.0) -> None:
+    def __init__(self, documents: Iterable[Document], *, latency: float = 0.0,
+                 host: str = "127.0.0.1") -> None:
         self.latency = latency
+        self.host = host
         modified = today_anchor()
         self.last_modified = format_datetime(modified, usegmt=True)
         self._modified_at = modified
@@ -37,13 +39,13 @@ class FeedServer:
             self.documents[document.path] = (document.body, document.content_type, etag)
         self.answers: Counter[int] = Counter()
         self._lock = threading.Lock()
-        self._httpd = _Server(("127.0.0.1", 0), self._handler())
+        self._httpd = _Server((host, 0), self._handler())
         self.port = self._httpd.server_address[1]
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True,
                                         name="bench-feed-server")
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"http://{self.host}:{self.port}{path}"
 
     def urls(self) -> list[str]:
         return [self.url(path) for path in self.documents]
@@ -124,3 +126,46 @@ class FeedServer:
                     self.close_connection = True
 
         return Handler
+
+
+class MultiHostServer:
+    """The same documents spread over several loopback addresses (127.0.0.2, 127.0.0.3, ...),
+    one FeedServer each, as a subscription list spreads over many sites: `hosts[i]` is the
+    host number of `documents[i]`. Answers the same calls as one FeedServer."""
+
+    def __init__(self, documents: list[Document], hosts: list[int], *,
+                 latency: float = 0.0) -> None:
+        groups: dict[int, list[Document]] = {}
+        for document, host in zip(documents, hosts, strict=True):
+            groups.setdefault(host, []).append(document)
+        self.servers = {host: FeedServer(group, latency=latency, host=f"127.0.0.{host + 2}")
+                        for host, group in groups.items()}
+        self._order = [(hosts[i], d.path) for i, d in enumerate(documents)]
+        self.documents = {self.servers[host].url(path): self.servers[host].documents[path]
+                          for host, path in self._order}
+
+    @property
+    def host_count(self) -> int:
+        return len(self.servers)
+
+    def urls(self) -> list[str]:
+        return list(self.documents)
+
+    def counts(self) -> dict[int, int]:
+        total: Counter[int] = Counter()
+        for server in self.servers.values():
+            total.update(server.counts())
+        return dict(total)
+
+    def reset_counts(self) -> None:
+        for server in self.servers.values():
+            server.reset_counts()
+
+    def __enter__(self) -> MultiHostServer:
+        for server in self.servers.values():
+            server.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for server in self.servers.values():
+            server.stop()

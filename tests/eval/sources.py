@@ -1,0 +1,104 @@
+"""Where the third-party text for the evaluations lives, and how it is read.
+
+Nothing here is copied into the repository: the Scrapinghub article-extraction benchmark (181
+pages, MIT) is read from a git checkout of it, ../shared from the development workspace. Each
+loader returns None when its source is absent, so tests can skip with a reason.
+"""
+
+from __future__ import annotations
+
+import gzip
+import hashlib
+import json
+import os
+import subprocess
+import tempfile
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from urllib.parse import urlsplit
+
+AEB_GIT_DEFAULT = "/work/.mirror/scrapinghub+article-extraction-benchmark/repo"
+
+
+def shared_dir() -> Path | None:
+    """../shared: READER_SHARED, or the nearest `shared` folder above this file."""
+    named = os.environ.get("READER_SHARED")
+    if named:
+        return Path(named) if Path(named).is_dir() else None
+    for parent in Path(__file__).resolve().parents:
+        candidate = parent / "shared"
+        if (candidate / "temporal").is_dir():
+            return candidate
+    return None
+
+
+def aeb_git_dir() -> Path | None:
+    """A git directory of scrapinghub/article-extraction-benchmark (READER_AEB_GIT)."""
+    path = Path(os.environ.get("READER_AEB_GIT", AEB_GIT_DEFAULT))
+    return path if (path / "HEAD").exists() else None
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """One benchmark page: its gold text, title, site and its own date (from its HTML)."""
+
+    key: str  # the first 12 hex digits of the benchmark's id
+    url: str
+    site: str
+    title: str
+    text: str
+    published: date | None
+
+
+def _git_show(git_dir: Path, spec: str) -> bytes:
+    return subprocess.run(["git", "--git-dir", str(git_dir), "show", spec],
+                          check=True, capture_output=True).stdout
+
+
+def _cache_file(git_dir: Path) -> Path:
+    head = _git_show(git_dir, "HEAD:ground-truth.json")
+    digest = hashlib.sha256(head).hexdigest()[:16]
+    folder = Path(os.environ.get("READER_EVAL_CACHE", Path(tempfile.gettempdir()) / "reader-eval"))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder / f"aeb-{digest}.json"
+
+
+def aeb_pages() -> list[Page] | None:
+    """The 181 pages, dated by trafilatura's metadata of each page (cached in a temp folder:
+    reading 181 pages takes about half a minute)."""
+    git_dir = aeb_git_dir()
+    if git_dir is None:
+        return None
+    cache = _cache_file(git_dir)
+    if cache.exists():
+        rows = json.loads(cache.read_text())
+    else:
+        rows = _read_pages(git_dir)
+        cache.write_text(json.dumps(rows))
+    return [Page(r["key"], r["url"], r["site"], r["title"], r["text"],
+                 date.fromisoformat(r["published"]) if r["published"] else None) for r in rows]
+
+
+def _read_pages(git_dir: Path) -> list[dict[str, str | None]]:
+    from trafilatura import extract_metadata
+
+    truth = json.loads(_git_show(git_dir, "HEAD:ground-truth.json"))
+    rows: list[dict[str, str | None]] = []
+    for item_id, gold in sorted(truth.items()):
+        html = gzip.decompress(_git_show(git_dir, f"HEAD:html/{item_id}.html.gz"))
+        meta = extract_metadata(html.decode("utf-8", "replace"), default_url=gold["url"])
+        published = None
+        if meta is not None and meta.date:
+            try:
+                published = date.fromisoformat(meta.date[:10]).isoformat()
+            except ValueError:
+                published = None
+        host = urlsplit(gold["url"]).hostname or ""
+        rows.append({
+            "key": item_id[:12], "url": gold["url"],
+            "site": host.removeprefix("www."),
+            "title": (meta.title if meta is not None and meta.title else "") or "",
+            "text": gold["articleBody"], "published": published,
+        })
+    return rows
