@@ -37,6 +37,7 @@ class FeedRow:
     gone: bool = False
     site_link: str | None = None
     last_warning: str | None = None  # the last good refresh's warning: not an error
+    account: str | None = None  # the sync account whose server fetches it; None: local
 
 
 @dataclass(frozen=True, slots=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -46,3 +47,34 @@ def http_server() -> Iterator[LocalServer]:
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture(scope="session")
+def ttrss_instance() -> Iterator[Any]:
+    """One private Tiny Tiny RSS for the session, shared by the CLI and the app's sync tests
+    (installed first when missing, as CI runs)."""
+    from tests.ttrss_server import TTRSS, ensure_installed
+
+    reason = ensure_installed()
+    if reason:
+        pytest.skip(reason)
+    instance = TTRSS().start()
+    try:
+        yield instance
+    finally:
+        instance.stop()
+
+
+@pytest.fixture(params=["greader", pytest.param("ttrss", marks=pytest.mark.slow)])
+def side(request: pytest.FixtureRequest) -> Iterator[Any]:
+    """A sync server: the Google Reader test server, or a user of the real TT-RSS."""
+    from tests.sync_harness import GReaderSide, TTRSSSide
+
+    if request.param == "greader":
+        made: GReaderSide | TTRSSSide = GReaderSide()
+    else:
+        made = TTRSSSide(request.getfixturevalue("ttrss_instance"))
+    try:
+        yield made
+    finally:
+        made.close()

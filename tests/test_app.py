@@ -359,23 +359,23 @@ async def test_hostile_titles_show_literally(tmp_path: Path, size: tuple[int, in
 
 
 async def test_keys_remap_from_config_and_actions_are_in_the_palette(store: Store) -> None:
-    app = ReaderApp(store, config={"keys": {"toggle-star": "S", "toggle-read": "M"}})
+    app = ReaderApp(store, config={"keys": {"toggle-star": "X", "toggle-read": "M"}})
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
         main = screen_of(app)
         first = main.headlines.rows[0]
-        await pilot.press("S", "M")
+        await pilot.press("X", "M")
         assert store.item(first.id).starred and store.item(first.id).read
         names = {command.title for command in app.get_system_commands(main)}
         assert {"Star", "Read/unread", "Next unread", "Add feed", "Search"} <= names
         help_keys = {binding.id: binding.key for _, bindings in app.binding_sections()
                      for binding in bindings}
-        assert help_keys["toggle-star"] == "S"
+        assert help_keys["toggle-star"] == "X"
         assert app.unknown_binding_ids() == []
 
 
 async def test_an_unknown_binding_id_in_the_config_is_reported(store: Store) -> None:
-    app = ReaderApp(store, config={"keys": {"bogus-id": "Z", "toggle-star": "S"}})
+    app = ReaderApp(store, config={"keys": {"bogus-id": "Z", "toggle-star": "X"}})
     said: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         await pilot.pause()
@@ -390,7 +390,7 @@ def test_key_clashes_and_empty_keys_are_reported(store: Store) -> None:
     assert "quit has no key" in problems
     assert '"j" is both headline-list.cursor-down and toggle-star' in problems
     assert not any("next-unread" in problem for problem in problems)
-    assert ReaderApp(store, config={"keys": {"toggle-star": "S"}}).keymap_problems() == []
+    assert ReaderApp(store, config={"keys": {"toggle-star": "X"}}).keymap_problems() == []
 
 
 def test_counted_nouns() -> None:

@@ -1,5 +1,6 @@
 """Sync scenarios (issue 14): two data folders = two devices, plus the server, against the
-Google Reader test server and a real Tiny Tiny RSS on 127.0.0.1."""
+Google Reader test server and a real Tiny Tiny RSS on 127.0.0.1 (the `side` and
+`ttrss_instance` fixtures live in conftest.py, shared with the app's sync tests)."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -18,32 +18,6 @@ from tests.feedgen import rss
 from tests.greader_server import GReaderServer
 from tests.httpserver import LocalServer, Reply
 from tests.sync_harness import Device, GReaderSide, TTRSSSide
-from tests.ttrss_server import TTRSS, ensure_installed
-
-
-@pytest.fixture(scope="session")
-def ttrss_instance() -> Iterator[TTRSS]:
-    """One private TT-RSS for the session (installed first when missing, as CI runs)."""
-    reason = ensure_installed()
-    if reason:
-        pytest.skip(reason)
-    instance = TTRSS().start()
-    try:
-        yield instance
-    finally:
-        instance.stop()
-
-
-@pytest.fixture(params=["greader", "ttrss"])
-def side(request: pytest.FixtureRequest) -> Iterator[GReaderSide | TTRSSSide]:
-    if request.param == "greader":
-        made: GReaderSide | TTRSSSide = GReaderSide()
-    else:
-        made = TTRSSSide(request.getfixturevalue("ttrss_instance"))
-    try:
-        yield made
-    finally:
-        made.close()
 
 
 def devices(tmp_path: Path, side: GReaderSide | TTRSSSide) -> tuple[Device, Device]:

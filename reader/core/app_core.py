@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Coroutine, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any
 
 from feeds.model import Article, Enclosure
@@ -70,6 +70,26 @@ class FeedNames:
     own_title: str
     user_title: str | None
     folders: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class SyncStatus:
+    """What the status bar says about sync accounts (nothing when there are none)."""
+
+    accounts: tuple[str, ...] = ()
+    queued: int = 0  # read/star marks not yet sent to a server
+    errors: dict[str, str] = field(default_factory=dict)  # account -> its last sync's error
+
+
+def with_accounts(store: Store, rows: Iterable[FeedRow]) -> tuple[FeedRow, ...]:
+    """The rows, each feed of a sync account carrying the account's name."""
+    from reader.sync import state
+
+    owners = state.feed_accounts(store)
+    if not owners:
+        return tuple(rows)
+    return tuple(replace(row, account=owners[row.id]) if row.id in owners else row
+                 for row in rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,6 +178,9 @@ class AppCore:
         self.post(messages.ItemsAdded(frozenset()))
         self.post(messages.FeedsChanged())
         failed = [f"{result.account}: {result.error}" for result in results if result.error]
+        self.post(messages.SyncFinished(
+            tuple(result.line() for result in results if not result.error), tuple(failed),
+            any(r.read_changed or r.starred_changed or r.feeds_removed for r in results)))
         if failed:
             raise RuntimeError("; ".join(failed))
 
@@ -172,6 +195,20 @@ class AppCore:
         from reader.sync import state
 
         return await self.db.read(lambda store: [a.name for a in state.accounts(store)])
+
+    async def sync_status(self) -> SyncStatus:
+        """The accounts, the marks still queued for their servers and their last errors,
+        for the status bar (one count over the journal: cheap)."""
+        from reader.sync import state
+
+        def read(store: Store) -> SyncStatus:
+            found = state.accounts(store)
+            if not found:
+                return SyncStatus()
+            return SyncStatus(tuple(a.name for a in found), state.queued_count(store),
+                              {a.name: a.last_error for a in found if a.last_error})
+
+        return await self.db.read(read)
 
     def sync_now(self) -> str:
         """S: push and pull every account now (joins a running refresh, which syncs too)."""
@@ -252,12 +289,16 @@ class AppCore:
 
     async def feed_list(self) -> FeedList:
         def read(store: Store) -> FeedList:
-            return FeedList(tuple(store.feeds()), store.counts())
+            return FeedList(with_accounts(store, store.feeds()), store.counts())
 
         return await self.db.read(read)
 
     async def feed(self, feed_id: int) -> FeedRow | None:
-        return await self.db.read(lambda store: store.feed(feed_id))
+        def read(store: Store) -> FeedRow | None:
+            row = store.feed(feed_id)
+            return with_accounts(store, [row])[0] if row is not None else None
+
+        return await self.db.read(read)
 
     async def item(self, item_id: int) -> Item | None:
         return await self.db.read(lambda store: store.item(item_id), urgent=True)

@@ -106,3 +106,13 @@ class DownloadProgress(Message):
 
     def can_replace(self, message: Message) -> bool:
         return isinstance(message, DownloadProgress) and message.item_id == self.item_id
+
+
+@dataclass
+class SyncFinished(Message):
+    """Every account was synced once: one line per account that worked ("sent 2 changes,
+    3 new items") and per account that failed (its one-line reason)."""
+
+    lines: tuple[str, ...] = ()
+    failed: tuple[str, ...] = ()
+    marks_changed: bool = False  # the servers' read/starred state changed items held here

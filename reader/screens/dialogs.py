@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, LoadingIndicator, OptionList, Static
+from textual.widgets import Button, Input, LoadingIndicator, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from reader.rows import ArticleLink, FeedRow
@@ -28,9 +28,14 @@ if TYPE_CHECKING:
     from reader.refresh import Probe
 
 
+HERE = "here"  # the add dialog's "this computer"; an account is "account:" + its name
+
+
 class AddFeedDialog(ModalScreen[FeedRow | None]):
     """Ask for a URL, fetch it in the background, and subscribe through the app core's one
-    subscribe flow; dismisses with the new feed."""
+    subscribe flow; dismisses with the new feed. With sync accounts, the feed can go to one
+    of them instead (subscribed on its server, which fetches it); this computer stays the
+    default."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="add-feed.cancel",
@@ -47,13 +52,49 @@ class AddFeedDialog(ModalScreen[FeedRow | None]):
             yield Static("Add a feed", classes="dialog-title")
             yield Static("A feed URL, or a web page that links one.", classes="dialog-help")
             yield Input(placeholder="https://example.org/feed.xml", id="url")
+            with Horizontal(id="where-row"):
+                yield Static("Subscribe on", id="where-label")
+                yield Select([("this computer", HERE)], value=HERE, allow_blank=False,
+                             id="where")
             yield LoadingIndicator(id="spinner")
             yield Static("", id="reason")
             yield OptionList(id="choices")
 
     def on_mount(self) -> None:
+        if self.app.return_code is not None:
+            return  # q then a, typed together: the app is exiting and composes nothing
         self.query_one("#spinner").display = False
         self.query_one("#choices").display = False
+        self.query_one("#where-row").display = False
+        self.load_accounts()
+
+    @work(group="add-feed-accounts")
+    async def load_accounts(self) -> None:
+        """Offer the sync accounts as places to subscribe (none: the row stays hidden)."""
+        names = await self.core.accounts()
+        if not names:
+            return
+        where = self.query_one("#where", Select)
+        where.set_options([("this computer", HERE),  # names as plain text, never markup
+                           *((Text(f"{name} (sync account)"), f"account:{name}")
+                             for name in names)])
+        where.value = HERE
+        self.query_one("#where-row").display = True
+        self.query_one(".dialog-help", Static).update(
+            "A feed URL, or a web page that links one. Tab: choose where to subscribe.")
+
+    @on(Select.Changed, "#where")
+    def where_chosen(self) -> None:
+        """Back to the URL field: Enter there subscribes where was chosen."""
+        self.query_one("#url", Input).focus()
+
+    @property
+    def account(self) -> str | None:
+        """The sync account chosen, or None for this computer."""
+        value = self.query_one("#where", Select).value
+        if isinstance(value, str) and value.startswith("account:"):
+            return value[len("account:"):]
+        return None
 
     @on(Input.Submitted, "#url")
     def submitted(self, event: Input.Submitted) -> None:
@@ -74,8 +115,11 @@ class AddFeedDialog(ModalScreen[FeedRow | None]):
 
     @work(exclusive=True, group="add-feed")
     async def subscribe(self, url: str) -> None:
-        outcome = await self.core.subscribe(url)
-        if outcome.note:
+        account = self.account
+        if account is not None and "://" not in url:
+            url = f"https://{url}"  # the server fetches it: give it a whole URL
+        outcome = await self.core.subscribe(url, account=account)
+        if outcome.note and account is None:
             self.app.notify(outcome.note, markup=False)
         if outcome.error is not None:
             self.query_one("#spinner").display = False
@@ -201,6 +245,9 @@ class HelpScreen(ModalScreen[None]):
             yield Static(Text("In the feeds panel, ! marks a feed whose last refresh failed "
                               "and ~ one that worked with a warning (reader feeds says "
                               "which).", style="dim"))
+            yield Static(Text("⇅ marks a feed of a sync account: its server fetches it, S "
+                              "syncs (the status bar names the account when it is shown).",
+                              style="dim"))
 
     def on_mount(self) -> None:
         self.query_one("#help").focus()

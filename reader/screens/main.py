@@ -39,7 +39,7 @@ from reader.wording import count_of
 
 if TYPE_CHECKING:
     from reader.app import ReaderApp
-    from reader.core.app_core import AppCore
+    from reader.core.app_core import AppCore, SyncStatus
     from reader.store import Item
 
 PREVIEW_DELAY = 0.25  # seconds the cursor rests before the highlighted item is previewed
@@ -137,6 +137,10 @@ class MainScreen(Screen[None]):
                  "Open the item's link in the browser and mark it read", show=False),
         _binding("e", "edit_feed", "Edit feed", "edit-feed",
                  "Rename the selected feed or move it to other folders", show=False),
+
+        _binding("S", "sync_now", "Sync accounts now", "sync-now",
+                 "Sync every account now: send the queued marks, fetch new items, "
+                 "read and starred state (R and the schedule sync too)", show=False),
     ]
 
     def __init__(self, core: AppCore) -> None:
@@ -264,6 +268,8 @@ class MainScreen(Screen[None]):
     def refresh_finished(self, event: messages.RefreshFinished) -> None:
         from reader.wording import refresh_line
 
+        if self.sync_result_shown(event):
+            return
         self.query_one("#progress").display = False
         summary = event.summary
         self.update_status()
@@ -285,11 +291,15 @@ class MainScreen(Screen[None]):
 
     @on(messages.SyncProgress)
     def sync_progress(self, event: messages.SyncProgress) -> None:
-        stage = {"pushing": "sending marks", "subscriptions": "reading feeds",
-                 "state": "reading read/starred", "items": "fetching items",
-                 "done": "done"}.get(event.stage, event.stage)
-        count = f" {event.done}/{event.total}" if event.total else ""
-        self.update_status(f"Syncing {event.account}: {stage}{count}")
+        stage = {"pushing": "sending marks", "subscriptions": "reading the feed list",
+                 "state": "reading which items are unread and starred",
+                 "items": "fetching new items", "done": "done"}.get(event.stage, event.stage)
+        count = ""
+        if event.stage == "pushing" and event.total:
+            count = f" ({event.done} of {event.total})"
+        elif event.stage == "items" and event.done:
+            count = f" ({event.done} so far)"
+        self.update_status(f"Syncing {event.account}: {stage}{count}…")
 
     @on(messages.CoreError)
     def core_error(self, event: messages.CoreError) -> None:
@@ -362,7 +372,7 @@ class MainScreen(Screen[None]):
                 elif feed and feed.last_warning:
                     name += f"  ~ {feed.last_warning}"
             count = len(self.headlines.rows)
-            message = f"{name} · {count_of(count, 'item')}"
+            message = f"{name} · {count_of(count, 'item')}{self.sync_note()}"
             if self.refreshing and self._progress_total:
                 progress = self.query_one("#progress", ProgressBar)
                 message += f" · refreshing {int(progress.progress)}/{self._progress_total}"
@@ -756,8 +766,12 @@ class MainScreen(Screen[None]):
         def added(feed: FeedRow | None) -> None:
             if feed is None:
                 return
-            self.app.notify(f"Added {feed.title} ({count_of(feed.total, 'item')})",
-                            markup=False)
+            if feed.account:
+                self.app.notify(f"Subscribed to {feed.title} on {feed.account}; its items "
+                                "come with the sync.", markup=False)
+            else:
+                self.app.notify(f"Added {feed.title} ({count_of(feed.total, 'item')})",
+                                markup=False)
             self.view = Query(feed_id=feed.id)
             self.reload_feeds()
             self.feed_panel.select_key(view_key(self.view))
@@ -776,13 +790,19 @@ class MainScreen(Screen[None]):
                 self.remove_feed(feed)
 
         host = feed.url.split("://", 1)[-1].split("/", 1)[0]
+        where = f" It is unsubscribed on {feed.account} too." if feed.account else ""
         self.app.push_screen(ConfirmDialog(
-            f"Remove {feed.title} ({host}) and its {count_of(feed.total, 'item')}?"), answered)
+            f"Remove {feed.title} ({host}) and its {count_of(feed.total, 'item')}?{where}"),
+            answered)
 
     @work(group="feeds-edit")
     @unless_closing
     async def remove_feed(self, feed: FeedRow) -> None:
-        await self.core.remove_feed(feed.id)
+        error = await self.core.remove_feed(feed.id)
+        if error is not None:  # an account's server could not be reached: nothing changed
+            self.app.notify(f"{feed.title} was not removed: {error}", markup=False,
+                            severity="warning")
+            return
         self.app.notify(f"Removed {feed.title}", markup=False)
         if self.open_item is not None and self.open_item.feed_id == feed.id:
             self.clear_article()
@@ -1165,3 +1185,112 @@ class MainScreen(Screen[None]):
         self.app.notify(f"{plain(row.title)} · {folders}", markup=False)
         keep = self.headlines.highlighted.id if self.headlines.highlighted else None
         self.reload_headlines(keep)  # the rows show the feed's new name
+
+
+    # -- sync accounts (issue 14) ---------------------------------------------------------
+
+    _sync_status: SyncStatus | None = None  # accounts and queued marks, read in a worker
+    _sync_finished: messages.SyncFinished | None = None  # this flight's sync results
+
+    def action_sync_now(self) -> None:
+        """S: sync every account now (a running refresh syncs too: it is joined)."""
+        self.sync_now()
+
+    @work(exclusive=True, group="sync-now")
+    @unless_closing
+    async def sync_now(self) -> None:
+        accounts = await self.core.accounts()
+        if not accounts:
+            self.app.notify(
+                "There is no sync account yet. Add one on the command line: reader account "
+                "add greader|ttrss URL --user NAME; then S syncs it (and R and the "
+                "schedule do too).", markup=False, timeout=10)
+            return
+        outcome = self.core.sync_now()
+        if outcome == "started":
+            self.update_status(f"Syncing {count_of(len(accounts), 'account')}…")
+        elif outcome == "joined":
+            self.app.notify("Refreshing already; the running refresh syncs the accounts too.",
+                            markup=False)
+        else:
+            self.app.notify("Refreshing already; the sync follows when it ends.",
+                            markup=False)
+
+    @on(messages.RefreshStarted)
+    def sync_flight_started(self) -> None:
+        self._sync_finished = None
+
+    @on(messages.SyncFinished)
+    def sync_finished(self, event: messages.SyncFinished) -> None:
+        """Remember the lines for the flight's end; marks the server changed on items
+        already listed are read again (new items come by ItemsAdded)."""
+        self._sync_finished = event
+        if event.marks_changed:
+            keep = self.headlines.highlighted.id if self.headlines.highlighted else None
+            self.reload_headlines(keep)
+
+    def sync_result_shown(self, event: messages.RefreshFinished) -> bool:
+        """The end of a flight that synced accounts: one toast with the refresh's line (when
+        it fetched local feeds) and one line per account. False: no account was synced,
+        the plain refresh toast applies."""
+        from reader.wording import refresh_line
+
+        synced, self._sync_finished = self._sync_finished, None
+        if synced is None:
+            return False
+        self.query_one("#progress").display = False
+        self.update_status()
+        summary = event.summary
+        # The other steps' errors (retention): the accounts' failures are in `synced`.
+        error = event.error
+        if synced.failed and error:
+            error = error.replace(f"sync: {'; '.join(synced.failed)}".splitlines()[0], "")
+            error = error.strip("; ") or None
+        failed = bool(synced.failed or error or summary.failures)
+        if event.reason != "manual":  # automatic: what is new, and what failed
+            if event.announcement:
+                self.app.notify(event.announcement, markup=False)
+            problems = [*synced.failed, *([error] if error else [])]
+            if problems:
+                self.app.notify("\n".join(problems), markup=False, severity="warning")
+            return True
+        lines = []
+        if summary.feeds:
+            line = refresh_line(summary, event.feed_titles)
+            if event.announcement and summary.feeds > 1:
+                line += f" ({event.announcement})"
+            lines.append(line)
+        lines += [*synced.lines, *synced.failed, *([error] if error else [])]
+        self.app.notify("\n".join(lines) or "Synced.", markup=False,
+                        severity="warning" if failed else "information")
+        return True
+
+    @on(events.Mount)
+    @on(messages.FeedsChanged)
+    def sync_status_changed(self) -> None:
+        self.reload_sync_status()
+
+    @work(exclusive=True, group="sync-status")
+    @unless_closing
+    async def reload_sync_status(self) -> None:
+        status = await self.core.sync_status()
+        if status != self._sync_status:
+            self._sync_status = status
+            if not self.refreshing:  # a refresh's progress line stays until it ends
+                self.update_status()
+
+    def sync_note(self) -> str:
+        """The status bar's word on sync: the account of the feed shown, and the marks
+        still queued for a server (none said when there is nothing to say)."""
+        note = ""
+        if self.view.feed_id is not None:
+            feed = next((f for f in self._feed_rows if f.id == self.view.feed_id), None)
+            if feed is not None and feed.account:
+                note += f" · synced with {feed.account}"
+        status = self._sync_status
+        if status is not None and status.queued:
+            note += f" · {count_of(status.queued, 'mark')} waiting to sync (S sends them)"
+        if status is not None and status.errors:
+            name, error = next(iter(status.errors.items()))
+            note += f" · ! {name}: {error}"
+        return note

@@ -53,6 +53,9 @@ class SyncResult:
     def line(self) -> str:
         if self.error:
             return f"{self.account}: {self.error}"
+        if not (self.pushed or self.new_items or self.feeds_added or self.feeds_removed
+                or self.read_changed or self.starred_changed):
+            return f"{self.account}: up to date (nothing to send, nothing new)"
         parts = [f"sent {self.pushed} change{'s' * (self.pushed != 1)}",
                  f"{self.new_items} new item{'s' * (self.new_items != 1)}"]
         if self.feeds_added or self.feeds_removed:

@@ -143,6 +143,13 @@ def remote_feed_ids(store: Store) -> set[int]:
     return {row[0] for row in store._query("SELECT feed_id FROM sync_feeds")}
 
 
+def feed_accounts(store: Store) -> dict[int, str]:
+    """Feed id -> the name of the account it belongs to (the feeds panel marks them)."""
+    return dict(store._query(
+        "SELECT f.feed_id, a.name FROM sync_feeds AS f "
+        "JOIN sync_accounts AS a ON a.id = f.account_id"))
+
+
 def account_stats(store: Store, account_id: int) -> dict[str, int]:
     row = store._query(
         "SELECT (SELECT count(*) FROM sync_feeds WHERE account_id = ?1), "

@@ -327,6 +327,8 @@ def _feed_label(feed: FeedRow, indent: int = 0) -> _Label:
         mark = (ERROR_MARK + " ", "bold red")
     elif feed.last_warning:
         mark = (WARNING_MARK + " ", "dim yellow")
+    elif feed.account:  # a sync account's feed (issue 14): its server fetches it
+        mark = ("⇅ ", "dim cyan")
     return _Label(feed.title, feed.unread, indent=indent, mark=mark,
                   name_style="strike dim" if feed.gone else "",
                   url=feed.url if feed.title == feed.url else None)
