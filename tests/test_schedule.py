@@ -130,9 +130,7 @@ def test_rss_ttl_delays_a_feed_for_reader_refresh(reader: Reader,  # noqa: F811
 
     document = rss("Slow", 1).replace("<description>test feed</description>",
                                       "<description>test feed</description><ttl>120</ttl>")
-    if parse(document.encode(), {}, "http://x/").ttl_seconds is None:
-        pytest.skip("the parser does not read <ttl> yet (ParsedFeed.ttl_seconds: issue 15's "
-                    "parser part, merged separately)")
+    assert parse(document.encode(), {}, "http://x/").ttl_seconds == 7200
     write_config('[refresh]\ninterval = "1s"\n')
     slow = http_server.route("/slow.xml", Reply(200, document))
     reader("add", slow)

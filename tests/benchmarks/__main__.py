@@ -22,6 +22,7 @@ from tests.benchmarks import (
     filter_figures,
     refresh_figures,
     store_figures,
+    sync_figures,
 )
 from tests.benchmarks.baseline import newsboat_version
 from tests.benchmarks.context import FULL, QUICK, Bench
@@ -50,12 +51,15 @@ FIGURES: dict[str, tuple[str, Figure]] = {
     "filters": ("12. saved-view counts and filtering (issue 16)", filter_figures.filters),
     "fts-detail": ("13. full-text positions (detail=full) cost (issue 16)",
                    filter_figures.fts_detail),
+    "sync": ("14. sync 500 feeds / 10,000 items, first and steady (issue 14)",
+             sync_figures.sync),
 }
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.benchmarks",
-                                     description="Issue 7's speed figures, side by side.")
+                                     description="The speed figures, each against a baseline "
+                                     "measured in the same run.")
     parser.add_argument("--only", action="append", choices=list(FIGURES), metavar="NAME",
                         help="run only this figure (repeatable): " + ", ".join(FIGURES))
     parser.add_argument("--quick", action="store_true",
