@@ -242,6 +242,14 @@ async def _fetch_to(http: httpx.AsyncClient, url: str, part: Path, max_bytes: in
                 raise DownloadError("the server cannot resume this download") from None
             offset = 0
             os.close(_open_part(part, truncate=True))
+        except httpx.ConnectError as error:
+            # No server to talk to (no such host, refused, TLS): retrying changes nothing.
+            from feeds.fetch import _describe_connect
+
+            host = urlsplit(url).hostname or url
+            raise DownloadError(f"download failed: {_describe_connect(error, host)}"
+                                + (f" ({_size(offset)} kept for next time)" if offset else "")
+                                ) from None
         except (httpx.TransportError, httpx.DecodingError) as error:
             failures += 1
             if failures > retries:

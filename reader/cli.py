@@ -302,7 +302,14 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
     summary = RefreshSummary()
     limits = _limits(args)
     show_progress = sys.stderr.isatty()
+    from reader.filters.rules import Dropper
+    from reader.schedule import adopt_interval, next_due_time
+
+    config = _config(args)
+    adopt_interval(store, config.refresh)  # a changed [refresh] interval counts at once
     plan = cli_media.refresh_plan(store)  # due times unless --all or URLs are named
+    drop = Dropper(config.kill) or None  # the killfile's drop rules
+    due_only = not (args.all or ids)
 
     async def run() -> None:
         progress = task = None
@@ -314,8 +321,8 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
                                 console=Console(stderr=True), transient=True)
             progress.start()
         try:
-            async for event in refresh(store, ids, limits=limits, plan=plan,
-                                       due_only=not (args.all or ids)):
+            async for event in refresh(store, ids, limits=limits, plan=plan, drop=drop,
+                                       due_only=due_only):
                 summary.add(event)
                 if progress is None:
                     continue
@@ -328,7 +335,13 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
                 progress.stop()
 
     _run(run())
-    print(summary.line())
+    line = summary.line()
+    if due_only and summary.feeds == 0 and store.feed_count():
+        upcoming = next_due_time(store)
+        if upcoming is not None:
+            when = datetime.fromtimestamp(upcoming).strftime("%H:%M")
+            line += f" (none is due yet; the next at {when}; --all fetches every feed)"
+    print(line)
     for failure in summary.failures:
         print(f"reader: {failure.url}: {failure.error}", file=sys.stderr)
     for problem in plan.problems:

@@ -23,6 +23,7 @@ from reader.locations import ConfigError
 
 if TYPE_CHECKING:
     from reader.feed_settings import RefreshPlan
+    from reader.store import Store
 
 DEFAULT_INTERVAL = 30 * 60.0
 MAX_HINT = 24 * 3600.0  # a feed's hint delays it by a day at most (also store.MAX_HINT)
@@ -167,3 +168,27 @@ def announcement(new_items: int, feeds: int) -> str | None:
     items = "item" if new_items == 1 else "items"
     noun = "feed" if feeds == 1 else "feeds"
     return f"{new_items} new {items} in {max(feeds, 1)} {noun}"
+
+
+INTERVAL_KEY = "refresh_interval"  # settings: the interval the stored due times were set with
+
+
+def adopt_interval(store: Store, settings: RefreshSettings) -> bool:
+    """A changed `[refresh] interval` applies at once: due times computed with the old one
+    are dropped, so every feed is checked once more (conditional GET) and then follows the
+    new interval. Returns whether anything changed."""
+    current = repr(float(settings.interval))
+    if store.settings_get(INTERVAL_KEY) == current:
+        return False
+    with store.transaction() as conn:
+        conn.execute("UPDATE feeds SET next_due = NULL")
+        conn.execute("INSERT INTO settings (key, value) VALUES (?, ?) "
+                     "ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                     (INTERVAL_KEY, current))
+    return True
+
+
+def next_due_time(store: Store) -> float | None:
+    """When the next feed falls due (None: one is due now, or there are no feeds)."""
+    rows = store._query("SELECT min(next_due) FROM feeds WHERE gone = 0")
+    return rows[0][0] if rows and rows[0][0] is not None else None

@@ -34,6 +34,7 @@ class Story:
     when: date
     related: tuple[RelatedItem, ...]
     events: tuple[Event, ...]
+    feed_title: str = ""  # the open article's feed (the chart counts feeds per day)
 
     @property
     def header(self) -> str:
@@ -53,7 +54,8 @@ class Story:
     def entries(self) -> list[TimelineEntry]:
         """Related items, the article itself and its events, in date order."""
         rows = [TimelineEntry(kind="current", when=self.when, granularity="day",
-                              title=self.title, item_id=self.item_id)]
+                              title=self.title, feed_title=self.feed_title,
+                              item_id=self.item_id)]
         for related in self.related:
             headline = related.headline
             when = (headline.published or datetime.now(UTC)).date()
@@ -152,6 +154,7 @@ def story_for(store: Store, item: Item, text: str) -> Story:
     return Story(
         item_id=item.id,
         title=item.title,
+        feed_title=item.feed_title,
         when=published.date(),
         related=tuple(RelatedItem(h, url, score, dup, declared)
                       for h, url, score, dup, declared in found),

@@ -142,8 +142,15 @@ class AppCore:
         decide which are due at each look."""
         from reader.schedule import check_period
 
-        self.refresher.schedule(check_period(self.config.refresh) or 0,
-                                on_start=self.config.refresh.on_start)
+        self.spawn(self._start_schedule(check_period(self.config.refresh) or 0),
+                   group="schedule")
+
+    async def _start_schedule(self, period: float) -> None:
+        from reader.schedule import adopt_interval
+
+        settings = self.config.refresh
+        await self.db.write(lambda store: adopt_interval(store, settings))
+        self.refresher.schedule(period, on_start=settings.on_start)
 
     def announce(self, text: str) -> None:
         """New items, once per refresh: the toast is the screen's; a terminal bell or a
@@ -288,8 +295,31 @@ class AppCore:
         return await self.db.read(lambda store: store.max_item_id())
 
     async def feed_list(self) -> FeedList:
+        """Every feed with its counts; with [[kill]] rules, counted without what they hide,
+        as the list shows it (one grouped scan, only when there are rules)."""
+        hidden = self.scoped(ALL).exclude
+
         def read(store: Store) -> FeedList:
-            return FeedList(with_accounts(store, store.feeds()), store.counts())
+            rows = with_accounts(store, store.feeds())
+            totals = store.counts()
+            if hidden is None:
+                return FeedList(rows, totals)
+            import dataclasses
+            import time
+
+            condition, params = hidden.sql(time.time())
+            per_feed = {feed_id: (total, unread) for feed_id, total, unread in store._query(
+                "SELECT feed_id, count(*), sum(read = 0) FROM items "
+                f"WHERE NOT ({condition}) GROUP BY feed_id", params)}
+            starred = store._query(
+                f"SELECT count(*) FROM items WHERE starred = 1 AND NOT ({condition})",
+                params)[0][0]
+            rows = tuple(dataclasses.replace(row, total=per_feed.get(row.id, (0, 0))[0],
+                                             unread=per_feed.get(row.id, (0, 0))[1] or 0)
+                         for row in rows)
+            totals = {"total": sum(row.total for row in rows),
+                      "unread": sum(row.unread for row in rows), "starred": starred}
+            return FeedList(rows, totals)
 
         return await self.db.read(read)
 
@@ -505,6 +535,23 @@ class AppCore:
                 continue
             names.add(name)
         return views
+
+    async def delete_view(self, name: str) -> str | None:
+        """Remove a view saved from the filter bar; returns why not (one line), or None.
+        A view of config.toml stays: it is the user's file to edit."""
+        if any(view.name == name for view in self.config.views):
+            return f"{name} is defined in config.toml ([views]); remove it there."
+
+        def write(store: Store) -> bool:
+            pairs = _json_pairs(store.settings_get(VIEWS_KEY))
+            kept = [pair for pair in pairs if pair[0] != name]
+            store.settings_set(VIEWS_KEY, json.dumps(kept, ensure_ascii=False))
+            return len(kept) != len(pairs)
+
+        if not await self.db.write(write):
+            return f"There is no saved view named {name}."
+        self.post(messages.FeedsChanged())
+        return None
 
     async def save_view(self, name: str, source: str) -> str | None:
         """Store a view made in the filter bar; returns why not (one line), or None. The

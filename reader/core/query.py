@@ -123,8 +123,10 @@ class Query:
 
     def empty_message(self) -> str:
         """What an empty headline list says for this query, and what to do next."""
-        if self.search or self.filter is not None:
+        if self.search:
             return "Nothing matches. Esc leaves the search; / searches again."
+        if self.filter is not None:
+            return "Nothing matches. Esc goes back; F changes the filter, / searches."
         if self.starred:
             return "No starred items. s stars the highlighted item."
         if self.unread:

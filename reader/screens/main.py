@@ -281,8 +281,6 @@ class MainScreen(Screen[None]):
             return
         message = refresh_line(summary, event.feed_titles) if summary.feeds or \
             not event.error else ""
-        if event.announcement and summary.feeds > 1:
-            message += f" ({event.announcement})"
         if event.error:
             message = (message + "\n" if message else "") + event.error
         self.app.notify(message or "Nothing to refresh.", markup=False,
@@ -546,13 +544,17 @@ class MainScreen(Screen[None]):
 
     def action_toggle_read(self) -> None:
         row = self._current()
-        if row is not None:
-            self.set_read([row.id], not row.read)
+        if row is None:
+            self.app.notify("There is no item here to mark.", markup=False)
+            return
+        self.set_read([row.id], not row.read)
 
     def action_toggle_star(self) -> None:
         row = self._current()
-        if row is not None:
-            self.set_starred([row.id], not row.starred)
+        if row is None:
+            self.app.notify("There is no item here to star.", markup=False)
+            return
+        self.set_starred([row.id], not row.starred)
 
     def action_mark_view_read(self) -> None:
         rows = self.headlines.rows
@@ -647,9 +649,13 @@ class MainScreen(Screen[None]):
 
     def action_toggle_timeline(self) -> None:
         self.toggle_class("show-timeline")
+        if self._narrow and self.has_class("show-timeline"):
+            self.remove_class("show-feeds")  # narrow: the list keeps room for its titles
 
     def action_toggle_feeds(self) -> None:
         self.toggle_class("show-feeds")
+        if self._narrow and self.has_class("show-feeds"):
+            self.remove_class("show-timeline")  # narrow: the list keeps room for its titles
         if self.has_class("show-feeds"):
             self.feed_panel.focus()
         elif self.focused is None or self.feed_panel.has_focus:
@@ -696,6 +702,9 @@ class MainScreen(Screen[None]):
         return safe_url(row.link) if row and row.link else None
 
     def action_open_link(self) -> None:
+        if self._current() is None:
+            self.app.notify("Highlight an item first, then press o.", markup=False)
+            return
         link = self._link()
         if link is None:
             self.app.notify("This item has no web link.", markup=False, severity="warning")
@@ -729,6 +738,9 @@ class MainScreen(Screen[None]):
                 markup=False, severity="warning")
 
     def action_copy_link(self) -> None:
+        if self._current() is None:
+            self.app.notify("Highlight an item first, then press y.", markup=False)
+            return
         link = self._link()
         if link is None:
             self.app.notify("This item has no web link.", markup=False, severity="warning")
@@ -737,6 +749,17 @@ class MainScreen(Screen[None]):
         self.app.notify(f"Copied {link}", markup=False)
 
     # -- feeds --------------------------------------------------------------------------
+
+    def _feeds_to_refresh(self) -> list[int] | None:
+        """r: the feed highlighted in the panel, every feed of a highlighted folder, the
+        feed the list shows, or the highlighted item's feed; None (all) otherwise."""
+        if self.feed_panel.has_focus:
+            key = self.feed_panel.current_key or ""
+            if key.startswith("tag:"):
+                folder = key[4:]
+                return [feed.id for feed in self._feed_rows if folder in feed.tags] or None
+        feed_id = self._feed_to_refresh()
+        return [feed_id] if feed_id is not None else None
 
     def _feed_to_refresh(self) -> int | None:
         if self.feed_panel.has_focus:
@@ -757,6 +780,9 @@ class MainScreen(Screen[None]):
             feed = self.feed_panel.current_feed
             if feed is not None:
                 return feed
+            key = self.feed_panel.current_key or ""
+            if key.startswith("view:"):
+                return key  # a saved view: removed from the database, after asking
             return "Highlight a feed (not a folder or a view) to remove it."
         if self.view.feed_id is not None and self.view.feed_id in feeds:
             return feeds[self.view.feed_id]
@@ -781,6 +807,15 @@ class MainScreen(Screen[None]):
 
     def action_remove_feed(self) -> None:
         feed = self._feed_to_remove()
+        if isinstance(feed, str) and feed.startswith("view:"):
+            name = feed[5:]
+
+            def forget(yes: bool | None) -> None:
+                if yes:
+                    self.delete_view(name)
+
+            self.app.push_screen(ConfirmDialog(f"Remove the saved view {name}?"), forget)
+            return
         if isinstance(feed, str):
             self.app.notify(feed, markup=False)
             return
@@ -794,6 +829,16 @@ class MainScreen(Screen[None]):
         self.app.push_screen(ConfirmDialog(
             f"Remove {feed.title} ({host}) and its {count_of(feed.total, 'item')}?{where}"),
             answered)
+
+    @work(group="feeds-edit")
+    @unless_closing
+    async def delete_view(self, name: str) -> None:
+        problem = await self.core.delete_view(name)
+        self.app.notify(problem or f"Removed the view {name}.", markup=False,
+                        severity="warning" if problem else "information")
+        if problem is None and self.view.filter is not None and self.feed_panel.current_key \
+                == f"view:{name}":
+            self.set_view(ALL)
 
     @work(group="feeds-edit")
     @unless_closing
@@ -834,8 +879,7 @@ class MainScreen(Screen[None]):
     # -- refresh ------------------------------------------------------------------------
 
     def action_refresh_feed(self) -> None:
-        feed_id = self._feed_to_refresh()
-        self.run_refresh([feed_id] if feed_id is not None else None)
+        self.run_refresh(self._feeds_to_refresh())
 
     def action_refresh_all(self) -> None:
         self.run_refresh(None)
@@ -1108,10 +1152,11 @@ class MainScreen(Screen[None]):
             return
         item, text = found
         settings = self.core.config.commands
+        folder = None if settings.save_dir else self.core.config.download.folder
         try:
             path = await asyncio.to_thread(
                 commands.save, settings, item.title, text, feed=item.feed_title,
-                url=item.link, published=item.published)
+                url=item.link, published=item.published, folder=folder)
         except commands.CommandError as error:
             self._say_error(error)
             return
