@@ -10,19 +10,51 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from feeds.model import FetchLimits
-from reader.commands import CommandSettings
-from reader.commands import load as load_commands
-from reader.enclosures import DownloadSettings, download_settings
-from reader.feed_settings import FeedSettingsTable
-from reader.feed_settings import load as load_feed_settings
-from reader.filters.config import parse_highlight_rules, parse_kill_rules, parse_views
-from reader.filters.rules import HighlightRule, KillRule, SavedView
 from reader.locations import ConfigError, config_path, load_config
-from reader.retention import RetentionSettings, retention_settings
-from reader.schedule import RefreshSettings, refresh_settings
+
+if TYPE_CHECKING:
+    from reader.commands import CommandSettings
+    from reader.enclosures import DownloadSettings
+    from reader.feed_settings import FeedSettingsTable
+    from reader.filters.rules import HighlightRule, KillRule, SavedView
+    from reader.retention import RetentionSettings
+    from reader.schedule import RefreshSettings
+
+# The tables' own modules are imported when a Config is made, not when this module is:
+# `reader --help` and the first screen do not pay for the filter language's compiler.
+
+
+def _refresh_default() -> RefreshSettings:
+    from reader.schedule import refresh_settings
+
+    return refresh_settings({})
+
+
+def _feeds_default() -> FeedSettingsTable:
+    from reader.feed_settings import load
+
+    return load({})
+
+
+def _commands_default() -> CommandSettings:
+    from reader.commands import load
+
+    return load({})
+
+
+def _download_default() -> DownloadSettings:
+    from reader.enclosures import download_settings
+
+    return download_settings({})
+
+
+def _retention_default() -> RetentionSettings:
+    from reader.retention import retention_settings
+
+    return retention_settings({})
 
 __all__ = ["ArticleConfig", "Config", "ConfigError", "KeysConfig", "load"]
 
@@ -56,11 +88,11 @@ class Config:
     keys: KeysConfig = field(default_factory=KeysConfig)
     fetch: FetchLimits = field(default_factory=FetchLimits)
     article: ArticleConfig = field(default_factory=ArticleConfig)
-    refresh: RefreshSettings = field(default_factory=lambda: refresh_settings({}))
-    feeds: FeedSettingsTable = field(default_factory=lambda: load_feed_settings({}))
-    commands: CommandSettings = field(default_factory=lambda: load_commands({}))
-    download: DownloadSettings = field(default_factory=lambda: download_settings({}))
-    retention: RetentionSettings = field(default_factory=lambda: retention_settings({}))
+    refresh: RefreshSettings = field(default_factory=_refresh_default)
+    feeds: FeedSettingsTable = field(default_factory=_feeds_default)
+    commands: CommandSettings = field(default_factory=_commands_default)
+    download: DownloadSettings = field(default_factory=_download_default)
+    retention: RetentionSettings = field(default_factory=_retention_default)
     views: tuple[SavedView, ...] = ()
     kill: tuple[KillRule, ...] = ()
     highlights: tuple[HighlightRule, ...] = ()
@@ -77,6 +109,12 @@ class Config:
 
     @classmethod
     def from_toml(cls, table: dict[str, Any], path: Path | None = None) -> Config:
+        from reader.commands import load as load_commands
+        from reader.enclosures import download_settings
+        from reader.feed_settings import load as load_feed_settings
+        from reader.retention import retention_settings
+        from reader.schedule import refresh_settings
+
         known = {"keys", "fetch", "ui", "article", "refresh", "feed", "commands", "download",
                  "retention", "views", "kill", "highlight"}
         for name in table:
@@ -87,10 +125,20 @@ class Config:
                    refresh=refresh_settings(table), feeds=load_feed_settings(table),
                    commands=load_commands(table), download=download_settings(table),
                    retention=retention_settings(table),
-                   views=parse_views(table.get("views")),
-                   kill=parse_kill_rules(table.get("kill")),
-                   highlights=parse_highlight_rules(table.get("highlight")),
+                   **_filter_tables(table),
                    path=path, theme=_theme(table.get("ui", {})))
+
+
+def _filter_tables(table: dict[str, Any]) -> dict[str, Any]:
+    """[views], [[kill]] and [[highlight]]: the filter language is loaded only for a
+    config that uses it."""
+    if not any(name in table for name in ("views", "kill", "highlight")):
+        return {}
+    from reader.filters.config import parse_highlight_rules, parse_kill_rules, parse_views
+
+    return {"views": parse_views(table.get("views")),
+            "kill": parse_kill_rules(table.get("kill")),
+            "highlights": parse_highlight_rules(table.get("highlight"))}
 
 
 def load(path: Path | None = None) -> Config:

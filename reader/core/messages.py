@@ -7,10 +7,13 @@ never ask the database themselves.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from textual.message import Message
 
-from reader.refresh import RefreshSummary
+if TYPE_CHECKING:
+    from reader.refresh import RefreshSummary
+
 
 
 @dataclass

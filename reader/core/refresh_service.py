@@ -17,7 +17,6 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING
 
 from reader.core import messages
-from reader.refresh import FeedDone, FeedFailed, RefreshStarted, RefreshSummary, refresh
 from reader.store import StoreError
 
 if TYPE_CHECKING:
@@ -25,12 +24,13 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from reader.core.app_core import AppCore
+    from reader.refresh import RefreshSummary
 
 log = logging.getLogger("reader.refresh")
 
 FEEDS_CHANGED_EVERY = 2.0  # seconds between "counts changed" messages during a refresh
 
-Step = Callable[[RefreshSummary], Awaitable[None]]
+Step = Callable[["RefreshSummary"], Awaitable[None]]
 
 
 class RefreshService:
@@ -95,6 +95,8 @@ class RefreshService:
                                        group="refresh")
 
     async def _run(self, feed_ids: list[int] | None, reason: str, steps_only: bool) -> None:
+        from reader.refresh import RefreshSummary  # paid at the first refresh, not at start
+
         summary = RefreshSummary()
         error: str | None = None
         announcement: str | None = None
@@ -143,6 +145,7 @@ class RefreshService:
         """Fetched, parsed and stored, with progress; returns the announcement."""
         from reader.feed_settings import RefreshPlan
         from reader.filters.rules import Dropper
+        from reader.refresh import FeedDone, FeedFailed, RefreshStarted, refresh
         from reader.schedule import NewItems
 
         config = self.core.config

@@ -26,8 +26,6 @@ from textual.widgets import ProgressBar, Static
 
 from reader.core import messages
 from reader.core.query import ALL, Query
-from reader.filters.condition import FilterCondition, Narrowed, narrowed, search_condition
-from reader.filters.parser import FilterSyntaxError
 from reader.rows import FeedRow, Headline
 from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, LinksDialog, SearchDialog
 from reader.widgets.article_view import ArticleMeta, ArticleView
@@ -640,6 +638,8 @@ class MainScreen(Screen[None]):
     # -- navigation ---------------------------------------------------------------------
 
     def action_back(self) -> None:
+        from reader.filters.condition import Narrowed
+
         if self.feed_panel.has_focus:
             if self._narrow:  # the panel was opened over the list with f: close it again
                 self.remove_class("show-feeds")
@@ -873,6 +873,9 @@ class MainScreen(Screen[None]):
     def action_search(self, text: str | None = None) -> None:
         """/: the filter language over every item (`Slow OR Armcrest`); a mistake is one
         line naming the column, and the search opens again with the text to fix."""
+        from reader.filters.condition import search_condition
+        from reader.filters.parser import FilterSyntaxError
+
         def searched(words: str | None) -> None:
             if not words:
                 return
@@ -918,6 +921,7 @@ class MainScreen(Screen[None]):
 
     def action_filter(self) -> None:
         """F: a filter bar over this view; Enter narrows it, Esc gives it back."""
+        from reader.filters.condition import Narrowed, narrowed
         from reader.screens.filter_bar import FilterBar, FilterChoice
 
         current = self.view.filter
@@ -944,6 +948,8 @@ class MainScreen(Screen[None]):
     async def reload_views(self) -> None:
         """The saved views in the feeds panel: named at once, counted after (one SQL count
         each, in the core's reader threads)."""
+        from reader.filters.condition import FilterCondition
+
         views = await self.core.saved_views()
         entries = [(view.name, Query(filter=FilterCondition(
             view.expr, view.source, label=f"View {view.name}"))) for view in views]
