@@ -136,7 +136,7 @@ def test_rss_ttl_delays_a_feed_for_reader_refresh(reader: Reader,  # noqa: F811
     reader("add", slow)
     reader("refresh")
     time.sleep(1.2)
-    assert reader("refresh").stdout.strip() == "refreshed 0 feeds: 0 new items"
+    assert reader("refresh").stdout.startswith("refreshed 0 feeds: 0 new items (none is due")
     assert len(http_server.requests_for("/slow.xml")) == 2
 
 
