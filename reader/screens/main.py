@@ -228,6 +228,7 @@ class MainScreen(Screen[None]):
         """Wide: everything at once. Narrow: panes toggle, reading hides the list."""
         narrow = width < WIDE
         if narrow != self._narrow:
+            first = self._narrow is None
             self._narrow = narrow
             self.set_class(narrow, "narrow")
             self.set_class(not narrow, "show-timeline")
@@ -235,7 +236,8 @@ class MainScreen(Screen[None]):
             # Narrow, "? Help" and "q Quit" matter more than the palette's hint (Ctrl+P works).
             footer = self.query_one(ReaderFooter)
             footer.show_command_palette = not narrow
-            footer.refresh(recompose=True, layout=True)  # no stray cells of the old width
+            if not first:  # a resize: no stray cells of the old width
+                footer.refresh(recompose=True, layout=True)
 
     # -- what the core says -------------------------------------------------------------
 
