@@ -83,6 +83,8 @@ class SyncStatus:
 
 def with_accounts(store: Store, rows: Iterable[FeedRow]) -> tuple[FeedRow, ...]:
     """The rows, each feed of a sync account carrying the account's name."""
+    if not _has_accounts(store):
+        return tuple(rows)
     from reader.sync import state
 
     owners = state.feed_accounts(store)
@@ -90,6 +92,12 @@ def with_accounts(store: Store, rows: Iterable[FeedRow]) -> tuple[FeedRow, ...]:
         return tuple(rows)
     return tuple(replace(row, account=owners[row.id]) if row.id in owners else row
                  for row in rows)
+
+
+def _has_accounts(store: Store) -> bool:
+    """Whether any sync account exists: without one, the sync package (and its HTTP client)
+    is never imported, so a reader without accounts does not pay for it at start."""
+    return bool(store._query("SELECT 1 FROM sync_accounts LIMIT 1"))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,9 +214,11 @@ class AppCore:
     async def sync_status(self) -> SyncStatus:
         """The accounts, the marks still queued for their servers and their last errors,
         for the status bar (one count over the journal: cheap)."""
-        from reader.sync import state
-
         def read(store: Store) -> SyncStatus:
+            if not _has_accounts(store):
+                return SyncStatus()
+            from reader.sync import state
+
             found = state.accounts(store)
             if not found:
                 return SyncStatus()

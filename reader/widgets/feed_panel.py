@@ -16,8 +16,6 @@ from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
 from reader.core.query import ALL, STARRED, UNREAD, Query
-from reader.filters.condition import search_condition
-from reader.filters.parser import FilterSyntaxError
 from reader.rows import FeedRow
 from reader.widgets.headline_list import plain
 
@@ -94,6 +92,8 @@ class FeedPanel(OptionList):
         add("starred", STARRED, _label("Starred", totals.get("starred", 0)))
         if self._search:
             words = self._search
+            from reader.filters.condition import search_condition  # only with a search
+            from reader.filters.parser import FilterSyntaxError
             try:  # the search made with `/`: the filter language (`Slow OR Armcrest`)
                 add("search", Query(filter=search_condition(words)),
                     _label(f"Search: {words}", None))
