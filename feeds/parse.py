@@ -803,33 +803,12 @@ def _entry_from_json(item: Mapping[str, Any], url: str) -> Entry:
     )
 
 
-def _cp1252_table() -> dict[int, str]:
-    table: dict[int, str] = {}
-    for code in range(0x80, 0xA0):
-        try:
-            table[code] = bytes([code]).decode("cp1252")
-        except UnicodeDecodeError:
-            continue
-    return table
-
-
-# feedparser reads C1 controls as the Windows-1252 characters they were meant to be; so do we.
-_CP1252 = _cp1252_table()
-_C1 = re.compile("[\x80-\x9f]")
-
-
 def _as_feedparser_text(value: Any) -> Any:
     """`value` with every string repaired as feedparser repairs text in a UTF-8 document:
     UTF-8 that was read as Latin-1 is read again, C1 characters become Windows-1252 ones."""
     if isinstance(value, str):
-        if value.isascii():  # no Latin-1 to read again, no C1: skip the scan of long HTML
-            return value
-        try:
-            value = value.encode("iso-8859-1").decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            pass
-        return value.translate(_CP1252) if _C1.search(value) else value
-    if type(value) is dict:  # what fastfeedparser gives; the ABC check below is slower
+        return xmlfeed.repaired(value)  # one repair for both paths
+    if type(value) is dict:  # the common case; the ABC check below is slower
         return {key: _as_feedparser_text(item) for key, item in value.items()}
     if isinstance(value, Mapping):
         return {key: _as_feedparser_text(item) for key, item in value.items()}

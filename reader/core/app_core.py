@@ -293,11 +293,17 @@ class AppCore:
 
     # -- reading ------------------------------------------------------------------------
 
-    async def headlines(self, query: Query = ALL, *, limit: int | None = None,
-                        after_id: int | None = None) -> list[Headline]:
+    async def _ready(self, query: Query) -> Query:
+        """The query as every view runs it (the killfile applied), with the full-text index
+        brought up to date by the writer first when it searches (readers never index)."""
         query = self.scoped(query)
         if query.needs_index:
             await self.db.write(lambda store: store.index_pending())
+        return query
+
+    async def headlines(self, query: Query = ALL, *, limit: int | None = None,
+                        after_id: int | None = None) -> list[Headline]:
+        query = await self._ready(query)
         return await self.db.read(
             lambda store: store.headlines(query, limit=limit, after_id=after_id))
 
@@ -348,9 +354,7 @@ class AppCore:
 
     async def next_unread(self, after: int | None, query: Query, *,
                           backwards: bool = False, wrap: bool = True) -> int | None:
-        query = self.scoped(query)
-        if query.needs_index:
-            await self.db.write(lambda store: store.index_pending())
+        query = await self._ready(query)
         return await self.db.read(
             lambda store: store.next_unread(after, query, backwards=backwards, wrap=wrap),
             urgent=True)
@@ -382,9 +386,7 @@ class AppCore:
 
     async def mark_query_read(self, query: Query, upto_id: int | None) -> list[int]:
         """Mark a view read up to the newest item it showed; returns the ids changed."""
-        query = self.scoped(query)
-        if query.needs_index:
-            await self.db.write(lambda store: store.index_pending())
+        query = await self._ready(query)
         ids = await self.db.write(lambda store: store.mark_query_read(query, upto_id=upto_id))
         if ids:
             self.post(messages.FeedsChanged())
