@@ -19,6 +19,7 @@ from hypothesis import strategies as st
 
 import feeds.parse
 import feeds.text
+import feeds.xmlfeed
 from feeds.parse import ParseError, _as_feedparser_text, parse
 from feeds.text import (
     _BARE_TAG,
@@ -113,7 +114,7 @@ def reference_as_feedparser_text(value: Any) -> Any:
                 value = value.encode("iso-8859-1").decode("utf-8")
             except (UnicodeEncodeError, UnicodeDecodeError):
                 pass
-        return value.translate(feeds.parse._CP1252) if feeds.parse._C1.search(value) else value
+        return value.translate(feeds.xmlfeed._CP1252) if feeds.xmlfeed._C1.search(value) else value
     if isinstance(value, Mapping):
         return {key: reference_as_feedparser_text(item) for key, item in value.items()}
     if isinstance(value, list):
