@@ -281,15 +281,26 @@ class AppCore:
         """Another process (`reader mark`, a refresh from cron, a second reader) committed:
         the screen reads again. The writer connection's data_version moves only for other
         connections' commits, so the app's own writes cost nothing here."""
+        # The refresh's own process commits as "another process": its rows arrive as
+        # ItemsAdded, and reading the whole view again for them would cost the screen.
+        ours = self.refresher.child_writing
         try:
             version = await self.db.write(lambda store: store.data_version())
         except StoreError:
             return  # the next look will tell; a refresh reports database trouble itself
         changed = self._data_version is not None and version != self._data_version
         self._data_version = version
-        if changed:
+        if changed and not (ours or self.refresher.child_writing):
             self.post(messages.OutsideChange())
             self.post(messages.FeedsChanged())
+
+    async def absorb_own_writes(self) -> None:
+        """The refresh process has ended: what it committed is ours, not an outside
+        change to read the whole view again for."""
+        try:
+            self._data_version = await self.db.write(lambda store: store.data_version())
+        except StoreError:
+            pass
 
     # -- reading ------------------------------------------------------------------------
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -24,13 +25,52 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from reader.core.app_core import AppCore
-    from reader.refresh import RefreshSummary
+    from reader.refresh import RefreshEvent, RefreshSummary
 
 log = logging.getLogger("reader.refresh")
 
 FEEDS_CHANGED_EVERY = 2.0  # seconds between "counts changed" messages during a refresh
+CHILD_FROM = 8  # feeds named in one refresh from which it runs in a process of its own
 
 Step = Callable[["RefreshSummary"], Awaitable[None]]
+
+
+class _NoChild(Exception):
+    """No process could be started for the refresh."""
+
+
+class _ChildFailed(Exception):
+    """The refresh process stopped on an error (its traceback is in the log)."""
+
+
+class _Progress:
+    """Turns refresh events into the screen's messages, wherever the refresh runs."""
+
+    def __init__(self, core: AppCore, reason: str, summary: RefreshSummary) -> None:
+        from reader.schedule import NewItems
+
+        self.core, self.reason, self.summary = core, reason, summary
+        self.news = NewItems()
+        self.stored = self.total = 0
+        self.last_counts = 0.0
+
+    def add(self, event: RefreshEvent) -> None:
+        from reader.refresh import FeedDone, FeedFailed, RefreshStarted
+
+        self.summary.add(event)
+        self.news.add(event)
+        if isinstance(event, RefreshStarted):
+            self.total = event.total
+            self.core.post(messages.RefreshStarted(self.total, self.reason))
+        elif isinstance(event, FeedDone | FeedFailed):
+            self.stored += 1
+            self.core.post(messages.RefreshProgress(self.stored, self.total))
+            if isinstance(event, FeedDone) and event.new:
+                self.core.post(messages.ItemsAdded(frozenset({event.feed_id})))
+            now = time.monotonic()
+            if now - self.last_counts > FEEDS_CHANGED_EVERY:
+                self.last_counts = now
+                self.core.post(messages.FeedsChanged())
 
 
 class RefreshService:
@@ -38,6 +78,10 @@ class RefreshService:
 
     def __init__(self, core: AppCore) -> None:
         self.core = core
+        # A refresh of CHILD_FROM feeds or more runs in a process of its own; the app's
+        # own writer then sees its commits as another process's (`child_writing`).
+        self.use_child = True
+        self.child_writing = False
         self._worker: Worker[None] | None = None
         self._running_all = False
         self._queued: set[int] | None = None  # feed ids asked for while one ran
@@ -107,7 +151,7 @@ class RefreshService:
                 announcement = await self._refresh_feeds(feed_ids, reason, summary)
             if feed_ids is None or steps_only or await self._any_remote(feed_ids):
                 error = await self._run_steps(summary)
-        except StoreError as failure:
+        except (StoreError, _ChildFailed) as failure:
             error = str(failure)
         except Exception as failure:  # noqa: BLE001 - a bug must not end the app
             log.exception("refresh failed")
@@ -123,15 +167,33 @@ class RefreshService:
 
     async def _refresh_feeds(self, feed_ids: list[int] | None, reason: str,
                              summary: RefreshSummary) -> str | None:
-        """The local feeds, on an event loop of their own in a worker thread: HTTP, gzip
-        and the pipeline's bookkeeping for hundreds of feeds never share the UI's loop, so
-        keys are answered while it runs. Messages cross back with post_message, which is
-        thread-safe; `stop` reaches the other loop through a flag."""
+        """The local feeds: a refresh of many in a process of its own (the screen keeps the
+        GIL and the CPU), a few (`r` on a feed) on a thread, where nothing has to start
+        first. Messages cross back with post_message, which is thread-safe; `stop` reaches
+        the other side through a flag."""
         self._cancel = threading.Event()
+        progress = _Progress(self.core, reason, summary)
+        if self.use_child and (feed_ids is None or len(feed_ids) >= CHILD_FROM):
+            self.child_writing = True
+            try:
+                return await asyncio.to_thread(self._refresh_in_child, feed_ids, reason,
+                                               progress, self._cancel)
+            except _NoChild as why:
+                log.warning("refresh: no process could be started (%s); refreshing on a "
+                            "thread", why)
+            finally:
+                await self.core.absorb_own_writes()
+                self.child_writing = False
+        return await self._refresh_on_thread(feed_ids, reason, progress)
+
+    async def _refresh_on_thread(self, feed_ids: list[int] | None, reason: str,
+                                 progress: _Progress) -> str | None:
+        """On an event loop of its own in a worker thread: HTTP, gzip and the pipeline's
+        bookkeeping never share the UI's loop."""
         cancel = self._cancel
 
         async def guarded() -> str | None:
-            task = asyncio.ensure_future(self._refresh_feeds_here(feed_ids, reason, summary))
+            task = asyncio.ensure_future(self._refresh_feeds_here(feed_ids, reason, progress))
             while not task.done():
                 if cancel.is_set():
                     task.cancel()
@@ -141,41 +203,79 @@ class RefreshService:
         return await asyncio.to_thread(asyncio.run, guarded())
 
     async def _refresh_feeds_here(self, feed_ids: list[int] | None, reason: str,
-                                  summary: RefreshSummary) -> str | None:
-        """Fetched, parsed and stored, with progress; returns the announcement."""
+                                  progress: _Progress) -> str | None:
+        """Fetched, parsed and stored here, with progress; returns the announcement."""
         from reader.feed_settings import RefreshPlan
         from reader.filters.rules import Dropper
-        from reader.refresh import FeedDone, FeedFailed, RefreshStarted, refresh
-        from reader.schedule import NewItems
+        from reader.refresh import refresh
 
         config = self.core.config
         store = self.core.db.writer
-        news = NewItems()
         plan = await asyncio.to_thread(RefreshPlan.build, store, config.refresh, config.feeds)
         for problem in plan.problems:
             self.core.post(messages.CoreError(problem))
         drop = Dropper(config.kill)
-        stored = total = 0
-        last_counts = 0.0
         async for event in refresh(store, feed_ids, force=feed_ids is not None,
                                    limits=config.fetch,
                                    due_only=reason in ("schedule", "start"),
                                    plan=plan, drop=drop or None):
-            summary.add(event)
-            news.add(event)
-            if isinstance(event, RefreshStarted):
-                total = event.total
-                self.core.post(messages.RefreshStarted(total, reason))
-            elif isinstance(event, FeedDone | FeedFailed):
-                stored += 1
-                self.core.post(messages.RefreshProgress(stored, total))
-                if isinstance(event, FeedDone) and event.new:
-                    self.core.post(messages.ItemsAdded(frozenset({event.feed_id})))
-                now = time.monotonic()
-                if now - last_counts > FEEDS_CHANGED_EVERY:
-                    last_counts = now
-                    self.core.post(messages.FeedsChanged())
-        return news.announcement()
+            progress.add(event)
+        return progress.news.announcement()
+
+    def _refresh_in_child(self, feed_ids: list[int] | None, reason: str,
+                          progress: _Progress, cancel: threading.Event) -> str | None:
+        """Start the child, pass its events on as they come, and wait for its end (on a
+        worker thread: every call here blocks)."""
+        from reader.core.refresh_process import RefreshJob, child_main, context
+
+        config = self.core.config
+        job = RefreshJob(database=self.core.db.path, feed_ids=feed_ids,
+                         force=feed_ids is not None,
+                         due_only=reason in ("schedule", "start"), limits=config.fetch,
+                         refresh=config.refresh, feeds=config.feeds, kill=tuple(config.kill))
+        try:
+            forkserver = context()
+            receiving, sending = forkserver.Pipe(duplex=False)
+            child = forkserver.Process(target=child_main, args=(job, sending, os.getpid()),
+                                       name="reader-refresh")
+            child.start()
+        except Exception as failure:  # noqa: BLE001 - no processes here: a thread will do
+            raise _NoChild(f"{type(failure).__name__}: {failure}") from None
+        sending.close()
+        try:
+            while True:
+                if cancel.is_set():
+                    child.terminate()
+                    return None
+                if not receiving.poll(0.1):
+                    if not child.is_alive() and not receiving.poll(0):
+                        raise RuntimeError(f"the refresh process ended early (exit code "
+                                           f"{child.exitcode})")
+                    continue
+                try:
+                    kind, payload = receiving.recv()
+                except EOFError:
+                    child.join(5)
+                    raise RuntimeError(f"the refresh process ended early (exit code "
+                                       f"{child.exitcode})") from None
+                if kind == "event":
+                    progress.add(payload)
+                elif kind == "problem":
+                    self.core.post(messages.CoreError(payload))
+                elif kind == "store":
+                    raise StoreError(payload)
+                elif kind == "failed":
+                    line, details = payload
+                    log.error("refresh process failed:\n%s", details)
+                    raise _ChildFailed(line)
+                elif kind == "done":
+                    return progress.news.announcement()
+        finally:
+            receiving.close()
+            child.join(5)
+            if child.is_alive():
+                child.kill()
+                child.join(1)
 
     async def _any_remote(self, feed_ids: list[int]) -> bool:
         """Whether `r` named a sync account's feed: the server fetches those, so a sync is

@@ -149,6 +149,7 @@ class MainScreen(Screen[None]):
         self.open_item: Item | None = None
         self._feed_rows: list[FeedRow] = []
         self._narrow: bool | None = None
+        self._reading = False
         self._preview_timer: Timer | None = None
         self._shown_id: int | None = None  # the item opened or previewed last
         self._newest_id = 0  # the newest item id the view has taken in
@@ -182,7 +183,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="status-bar"):
             yield Static("", id="status")
             yield ProgressBar(id="progress", show_eta=False)
-        yield ReaderFooter(compact=True)
+        yield ReaderFooter()
 
     # -- widgets ------------------------------------------------------------------------
 
@@ -224,20 +225,29 @@ class MainScreen(Screen[None]):
     def on_resize(self) -> None:
         self.apply_layout(self.app.size.width)
 
+    @property
+    def reading(self) -> bool:
+        """An article is open for reading (Enter), not only previewed."""
+        return self._reading
+
+    @reading.setter
+    def reading(self, reading: bool) -> None:
+        # The CSS class matters only when narrow (reading hides the list there); set when
+        # wide, it would restyle every widget on the screen at each Enter and Escape.
+        self._reading = reading
+        self.set_class(reading and bool(self._narrow), "reading")
+
     def apply_layout(self, width: int) -> None:
         """Wide: everything at once. Narrow: panes toggle, reading hides the list."""
         narrow = width < WIDE
         if narrow != self._narrow:
-            first = self._narrow is None
             self._narrow = narrow
             self.set_class(narrow, "narrow")
+            self.set_class(narrow and self._reading, "reading")
             self.set_class(not narrow, "show-timeline")
             self.set_class(not narrow, "show-feeds")
             # Narrow, "? Help" and "q Quit" matter more than the palette's hint (Ctrl+P works).
-            footer = self.query_one(ReaderFooter)
-            footer.show_command_palette = not narrow
-            if not first:  # a resize: no stray cells of the old width
-                footer.refresh(recompose=True, layout=True)
+            self.query_one(ReaderFooter).show_command_palette = not narrow
 
     # -- what the core says -------------------------------------------------------------
 
@@ -388,8 +398,10 @@ class MainScreen(Screen[None]):
             if self.refreshing and self._progress_total:
                 progress = self.query_one("#progress", ProgressBar)
                 message += f" · refreshing {int(progress.progress)}/{self._progress_total}"
+        # One line of a fixed size: a repaint, never a layout of the whole screen (~50 ms
+        # with 800 feeds in the panel, at each count of a refresh).
         self.query_one("#status", Static).update(Text(plain(message), no_wrap=True,
-                                                      overflow="ellipsis"))
+                                                      overflow="ellipsis"), layout=False)
 
     # -- choosing a view ----------------------------------------------------------------
 
@@ -431,7 +443,7 @@ class MainScreen(Screen[None]):
         self.app.push_screen(LinksDialog(event.links), chosen)
 
     def open_article(self, item_id: int, *, focus: bool = True) -> None:
-        self.add_class("reading")
+        self.reading = True
         if focus:
             self.article.focus()
         if self._preview_timer is not None:
@@ -461,7 +473,7 @@ class MainScreen(Screen[None]):
         self.timeline.set_entries((), "")
         if self.article.has_focus or self.timeline.has_focus_within:
             self.headlines.focus()
-        self.remove_class("reading")
+        self.reading = False
 
     def preview_article(self, item_id: int) -> None:
         # Never for the item being opened: the preview would cancel its page fetch.
@@ -511,7 +523,9 @@ class MainScreen(Screen[None]):
             self.article.show(meta, article.text, article.links, article.link_texts)
         if article.note:
             self.article.show_note(article.note)
-        self.load_story(item, article.text)
+        # After the article's frame is on screen: finding related items is Python in a
+        # worker thread, and started now it would share the GIL with drawing that frame.
+        self.call_after_refresh(self.load_story, item, article.text)
 
     @work(exclusive=True, group="story")
     @unless_closing
@@ -632,7 +646,7 @@ class MainScreen(Screen[None]):
         self.load_article(self.open_item.id, load_page=True)
 
     def action_page_or_next(self) -> None:
-        if self.open_item is not None and self.has_class("reading"):
+        if self.open_item is not None and self.reading:
             if self.article.page_down_or_end():
                 return
         self.action_next_unread()
@@ -647,15 +661,15 @@ class MainScreen(Screen[None]):
                 self.remove_class("show-feeds")
             self.headlines.focus()
         elif self.article.has_focus or self.timeline.has_focus_within:
-            self.remove_class("reading")
+            self.reading = False
             self.headlines.focus()
         elif isinstance(self.view.filter, Narrowed):  # F narrowed it: the view as it was
             self.set_view(self.view.but(filter=self.view.filter.base))
         elif self.in_search:
             self.feed_panel.set_search(None)
             self.set_view(ALL)
-        elif self.has_class("reading"):
-            self.remove_class("reading")
+        elif self.reading:
+            self.reading = False
 
     def action_quit_or_back(self) -> None:
         if self.article.has_focus or self.timeline.has_focus_within:

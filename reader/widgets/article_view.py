@@ -20,7 +20,6 @@ from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.selection import Selection
@@ -31,6 +30,7 @@ from feeds.model import Enclosure
 from reader.enclosures import describe, media_kind
 from reader.rows import ArticleLink
 from reader.widgets.headline_list import foreground, plain
+from reader.widgets.scrolling import FixedRegion, set_virtual_height
 from reader.wording import UNTITLED
 
 WORDS_PER_MINUTE = 230
@@ -105,7 +105,7 @@ class _Block:
     url: str | None = None  # clicking it opens this link
 
 
-class ArticleView(ScrollView, can_focus=True):
+class ArticleView(ScrollView, FixedRegion, can_focus=True):
     """Shows one article; posts `OpenLink` when its link (or a numbered link) is chosen."""
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -422,7 +422,7 @@ class ArticleView(ScrollView, can_focus=True):
             line_blocks.extend([index] * len(wrapped))
         self._lines, self._line_blocks, self._block_first_line = lines, line_blocks, first_lines
         self._strips.clear()
-        self.virtual_size = Size(0, len(lines))
+        set_virtual_height(self, len(lines))
         if self._pending_paragraph is not None:
             self._scroll_to_paragraph(self._pending_paragraph)
             self._pending_paragraph = None

@@ -20,13 +20,13 @@ from rich.style import Style
 from textual import events
 from textual.binding import Binding, BindingType
 from textual.cache import LRUCache
-from textual.geometry import Size
 from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from reader.rows import Headline
+from reader.widgets.scrolling import FixedRegion, set_virtual_height
 from reader.wording import UNTITLED
 
 PLACEHOLDER = "(this item cannot be shown)"
@@ -94,7 +94,7 @@ def _local_now() -> datetime:
     return datetime.now().astimezone()
 
 
-class HeadlineList(ScrollView, can_focus=True):
+class HeadlineList(ScrollView, FixedRegion, can_focus=True):
     """A cursor over many headlines; posts `Highlighted` as the cursor moves and `Selected`
     on Enter or a click."""
 
@@ -191,6 +191,7 @@ class HeadlineList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._rows: list[Headline] = list(rows)
         self._index: dict[int, int] | None = None
+        self._ids: set[int] | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
         self._styles: dict[str, Style] = {}
         self.empty_message = empty_message
@@ -200,7 +201,7 @@ class HeadlineList(ScrollView, can_focus=True):
         """Whether rows show their feed's name (False in a one-feed view)."""
         self.timezone: tzinfo | None = None
         """Zone the dates are shown in; None is the system's local zone."""
-        self.virtual_size = Size(0, len(self._rows))
+        set_virtual_height(self, len(self._rows))
         self._media: Mapping[int, str] = {}
         self._lights: Mapping[int, int] = {}
         self._light_styles: list[Style | None] = []
@@ -223,6 +224,12 @@ class HeadlineList(ScrollView, can_focus=True):
             self._index = {row.id: index for index, row in enumerate(self._rows)}
         return self._index.get(item_id)
 
+    def _known_ids(self) -> set[int]:
+        """The ids listed, kept up to date by insert_rows (built on first use)."""
+        if self._ids is None:
+            self._ids = {row.id for row in self._rows}
+        return self._ids
+
     def set_rows(self, rows: Sequence[Headline], keep_id: int | None = None) -> None:
         """Replace every row; the cursor stays on `keep_id` (default: the current item) when
         it is still listed, else keeps its index, clamped."""
@@ -231,8 +238,9 @@ class HeadlineList(ScrollView, can_focus=True):
             keep_id = before.id
         self._rows = list(rows)
         self._index = None
+        self._ids = None
         self._strips.clear()
-        self.virtual_size = Size(0, len(self._rows))
+        set_virtual_height(self, len(self._rows))
         target = self.index_of(keep_id) if keep_id is not None else None
         if target is None:
             target = self.cursor_row
@@ -247,7 +255,8 @@ class HeadlineList(ScrollView, can_focus=True):
         """Take in new rows (a refresh stored them) at their place in the order, without
         reading the view again: the highlighted item stays highlighted and the lines on
         screen stay where they are. Returns how many rows were added."""
-        fresh = [row for row in rows if self.index_of(row.id) is None]
+        known = self._known_ids()
+        fresh = [row for row in rows if row.id not in known]
         if not fresh:
             return 0
         before = self.highlighted
@@ -256,16 +265,24 @@ class HeadlineList(ScrollView, can_focus=True):
         for row in sorted(fresh, key=_order_key):
             index = bisect.bisect_left(self._rows, _order_key(row), key=_order_key)
             self._rows.insert(index, row)
+            known.add(row.id)
             if index <= top and self._rows:
                 above_top += 1
+        # Positions moved: the id -> index map is rebuilt when next asked for (a dict of
+        # 100k rows at every feed a refresh stores costs the UI thread ~10 ms each time).
         self._index = None
         self._strips.clear()
-        self.virtual_size = Size(0, len(self._rows))
+        set_virtual_height(self, len(self._rows))
         if before is None:
             self.set_reactive(HeadlineList.cursor_row, 0)
             self.post_message(self.Highlighted(self, self._rows[0]))
         else:
-            self.set_reactive(HeadlineList.cursor_row, self.index_of(before.id) or 0)
+            # The order key is unique (it ends with the id): a binary search finds the row.
+            where: int | None = bisect.bisect_left(self._rows, _order_key(before),
+                                                   key=_order_key)
+            if where is None or where >= len(self._rows) or self._rows[where].id != before.id:
+                where = self.index_of(before.id)  # a list in another order
+            self.set_reactive(HeadlineList.cursor_row, where or 0)
             if above_top and top > 0:
                 self.scroll_to(y=top + above_top, animate=False, force=True)
             self._scroll_cursor_visible()

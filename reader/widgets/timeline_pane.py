@@ -27,6 +27,7 @@ from textual.widgets.option_list import Option
 
 from reader.rows import TimelineEntry
 from reader.widgets.headline_list import plain
+from reader.widgets.scrolling import FixedRegion
 from reader.wording import UNTITLED
 
 LOADING_MESSAGE = "Finding the story…"
@@ -272,6 +273,10 @@ class StorySpark(Widget, can_focus=True):
         self.refresh()
 
 
+class TimelineRows(OptionList, FixedRegion):
+    """The timeline's rows: a new story repaints the pane, never lays out the screen."""
+
+
 class TimelinePane(Widget):
     """Shows a story's timeline; posts `OpenItem` or `JumpToEvent` when a row is chosen."""
 
@@ -344,7 +349,7 @@ class TimelinePane(Widget):
     def compose(self) -> ComposeResult:
         yield Static(id="timeline-header")
         yield StorySpark(id="timeline-spark")
-        yield OptionList(id="timeline-rows")
+        yield TimelineRows(id="timeline-rows")
 
     @property
     def spark(self) -> StorySpark:
@@ -366,7 +371,7 @@ class TimelinePane(Widget):
         article ("current") is highlighted."""
         self.entries = tuple(sorted(entries, key=lambda entry: entry.when))
         self.header = header
-        self.query_one("#timeline-header", Static).update(Content(plain(header)))
+        self._set_header(Content(plain(header)))
         rows = self.option_list
         rows.set_options(Option(entry_prompt(entry)) for entry in self.entries)
         current = next(
@@ -375,10 +380,17 @@ class TimelinePane(Widget):
         rows.highlighted = current if current is not None else (0 if self.entries else None)
         self.spark.set_days(story_days(self.entries))
 
+    def _set_header(self, header: Content) -> None:
+        """A header as tall as the last one only repaints (no layout of the screen)."""
+        static = self.query_one("#timeline-header", Static)
+        width = static.content_region.width
+        same_height = width > 0 and static.size.height == len(header.wrap(width))
+        static.update(header, layout=not same_height)
+
     def show_loading(self) -> None:
         self.entries = ()
         self.header = LOADING_MESSAGE
-        self.query_one("#timeline-header", Static).update(Content(LOADING_MESSAGE))
+        self._set_header(Content(LOADING_MESSAGE))
         self.option_list.clear_options()
         self.spark.set_days(())
 

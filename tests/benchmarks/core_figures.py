@@ -80,8 +80,12 @@ def corekeys(bench: Bench) -> list[Row]:
     with FeedServer(documents) as server:
         urls = server.urls()
         # Rounds alternate the sides, so both see the same machine noise.
-        for round_number in range(int(plan["rounds"])):
+        # COREKEYS_SIDES=now / COREKEYS_ROUNDS=1 narrow the run while iterating on a change.
+        sides = os.environ.get("COREKEYS_SIDES", "before,now").split(",")
+        for round_number in range(int(os.environ.get("COREKEYS_ROUNDS", plan["rounds"]))):
             for label, tree in (("before", old_tree), ("now", now_tree)):
+                if label not in sides:
+                    continue
                 data = bench.fresh_dir(f"corekeys-{label}-{round_number}")
                 shutil.copyfile(store_dir / "reader.db", data / "reader.db")
                 _hold_generated_feeds(data / "reader.db")
@@ -92,7 +96,7 @@ def corekeys(bench: Bench) -> list[Row]:
                 result["server"] = server.counts()
                 rounds[label].append(result)
                 bench.log(f"corekeys round {round_number + 1}: {label}: {_summary(result)}")
-    results = {label: _merge(done) for label, done in rounds.items()}
+    results = {label: _merge(done) for label, done in rounds.items() if done}
     return _rows(results, stored, feeds, items, now_label)
 
 
@@ -240,9 +244,10 @@ def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
           items: int, now_label: str = "now") -> list[Row]:
     figure = (f"key latency (j and Enter) during a {feeds}-feed refresh, "
               f"{stored // 1000}k items")
-    before, now = results["before"], results["now"]
+    before, now = results.get("before"), results["now"]
     rows = []
-    for label, result in ((f"before the core ({BEFORE})", before), (now_label, now)):
+    sides = [(f"before the core ({BEFORE})", before), (now_label, now)]
+    for label, result in [(label, result) for label, result in sides if result]:
         p50, p99, top = _figures(result)
         lost = sum(result["lost"].values())
         ours = (f"p50 {seconds(p50)}, p99 {seconds(p99)}, max {seconds(top)}"
@@ -267,8 +272,9 @@ def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
         notes += [f"lost: {why}" for why in result["lost_why"]]
         row = Row(f"{figure}: {label}", ours, "-", "-", "-", None, notes, key="corekeys")
         rows.append(row)
-    p99_before, p99_now = _figures(before)[1], _figures(now)[1]
-    now_row = rows[1]
+    p99_before = _figures(before)[1] if before else math.nan
+    p99_now = _figures(now)[1]
+    now_row = rows[-1]
     if not math.isnan(p99_before):
         now_row.baseline = f"p99 {seconds(p99_before)} (before the core)"
     if not (math.isnan(p99_before) or math.isnan(p99_now)):
