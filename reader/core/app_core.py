@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from textual.worker import Worker
 
     from feeds.download import DownloadResult
+    from reader.core.story_process import StoryFinder
     from reader.filters.rules import SavedView
     from reader.refresh import Probe
     from reader.story import Story
@@ -59,6 +60,7 @@ class ItemDetails:
     item: Item
     enclosures: tuple[Enclosure, ...] = ()
     fetch_article: bool = True  # [[feed]] fetch_article (config.article is checked apart)
+    stored: Article | None = None  # the text the store holds, made in the same read
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +122,7 @@ class AppCore:
         self.refresher = RefreshService(self)
         self._listener: MessagePump | None = None
         self._data_version: int | None = None
+        self._stories: StoryFinder | None = None  # started at the first story
         self._failed_pages: dict[int, tuple[float, str]] = {}  # item id -> (when, why)
         self._feed_pages: dict[int, bool] = {}  # feed id -> its [[feed]] fetch_article
 
@@ -271,6 +274,8 @@ class AppCore:
 
     def close(self) -> None:
         self.refresher.stop()
+        if self._stories is not None:
+            self._stories.close()
         self.db.close()
 
     def look_outside(self) -> None:
@@ -512,6 +517,13 @@ class AppCore:
         from reader.story import story_for
 
         await self.db.write(lambda store: store.index_pending())  # related reads the index
+        if self._stories is None:
+            from reader.core.story_process import StoryFinder
+
+            self._stories = StoryFinder(self.db.path)
+        found = await self._stories.story(item, text)
+        if found is not None:
+            return found
         return await self.db.read(lambda store: story_for(store, item, text))
 
     # -- refresh ------------------------------------------------------------------------
@@ -622,7 +634,10 @@ class AppCore:
     # -- issue 15: enclosures, per-feed settings, editing a feed -------------------------------
 
     async def item_details(self, item_id: int) -> ItemDetails | None:
-        """The item, its enclosures and its feed's `fetch_article`, in one read."""
+        """The item, its enclosures, its feed's `fetch_article` and its stored text, in one
+        read."""
+        from reader.story import stored_article
+
         table = self.config.feeds
 
         def read(store: Store) -> ItemDetails | None:
@@ -634,9 +649,11 @@ class AppCore:
             if table.rules:
                 tags = store.feed_tags().get(item.feed_id, ())
                 fetch = table.for_feed(item.feed_url, tags).fetch_article is not False
-            return ItemDetails(item, enclosures, fetch)
+            # The stored text is made in the same trip to a worker thread: on a busy
+            # machine each trip waits for the scheduler twice (~10 ms or more each).
+            return ItemDetails(item, enclosures, fetch, stored_article(item))
 
-        details = await self.db.read(read)
+        details = await self.db.read(read, urgent=True)
         if details is not None:
             self._feed_pages[details.item.feed_id] = details.fetch_article
         return details

@@ -34,7 +34,8 @@ if TYPE_CHECKING:
 log = logging.getLogger("reader.refresh")
 
 REFRESH_NICENESS = 5  # below the screen, above the parsing workers (10)
-PRELOAD = ["feeds.parse", "reader.refresh", "reader.core.refresh_process"]
+PRELOAD = ["feeds.parse", "reader.refresh", "reader.core.refresh_process", "reader.story",
+           "reader.core.story_process"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,7 +81,7 @@ def child_main(job: RefreshJob, pipe: Connection, reader_pid: int) -> None:
 
     from reader.store import StoreError
 
-    _leave_with(reader_pid)
+    leave_with(reader_pid)
     try:
         os.nice(REFRESH_NICENESS)
     except OSError:
@@ -97,7 +98,7 @@ def child_main(job: RefreshJob, pipe: Connection, reader_pid: int) -> None:
         pipe.close()
 
 
-def _leave_with(reader_pid: int) -> None:
+def leave_with(reader_pid: int) -> None:
     """Exit when the app is gone (killed with SIGKILL, it cannot stop us)."""
     import threading
     import time

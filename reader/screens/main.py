@@ -443,13 +443,20 @@ class MainScreen(Screen[None]):
         self.app.push_screen(LinksDialog(event.links), chosen)
 
     def open_article(self, item_id: int, *, focus: bool = True) -> None:
-        self.reading = True
-        if focus:
-            self.article.focus()
         if self._preview_timer is not None:
             self._preview_timer.stop()
         self._shown_id = item_id
-        self.load_article(item_id)
+        self.load_article(item_id, reveal=True, focus=focus)
+
+    def _reveal_article(self, focus: bool) -> None:
+        """Reading mode and the focus move with the article's own frame: moved at the key,
+        they cost a frame of their own (the footer, the focus styles) before the article
+        could be drawn."""
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self.reading = True
+        if focus:
+            self.article.focus()
 
     @on(HeadlineList.Highlighted)
     def headline_highlighted(self, event: HeadlineList.Highlighted) -> None:
@@ -484,12 +491,18 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="article")
     @unless_closing
     async def load_article(self, item_id: int, preview: bool = False,
-                           load_page: bool = False) -> None:
+                           load_page: bool = False, reveal: bool = False,
+                           focus: bool = True) -> None:
         """Show an item: opening marks it read and fetches its page when the feed gave only
-        a summary (the summary shows meanwhile); a preview does neither."""
+        a summary (the summary shows meanwhile); a preview does neither. `reveal`: an open
+        (Enter), which shows the article pane and, with `focus`, moves the focus there."""
         from reader.story import needs_page
 
-        details = await self.core.item_details(item_id)
+        try:
+            details = await self.core.item_details(item_id)
+        finally:
+            if reveal:  # even when the read failed: the pane says why
+                self._reveal_article(focus)
         if details is None:
             self.article.clear("This item is gone.")
             return
@@ -503,7 +516,7 @@ class MainScreen(Screen[None]):
         summary_only = needs_page(item)
         fetch_page = not preview and summary_only and (
             load_page or self.core.may_fetch_page(item))
-        article = await self.core.article(item, fetch_page=False)
+        article = details.stored or await self.core.article(item, fetch_page=False)
         if self.open_item is None or self.open_item.id != item_id:
             return
         self.article.show(meta, article.text, article.links, article.link_texts)

@@ -193,6 +193,7 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
         self._index: dict[int, int] | None = None
         self._ids: set[int] | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
+        self._own_style: Style | None = None
         self._styles: dict[str, Style] = {}
         self.empty_message = empty_message
         self.clock: Callable[[], datetime] = _local_now
@@ -395,8 +396,16 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
 
     # -- drawing ------------------------------------------------------------------------
 
+    def _base_style(self) -> Style:
+        """The widget's own style, worked out once per style change: Textual walks every
+        ancestor for it, ~0.3 ms, and each line drawn asked for it again."""
+        if self._own_style is None:
+            self._own_style = self.rich_style
+        return self._own_style
+
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        self._own_style = None
         self._styles.clear()
         self._strips.clear()
 
@@ -414,7 +423,7 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
         if not self._rows:
             return self._empty_line(y, width)
         if row >= len(self._rows):
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style())
         headline = self._rows[row]
         is_cursor = row == self.cursor_row
         key = (headline, width, is_cursor, self.show_feed)
@@ -438,7 +447,7 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
         return style
 
     def _row_style(self, headline: Headline | None, is_cursor: bool) -> Style:
-        style = self.rich_style
+        style = self._base_style()
         if headline is not None:
             read_state = "headline-list--read" if headline.read else "headline-list--unread"
             style += self._style(read_state)
@@ -498,11 +507,11 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
 
     def _empty_line(self, y: int, width: int) -> Strip:
         if y != self.scrollable_content_region.height // 2:
-            return Strip.blank(width, self.rich_style)
+            return Strip.blank(width, self._base_style())
         message = plain(self.empty_message)
         text = fit(message, width) if cell_len(message) >= width else message
         left = max(0, (width - cell_len(text)) // 2)
-        style = self.rich_style + self._style("headline-list--empty")
-        return Strip([Segment(" " * left, self.rich_style), Segment(text, style)]).crop_extend(
-            0, width, self.rich_style
+        style = self._base_style() + self._style("headline-list--empty")
+        return Strip([Segment(" " * left, self._base_style()), Segment(text, style)]).crop_extend(
+            0, width, self._base_style()
         )
