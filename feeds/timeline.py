@@ -143,7 +143,7 @@ def _resolve(
     elif kind == "year":
         yield from _resolve_year(mention, doc.text)
     elif kind == "numeric":
-        yield from resolve_numeric(mention, ref, doc.language)
+        yield from resolve_numeric(mention, doc, sentence, ref)
     elif kind in PERIOD_RESOLVERS:
         yield from PERIOD_RESOLVERS[kind](mention, doc, sentence, ref)
 
@@ -414,7 +414,7 @@ def events(
         ref = date(2000, 1, 1)  # never used: mentions that need it are skipped
     else:
         ref = published.date() if isinstance(published, datetime) else published
-    doc = Document(text, language)
+    doc = Document(text, language, anchored=anchored)
     result: list[Event] = []
     story = _Story()
     seen: set[tuple[int, date, str]] = set()

@@ -142,23 +142,29 @@ async def load_article(store: Store, item: Item, *, limits: object | None = None
         return replace(summary, note="the feed's settings say never to fetch the page")
     loaded = await articles.load(item.link, item.summary, item.content, limits=limits)
     if loaded.source == "page":
-        store.cache_article(item.id, loaded.text, loaded.links, loaded.source, loaded.note)
+        store.cache_article(item.id, loaded.text, loaded.links, loaded.source, loaded.note,
+                            published=loaded.published)
     return loaded
 
 
 def story_for(store: Store, item: Item, text: str) -> Story:
     from feeds.timeline import events
 
-    published = item.published or item.first_seen
+    # The anchor of "on Wednesday": the item's date, else the date its page gives (cached
+    # with the page); never the day it was fetched (issue 17). Without any, only what carries
+    # its own year is dated.
+    anchor: datetime | date | None = item.published or item.updated
+    if anchor is None:
+        anchor = store.page_date(item.id)
+    when = anchor.date() if isinstance(anchor, datetime) else anchor
     found = store.related(item.id)
     return Story(
         item_id=item.id,
         title=item.title,
         feed_title=item.feed_title,
-        when=published.date(),
+        when=when or item.first_seen.date(),
         related=tuple(RelatedItem(h, url, score, dup, declared)
                       for h, url, score, dup, declared in found),
-        # An undated item is not resolved against the day it was fetched (issue 17): only
-        # what carries its own year is dated.
-        events=tuple(events(text, item.published or item.updated)),
+        # The feed's declared language settles numeric dates such as 06/01/2022.
+        events=tuple(events(text, anchor, language=store.feed_language(item.feed_id))),
     )

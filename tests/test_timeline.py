@@ -19,6 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.model import Event
+from feeds.periods import language_tag
 from feeds.timeline import events, sentence_spans
 from tests.conftest import shared_path
 
@@ -616,22 +617,49 @@ def test_a_day_glossed_by_a_date_in_brackets_is_one_event() -> None:
 @pytest.mark.parametrize(
     ("text", "language", "expected"),
     [
-        ("The ruling was published on 06/01/2022.", "en-US", [("2022-06-01", "day")]),
+        ("The law takes effect on 06/01/2022.", "en-US", [("2022-06-01", "day")]),
         ("The ruling was published on 06/01/2022.", "en-GB", [("2022-01-06", "day")]),
         ("The ruling was published on 06/01/2022.", "de", [("2022-01-06", "day")]),
-        ("The ruling was published on 06/01/2022.", None, []),  # two readings: no guess
-        ("The ruling was published on 06/01/2022.", "en", []),
+        ("The ruling was published on 06/01/2022.", "fr-FR", [("2022-01-06", "day")]),
+        # Plausibility: what was published on 10 January 2022 was not published in June.
+        ("The ruling was published on 06/01/2022.", "en-US", []),
+        ("The ruling was published on 06/01/2022.", None, [("2022-01-06", "day")]),
+        ("The ruling was published on 06/01/2022.", "en", [("2022-01-06", "day")]),
+        ("The ruling was published on 06/01/2022.", "en-CA", [("2022-01-06", "day")]),
+        ("The law takes effect on 06/01/2022.", None, [("2022-06-01", "day")]),
+        ("The law took effect on 01/03/2021.", None, []),  # both readings are in the past
+        ("Deadline: 06/01/2022.", None, []),  # no tense: two readings, no guess
+        ("Deadline: 06/01/2022.", "en-GB", [("2022-01-06", "day")]),
         ("The deadline passed on 31/01/2021.", None, [("2021-01-31", "day")]),
         ("The film opens 10/21/2023 nationwide.", None, [("2023-10-21", "day")]),
         ("The deadline passed on 31.01.2021.", None, [("2021-01-31", "day")]),
         ("Version 1/2/2022 of the file.", None, []),
     ],
 )
-def test_numeric_dates_by_language_or_none(
+def test_numeric_dates_by_language_plausibility_or_none(
     text: str, language: str | None, expected: list[tuple[str, str]]
 ) -> None:
     assert [(e.date.isoformat(), e.granularity)
             for e in events(text, REF, language=language)] == expected
+
+
+def test_numeric_dates_without_a_publication_date() -> None:
+    """No anchor, no plausibility: only an order the numbers or the language settle."""
+    text = "The ruling was published on 06/01/2022."
+    assert [e.date.isoformat() for e in events(text, None, language="en-GB")] == ["2022-01-06"]
+    assert events(text, None) == []
+    assert [e.date.isoformat() for e in events("It ended on 31/01/2021.", None)] == [
+        "2021-01-31"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "tag"),
+    [("en-us", "en-US"), ("en_GB", "en-GB"), (" EN ", "en"), ("de", "de"),
+     ("zh-Hant-TW", "zh-Hant-TW"), ("", None), (None, None), ("english", None),
+     ("en-US; DROP TABLE", None), ("e", None), (42, None), ("en-\u202eUS", None)],
+)
+def test_language_tag_normalises_what_feeds_declare(raw: object, tag: str | None) -> None:
+    assert language_tag(raw) == tag
 
 
 @pytest.mark.parametrize(
