@@ -147,6 +147,16 @@ class Event:
 
 
 @dataclass(frozen=True, slots=True)
+class UndatedEvent:
+    """An event an undated text places only relative to a day it does not give ("on
+    Wednesday" in an item with no date, issue 17): shown as undated, never resolved against
+    the day the item was fetched."""
+
+    text: str  # the sentence it came from, shortened
+    position: int  # character offset of the sentence in the article text
+
+
+@dataclass(frozen=True, slots=True)
 class DiscoveredFeed:
     """A feed that an HTML page links: <link rel="alternate">, or an <a> whose URL looks like
     one (`/feed`, `.rss`; then `type` is empty)."""

@@ -138,6 +138,14 @@ def test_an_undated_item_is_not_resolved_against_the_day_it_was_fetched(tmp_path
     story = story_for(store, item, article.text)
     assert [(event.date, event.granularity) for event in story.events] == [
         (date(2015, 3, 12), "day")]
+    # "On Wednesday" is listed as undated, at the article's own row, not dated.
+    assert [event.text for event in story.undated] == ["On Wednesday the minister resigned."]
+    assert "1 undated" in story.header
+    rows = story.entries()
+    at = next(index for index, row in enumerate(rows) if row.kind == "current")
+    assert rows[at - 1].granularity == "undated" and rows[at - 1].when == rows[at].when
+    assert any(line.strip().startswith("undated") and "minister resigned" in line
+               for line in story.lines())
 
 
 def _refreshed_store(tmp_path: Path, routes: dict[str, tuple[bytes, str]]
@@ -349,7 +357,8 @@ def test_new_granularities_are_worded_alike_in_the_pane_and_the_command_line() -
 
     cases = {("weekend", date(2019, 11, 16)): "weekend of 16 Nov 2019",
              ("season", date(2020, 6, 1)): "summer 2020",
-             ("quarter", date(2019, 7, 1)): "Q3 2019"}
+             ("quarter", date(2019, 7, 1)): "Q3 2019",
+             ("undated", date(2026, 12, 5)): "undated"}
     for (granularity, day), words in cases.items():
         assert when_text(day, granularity) == words == format_when(day, granularity)
 

@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 
 from feeds.model import Event
 from feeds.periods import language_tag
-from feeds.timeline import events, sentence_spans
+from feeds.timeline import events, sentence_spans, undated_events
 from tests.conftest import shared_path
 
 GRANULARITY_ORDER = ("day", "week", "month", "year", "decade")
@@ -765,3 +765,21 @@ def test_labelled_sentences_of_others_per_split() -> None:
     assert heldout.f1 >= HELDOUT_F1_FLOOR, "\n".join(heldout.errors)
     assert heldout.precision >= HELDOUT_PRECISION_FLOOR, "\n".join(heldout.errors)
     assert results["dev"].f1 >= DEV_F1_FLOOR, "\n".join(results["dev"].errors)
+
+
+def test_an_undated_text_lists_what_only_its_date_could_date() -> None:
+    """Issue 17: no date, no anchor. "on Wednesday" is undated (one row per sentence), what
+    carries its year is dated as before, and traps stay traps without a date too."""
+    text = ("On Wednesday the minister resigned, a week after the vote last month. "
+            "The treaty was signed on 12 March 2015, on a Thursday. "
+            "You may want to read it. "
+            "By Jo Bloggs, 2023-01-10.")
+    assert [(e.date.isoformat(), e.granularity) for e in events(text, None)] == [
+        ("2015-03-12", "day")]
+    undated = undated_events(text)
+    assert [e.text for e in undated] == [
+        "On Wednesday the minister resigned, a week after the vote last month."]
+    assert undated[0].position == 0
+    assert undated_events("") == [] and undated_events("Nothing dated here.") == []
+    # With a date, nothing is undated: events() dates it all.
+    assert events(text, REF)[0].date == date(2022, 1, 5)
