@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import codecs
 import re
+from datetime import date, timedelta
 
 import httpx
 
@@ -136,6 +137,39 @@ def extract(page: bytes | str, url: str | None = None) -> Rendered | None:
     return Rendered(text=text, links=rendered.links, link_texts=rendered.link_texts)
 
 
+# Page dates before this are taken for a parsing accident (the web's news is younger).
+EARLIEST_PAGE_YEAR = 1995
+
+
+def page_date(page: bytes | str, url: str | None = None, *, today: date | None = None
+              ) -> date | None:
+    """The page's own publication date from its markup (meta tags, JSON-LD, <time>, the URL),
+    or None. Only what the page declares, not dates guessed from its text (htmldate, which
+    trafilatura's `extract_metadata` uses, without its extensive search): a wrong anchor is
+    worse than none. A date after `today` (plus a day) or before 1995 is no date. Never
+    raises."""
+    page = page[:MAX_PAGE_BYTES]
+    if not page.strip():
+        return None
+    today = today or date.today()
+    try:
+        from htmldate import find_date  # trafilatura's own dependency
+
+        found = find_date(page, url=url, extensive_search=False, original_date=True,
+                          outputformat="%Y-%m-%d", max_date=(today + timedelta(days=1)).isoformat())
+        value = date.fromisoformat(found) if found else None
+    except Exception:  # a hostile page: no date, never a crash
+        return None
+    if value is None or value.year < EARLIEST_PAGE_YEAR or value > today + timedelta(days=1):
+        return None
+    return value
+
+
+def _extract_with_date(page: bytes | str, url: str | None) -> tuple[Rendered | None, date | None]:
+    rendered = extract(page, url)
+    return rendered, (page_date(page, url) if rendered is not None else None)
+
+
 def _media_type(headers: dict[str, str]) -> str:
     return headers.get("content-type", "").split(";", 1)[0].strip().lower()
 
@@ -199,7 +233,7 @@ async def load(
             )
         page_url = safe_url(result.final_url) or base
         page = _page_text(result.body, result.headers)
-        rendered = await asyncio.to_thread(extract, page, page_url)
+        rendered, published = await asyncio.to_thread(_extract_with_date, page, page_url)
         if rendered is None:
             return _fallback(summary_html, content_html, base, "no article text found on the page")
         feed_text = from_feed(summary_html, content_html, base).text
@@ -207,7 +241,7 @@ async def load(
             why = "the page has less text than the feed's summary"
             return _fallback(summary_html, content_html, base, why)
         return Article(text=rendered.text, links=rendered.links, source="page",
-                       link_texts=rendered.link_texts)
+                       link_texts=rendered.link_texts, published=published)
     except Exception as error:  # the promise is "never raises": say what happened instead
         why = f"{type(error).__name__}: {error}"
         try:

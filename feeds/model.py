@@ -54,6 +54,9 @@ class ParsedFeed:
     warnings: tuple[str, ...] = ()
     format: str = ""  # "rss20", "atom10", "json11", ... as far as known
     ttl_seconds: int | None = None  # the feed's own refresh hint: <ttl> or sy:updatePeriod
+    # The feed's declared language (RSS <language>, Atom xml:lang, JSON Feed "language") as
+    # `feeds.periods.language_tag` makes it; it settles numeric dates such as 06/01/2022.
+    language: str | None = None
 
 
 DEFAULT_MAX_BYTES = 10 * 1024 * 1024
@@ -128,6 +131,9 @@ class Article:
     source: str = "feed"  # "feed": the feed's content; "page": extracted; "summary": fallback
     note: str | None = None  # one line on why we fell back, when we did
     link_texts: tuple[str, ...] = ()  # each link's own text, as `links` (empty when unknown)
+    # The page's own publication date (from its markup), when the text came from the page:
+    # the anchor of "on Wednesday" for an item the feed gave no date (issue 17).
+    published: date | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +142,16 @@ class Event:
 
     date: date  # the first day of the period at `granularity`
     granularity: str  # "day", "week", "month", "year", "decade"
+    text: str  # the sentence it came from, shortened
+    position: int  # character offset of the sentence in the article text
+
+
+@dataclass(frozen=True, slots=True)
+class UndatedEvent:
+    """An event an undated text places only relative to a day it does not give ("on
+    Wednesday" in an item with no date, issue 17): shown as undated, never resolved against
+    the day the item was fetched."""
+
     text: str  # the sentence it came from, shortened
     position: int  # character offset of the sentence in the article text
 

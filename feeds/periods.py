@@ -35,9 +35,12 @@ from feeds.tense import (
 )
 
 # Languages (and English regions) that write the day first; en-US and en-PH write the month
-# first. A numeric date whose order neither a number over 12 nor the language settles is left
-# out: two readings are a guess.
+# first, Canada both. A numeric date whose order neither a number over 12, the language nor
+# plausibility settles is left out: two readings are a guess.
 MONTH_FIRST_REGIONS = ("en-us", "en_us", "en-ph", "en_ph", "us")
+EITHER_ORDER_REGIONS = ("en-ca", "en_ca")
+# A past-tense date this many days after publication is implausible (time zones: a day).
+PLAUSIBLE_SLACK = timedelta(days=1)
 
 
 def _month_first(language: str | None) -> bool | None:
@@ -46,16 +49,50 @@ def _month_first(language: str | None) -> bool | None:
     code = language.strip().lower()
     if code.startswith(MONTH_FIRST_REGIONS):
         return True
-    if code in ("en", "en-"):
-        return None  # English of no stated region: either order
+    if code in ("en", "en-") or code.startswith(EITHER_ORDER_REGIONS):
+        return None  # English of no stated region (or Canada's): either order
     return False
 
 
+def language_tag(value: object) -> str | None:
+    """A feed's declared language as a short tag ("en-US", "de"), or None when it is not one.
+
+    Feeds write "en-us", "en_US", "EN", " en-gb "; anything longer than a language and a
+    region, or with other characters, is not trusted (it is feed text)."""
+    if not isinstance(value, str):
+        return None
+    parts = value.strip().replace("_", "-").split("-")
+    if not 1 <= len(parts) <= 3 or not all(part.isascii() and part.isalnum() for part in parts):
+        return None
+    language = parts[0].lower()
+    if not 2 <= len(language) <= 3 or not language.isalpha():
+        return None
+    rest = [part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower()
+            for part in parts[1:] if 2 <= len(part) <= 8]
+    return "-".join([language, *rest])
+
+
+def _plausible(found: date, mention: Mention, doc: Document, sentence: int, ref: date
+               ) -> bool | None:
+    """Whether a reading fits the tense around it: what happened is not after publication,
+    what will happen is not before it. None when the sentence does not say (or no date)."""
+    if not doc.anchored:
+        return None
+    future = doc.is_future(mention, sentence)
+    if future is None:
+        return None
+    return found >= ref if future else found <= ref + PLAUSIBLE_SLACK
+
+
 def resolve_numeric(
-    mention: Mention, ref: date, language: str | None
+    mention: Mention, doc: Document, sentence: int, ref: date
 ) -> Iterator[tuple[date, str]]:
+    """06/01/2022: the order from the numbers, else from the feed's language, else from
+    plausibility (one reading fits the tense, the other not); a reading the tense rules out
+    is dropped whatever the language says. Otherwise nothing."""
     f = mention.fields
     first, second, year = int(f["a"] or 0), int(f["b"] or 0), int(f["year"] or 0)
+    settled = True
     if f["sep"] == ".":
         readings = [(second, first)]  # "31.01.2021" is day first everywhere it is written
     elif first > 12:
@@ -65,14 +102,20 @@ def resolve_numeric(
     elif first == second:
         readings = [(first, second)]
     else:
-        month_first = _month_first(language)
+        month_first = _month_first(doc.language)
         if month_first is None:
-            return
-        readings = [(first, second) if month_first else (second, first)]
-    for month, day in readings:
-        found = safe_date(year, month, day)
-        if found and abs(found.year - ref.year) <= 100:
-            yield found, "day"
+            readings, settled = [(first, second), (second, first)], False
+        else:
+            readings = [(first, second) if month_first else (second, first)]
+    found = [day for month, number in readings
+             if (day := safe_date(year, month, number)) and abs(day.year - ref.year) <= 100]
+    if settled:
+        if found and _plausible(found[0], mention, doc, sentence, ref) is not False:
+            yield found[0], "day"
+        return
+    fitting = [day for day in found if _plausible(day, mention, doc, sentence, ref)]
+    if len(fitting) == 1:
+        yield fitting[0], "day"
 
 
 def _saturday(ref: date) -> date:

@@ -33,9 +33,11 @@ from feeds.sentences import (
 class Document:
     """The text, its sentences and the tense cues of each sentence (found when first asked)."""
 
-    def __init__(self, text: str, language: str | None = None) -> None:
+    def __init__(self, text: str, language: str | None = None, *, anchored: bool = True
+                 ) -> None:
         self.text = text
         self.language = language
+        self.anchored = anchored  # False: no publication date, `ref` means nothing
         self.spans = sentence_spans(text) or [(0, len(text))]
         self.starts = [start for start, _ in self.spans]
         self._cues: dict[int, list[tuple[int, int, bool]]] = {}

@@ -62,7 +62,7 @@ from feeds.mentions import (
     word_after,
     word_before,
 )
-from feeds.model import Event
+from feeds.model import Event, UndatedEvent
 from feeds.periods import (
     PERIOD_RESOLVERS,
     resolve_numeric,
@@ -74,7 +74,7 @@ from feeds.tense import (
     Document,
 )
 
-__all__ = ["events", "sentence_spans"]
+__all__ = ["events", "sentence_spans", "undated_events"]
 
 SNIPPET_LIMIT = 120
 
@@ -143,7 +143,7 @@ def _resolve(
     elif kind == "year":
         yield from _resolve_year(mention, doc.text)
     elif kind == "numeric":
-        yield from resolve_numeric(mention, ref, doc.language)
+        yield from resolve_numeric(mention, doc, sentence, ref)
     elif kind in PERIOD_RESOLVERS:
         yield from PERIOD_RESOLVERS[kind](mention, doc, sentence, ref)
 
@@ -404,18 +404,33 @@ def events(
     Relative mentions ("two days later", "the next day") count from the event before them;
     weekdays and month names without a year look back from `published` unless the sentence
     speaks of the future. With no `published` date only what carries its own year is dated:
-    the day an item was fetched is no anchor. `language` (the feed's, "en-US", "de") settles
-    numeric dates such as 06/01/2022. Sorted by position; several events may share a sentence.
+    the day an item was fetched is no anchor (`undated_events` lists the rest). `language`
+    (the feed's, "en-US", "de") settles numeric dates such as 06/01/2022. Sorted by position;
+    several events may share a sentence.
     """
+    return _scan(text, published, language, keep_undated=False)[0]
+
+
+def undated_events(text: str, *, language: str | None = None) -> list[UndatedEvent]:
+    """The events of an undated text that only a publication date could date ("on
+    Wednesday", "last month"): one per sentence, in order, for a sentence that gives no dated
+    event (`events(text, None)`) of its own. They are shown as undated, never guessed."""
+    return _scan(text, None, language, keep_undated=True)[1]
+
+
+def _scan(
+    text: str, published: datetime | date | None, language: str | None, *, keep_undated: bool
+) -> tuple[list[Event], list[UndatedEvent]]:
     if not text or not text.strip():
-        return []
+        return [], []
     anchored = published is not None
     if published is None:
-        ref = date(2000, 1, 1)  # never used: mentions that need it are skipped
+        ref = date(2000, 1, 1)  # a placeholder: what needs it is never dated against it
     else:
         ref = published.date() if isinstance(published, datetime) else published
-    doc = Document(text, language)
+    doc = Document(text, language, anchored=anchored)
     result: list[Event] = []
+    undated: dict[int, UndatedEvent] = {}  # by sentence
     story = _Story()
     seen: set[tuple[int, date, str]] = set()
     snippets: dict[int, str] = {}
@@ -427,7 +442,8 @@ def events(
             continue  # a match across a sentence break is not one mention
         if _glossed(text, mention, mentions[index + 1] if index + 1 < len(mentions) else None):
             continue  # "today (Nov. 18)": the date in brackets says which day; one event
-        if not anchored and _needs_reference(mention):
+        needs_date = not anchored and _needs_reference(mention)
+        if needs_date and not keep_undated:
             continue
         if end - start < 120 and BYLINE.match(text, start):
             continue  # "By Ruben Schade in Sydney, 2023-01-10": the page's own date
@@ -436,6 +452,12 @@ def events(
             resolved = list(_resolve(mention, doc, sentence, ref, story))
         except (OverflowError, ValueError):
             continue  # "tomorrow" on 31 December 9999: no such date
+        if needs_date:
+            # Resolved against the placeholder only to pass the same checks ("May" the verb,
+            # "today" meaning nowadays); the dates themselves mean nothing and are dropped.
+            if resolved and sentence not in undated:
+                undated[sentence] = UndatedEvent(_snippet(text[start:end]), start)
+            continue
         if resolved and mention.kind in ("month_day", "day_month", "iso", "numeric") and (
                 WEEK_OF_BEFORE.search(text, max(0, mention.start - 16), mention.start)):
             resolved = [(monday_of(resolved[0][0]), "week")]  # "the week of 18 Nov": one week
@@ -449,4 +471,4 @@ def events(
             if sentence not in snippets:
                 snippets[sentence] = _snippet(text[start:end])
             result.append(Event(day, granularity, snippets[sentence], start))
-    return result
+    return result, [event for sentence, event in undated.items() if sentence not in snippets]

@@ -420,7 +420,8 @@ def cmd_show(store: Store, args: argparse.Namespace) -> int:
             {"date": event.date.isoformat(), "granularity": event.granularity,
              "text": event.text}
             for event in story.events
-        ]
+        ] + [{"date": None, "granularity": "undated", "text": event.text}
+             for event in story.undated]  # an undated item's "on Wednesday" (issue 17)
         document["enclosures"] = cli_media.enclosures_json(store, item.id)
         _print_json(document)
         return 0

@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from feeds.model import Enclosure
@@ -257,9 +257,16 @@ DROP INDEX items_by_time;
 CREATE INDEX items_by_time ON items (sort_time DESC, id DESC, feed_id, read, starred, title);
 """
 
+# Issue 17: the feed's declared language settles numeric dates (06/01/2022); a page's own
+# date anchors "on Wednesday" in an item the feed gave no date.
+SCHEMA_LANGUAGE_PAGE_DATE = """
+ALTER TABLE feeds ADD COLUMN language TEXT;
+ALTER TABLE items ADD COLUMN article_published REAL;
+"""
+
 # Each entry upgrades the schema by one version; never edit a released one, append.
 MIGRATIONS: tuple[str, ...] = (SCHEMA_V1, SCHEMA_V2, SCHEMA_V2_ENCLOSURES_SCHEDULE,
-                                SCHEMA_SYNC, SCHEMA_COVERING_TIME)
+                                SCHEMA_SYNC, SCHEMA_COVERING_TIME, SCHEMA_LANGUAGE_PAGE_DATE)
 SCHEMA_VERSION = len(MIGRATIONS)
 
 HEADLINE_COLUMNS = """
@@ -271,6 +278,11 @@ HEADLINE_COLUMNS = """
 
 def to_datetime(epoch: float | None) -> datetime | None:
     return None if epoch is None else datetime.fromtimestamp(epoch, UTC)
+
+
+def _day_stamp(day: date | None) -> float | None:
+    """A calendar day as epoch seconds (its midnight UTC), as the other times are stored."""
+    return None if day is None else datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp()
 
 
 def to_epoch(moment: datetime | None) -> float | None:
@@ -804,15 +816,39 @@ class Store:
         )
 
     def cache_article(self, item_id: int, text: str, links: Sequence[str], source: str,
-                      note: str | None) -> None:
-        """Keep an extracted article so it is fetched once; its text is searchable too."""
+                      note: str | None, published: date | None = None) -> None:
+        """Keep an extracted article so it is fetched once; its text is searchable too.
+        `published`: the page's own date, if it gave one."""
         with self.transaction() as conn:
             conn.execute(
                 """UPDATE items SET article = ?, article_links = ?, article_source = ?,
-                       article_note = ?, text = CASE WHEN ? = 'page' THEN ? ELSE text END
+                       article_note = ?, text = CASE WHEN ? = 'page' THEN ? ELSE text END,
+                       article_published = ?
                    WHERE id = ?""",
-                (text, json.dumps(list(links)), source, note, source, text, item_id),
+                (text, json.dumps(list(links)), source, note, source, text,
+                 _day_stamp(published), item_id),
             )
+
+    def page_date(self, item_id: int) -> date | None:
+        """The cached page's own date (None when no page is cached or it gave no date)."""
+        rows = self._query("SELECT article_published FROM items WHERE id = ? "
+                           "AND article IS NOT NULL", (item_id,))
+        stamp = rows[0][0] if rows else None
+        return datetime.fromtimestamp(stamp, UTC).date() if stamp is not None else None
+
+    def feed_language(self, feed_id: int) -> str | None:
+        """The language the feed declares ("en-US"), when it declared one."""
+        rows = self._query("SELECT language FROM feeds WHERE id = ?", (feed_id,))
+        return rows[0][0] if rows else None
+
+    def set_feed_language(self, feed_id: int, language: str | None) -> None:
+        """Keep the feed's declared language (a refresh calls this with the parsed one; None
+        keeps what is stored: a feed that stops declaring it has not changed language)."""
+        if not language:
+            return
+        with self.transaction() as conn:
+            conn.execute("UPDATE feeds SET language = ? WHERE id = ? AND language IS NOT ?",
+                         (language, feed_id, language))
 
     # -- read state ---------------------------------------------------------------------
 

@@ -8,11 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 
-from feeds.model import Article, Event
+from feeds.model import Article, Event, UndatedEvent
 from reader.rows import Headline, TimelineEntry
 from reader.store import Item, Store
 
 WINDOW_DAYS = 30
+UNDATED = "undated"  # the granularity of an undated event's row (placed at the article's day)
 DATE_COLUMN = 16  # cells of the date column in `reader show`'s timeline, at least
 # A season's event is dated by its first month (northern hemisphere, as the words are read).
 SEASONS = {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}
@@ -35,6 +36,9 @@ class Story:
     related: tuple[RelatedItem, ...]
     events: tuple[Event, ...]
     feed_title: str = ""  # the open article's feed (the chart counts feeds per day)
+    # Events of an undated article that only its date could date: listed as "undated" at the
+    # article's own row, never dated against the day it was fetched (issue 17).
+    undated: tuple[UndatedEvent, ...] = ()
 
     @property
     def header(self) -> str:
@@ -49,6 +53,8 @@ class Story:
         if self.events:
             parts.append(f"{len(self.events)} dated " +
                          ("event" if len(self.events) == 1 else "events"))
+        if self.undated:
+            parts.append(f"{len(self.undated)} undated")
         return "Story: " + ", ".join(parts)
 
     def entries(self) -> list[TimelineEntry]:
@@ -68,6 +74,9 @@ class Story:
             rows.append(TimelineEntry(kind="event", when=event.date,
                                       granularity=event.granularity, title=event.text,
                                       position=event.position))
+        for event in self.undated:
+            rows.append(TimelineEntry(kind="event", when=self.when, granularity=UNDATED,
+                                      title=event.text, position=event.position))
         order = {"event": 0, "item": 1, "current": 1}
         rows.sort(key=lambda row: (row.when, order[row.kind]))
         return rows
@@ -92,6 +101,8 @@ class Story:
 
 
 def format_when(when: date, granularity: str) -> str:
+    if granularity == UNDATED:
+        return "undated"
     if granularity == "decade":
         return f"{when.year // 10 * 10}s"
     if granularity == "year":
@@ -142,23 +153,31 @@ async def load_article(store: Store, item: Item, *, limits: object | None = None
         return replace(summary, note="the feed's settings say never to fetch the page")
     loaded = await articles.load(item.link, item.summary, item.content, limits=limits)
     if loaded.source == "page":
-        store.cache_article(item.id, loaded.text, loaded.links, loaded.source, loaded.note)
+        store.cache_article(item.id, loaded.text, loaded.links, loaded.source, loaded.note,
+                            published=loaded.published)
     return loaded
 
 
 def story_for(store: Store, item: Item, text: str) -> Story:
-    from feeds.timeline import events
+    from feeds.timeline import events, undated_events
 
-    published = item.published or item.first_seen
+    # The anchor of "on Wednesday": the item's date, else the date its page gives (cached
+    # with the page); never the day it was fetched (issue 17). Without any, only what carries
+    # its own year is dated.
+    anchor: datetime | date | None = item.published or item.updated
+    if anchor is None:
+        anchor = store.page_date(item.id)
+    when = anchor.date() if isinstance(anchor, datetime) else anchor
+    language = store.feed_language(item.feed_id)
     found = store.related(item.id)
     return Story(
         item_id=item.id,
         title=item.title,
         feed_title=item.feed_title,
-        when=published.date(),
+        when=when or item.first_seen.date(),
         related=tuple(RelatedItem(h, url, score, dup, declared)
                       for h, url, score, dup, declared in found),
-        # An undated item is not resolved against the day it was fetched (issue 17): only
-        # what carries its own year is dated.
-        events=tuple(events(text, item.published or item.updated)),
+        # The feed's declared language settles numeric dates such as 06/01/2022.
+        events=tuple(events(text, anchor, language=language)),
+        undated=tuple(undated_events(text, language=language)) if anchor is None else (),
     )

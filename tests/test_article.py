@@ -9,11 +9,12 @@ import subprocess
 import sys
 import time
 from collections import Counter
+from datetime import date
 from pathlib import Path
 
 import pytest
 
-from feeds.article import MAX_PAGE_BYTES, extract, from_feed, is_full_article, load
+from feeds.article import MAX_PAGE_BYTES, extract, from_feed, is_full_article, load, page_date
 from feeds.fetch import FetchLimits
 from feeds.text import strip_tags
 from tests.conftest import shared_path
@@ -335,3 +336,31 @@ def test_importing_the_module_does_not_import_trafilatura() -> None:
     code = "import sys, feeds.article; print('trafilatura' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+# ---------------------------------------------------------------------------------------------
+# The page's own date (issue 17: the anchor of an item the feed gave no date)
+
+
+@pytest.mark.parametrize(
+    ("head", "expected"),
+    [
+        ('<meta property="article:published_time" content="2015-03-04T09:00:00Z">',
+         date(2015, 3, 4)),
+        ('<script type="application/ld+json">{"@type": "NewsArticle", '
+         '"datePublished": "2019-11-20"}</script>', date(2019, 11, 20)),
+        ('<meta property="article:published_time" content="2099-01-01">', None),  # future
+        ('<meta property="article:published_time" content="1970-01-01">', None),
+        ("", None),  # nothing declared: no date guessed from the text
+    ],
+)
+def test_page_date_is_what_the_page_declares(head: str, expected: date | None) -> None:
+    page = (f"<html><head>{head}</head><body><p>Posted 3 June 2011. On Monday the council "
+            "voted.</p></body></html>")
+    assert page_date(page, "https://example.org/news/story",
+                     today=date(2026, 1, 1)) == expected
+
+
+@pytest.mark.parametrize("page", [b"", b"\x00\xff" * 100, "<html", "<" * 10_000, b"\xef\xbb\xbf"])
+def test_page_date_of_any_page_is_a_date_or_none(page: bytes | str) -> None:
+    assert page_date(page) is None

@@ -267,3 +267,22 @@ def test_show_fetches_the_page_within_the_configured_limits(
     config.write_text("")
     whole = reader.json("show", str(item["id"]))
     assert whole["note"] is None and "long paragraph" in whole["body"]
+
+
+def test_show_json_lists_an_undated_items_relative_events_as_undated(
+        reader: Reader, http_server: LocalServer) -> None:
+    """Issue 17: no date, no anchor: "On Wednesday" has no date, not the fetch week's."""
+    feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Undated</title>'
+            "<link>https://example.org/</link><description>d</description>"
+            "<item><title>Old news</title><guid>old-1</guid>"
+            "<description>On Wednesday the minister resigned. The treaty was signed on "
+            "12 March 2015.</description></item></channel></rss>").encode()
+    url = http_server.route("/undated.xml", Reply(200, feed, content_type="application/rss+xml"))
+    reader("add", url)
+    item = reader.json("list")[0]
+    assert item["published"] is None
+    shown = reader.json("show", str(item["id"]))
+    assert shown["events"] == [
+        {"date": "2015-03-12", "granularity": "day",
+         "text": "The treaty was signed on 12 March 2015."},
+        {"date": None, "granularity": "undated", "text": "On Wednesday the minister resigned."}]

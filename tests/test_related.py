@@ -904,7 +904,10 @@ def test_store_scoring_of_200_candidates_of_800_words_is_fast(labelled: Labelled
 # Floors on the held-out split of tests/eval (python -m tests.eval.related_score prints all).
 HELDOUT_RECALL_FLOOR = 0.95
 HELDOUT_MAP_FLOOR = 0.90
-HELDOUT_FALSE_POSITIVES_PER_LOOKUP = 0.20
+HELDOUT_FALSE_POSITIVES_PER_LOOKUP = 0.10
+# The dev split is what the rules were tuned on: its figures are the goal of issue 17 (at most
+# one unrelated item in twenty lookups, every story-mate found), kept here so they do not slip.
+DEV_FALSE_POSITIVES_PER_LOOKUP = 0.05
 
 
 @pytest.mark.slow
@@ -920,8 +923,10 @@ def test_related_items_on_others_pages_per_split() -> None:
     for name, result in figures.items():
         print("\n" + result.line(name))
     print(f"one-sided pairs: {one_sided}")
-    heldout = figures["heldout"]
+    heldout, dev = figures["heldout"], figures["dev"]
     assert one_sided == 0
+    assert dev.recall == 1.0, "\n".join(dev.errors)
+    assert dev.per_lookup <= DEV_FALSE_POSITIVES_PER_LOOKUP, "\n".join(dev.errors)
     assert heldout.recall >= HELDOUT_RECALL_FLOOR, "\n".join(heldout.errors)
     assert heldout.mean_ap >= HELDOUT_MAP_FLOOR
     assert heldout.per_lookup <= HELDOUT_FALSE_POSITIVES_PER_LOOKUP, "\n".join(heldout.errors)
@@ -945,3 +950,27 @@ def test_store_scoring_wants_shared_names_not_only_shared_words() -> None:
 
     assert [m.id for m in rank(a, [b, c], doc_freq=doc_freq, doc_count=1_000)] == [3]
     assert [m.id for m in rank(b, [a, c], doc_freq=doc_freq, doc_count=1_000)] == []
+
+
+def test_store_scoring_wants_a_match_resting_on_several_terms() -> None:
+    """A stock listing in Hong Kong and the city's protests (issue 17): one place name carries
+    the whole match, which is not a story; two reports of the listing share much more. (The
+    two share two names, so MIN_SHARED_NAMES alone lets them through: 0.45 with no spread.)"""
+    when = datetime(2019, 11, 20, tzinfo=timezone.utc)
+    listing = Doc(1, 1, "Alibaba prices its Hong Kong listing", "Alibaba priced its secondary "
+                  "listing in Hong Kong on Wednesday. Hong Kong investors took the shares; the "
+                  "Hong Kong exchange welcomed the deal. Hong Kong bankers cheered.", when)
+    protests = Doc(2, 2, "Hong Kong police surround campus", "Police in Hong Kong surrounded "
+                   "a campus where protesters held out; Hong Kong streets stayed tense and Hong "
+                   "Kong schools closed. Hong Kong leaders called for calm.", when)
+    again = Doc(3, 3, "Alibaba listing priced", "Alibaba priced its secondary listing in Hong "
+                "Kong, where investors took the shares on Wednesday and the exchange "
+                "welcomed the deal; bankers cheered the listing.", when)
+
+    def doc_freq(words: list[str]) -> dict[str, int]:
+        return dict.fromkeys(words, 3)
+
+    assert [m.id for m in rank(listing, [protests, again], doc_freq=doc_freq,
+                               doc_count=1_000)] == [3]
+    assert [m.id for m in rank(protests, [listing, again], doc_freq=doc_freq,
+                               doc_count=1_000)] == []

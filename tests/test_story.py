@@ -138,6 +138,102 @@ def test_an_undated_item_is_not_resolved_against_the_day_it_was_fetched(tmp_path
     story = story_for(store, item, article.text)
     assert [(event.date, event.granularity) for event in story.events] == [
         (date(2015, 3, 12), "day")]
+    # "On Wednesday" is listed as undated, at the article's own row, not dated.
+    assert [event.text for event in story.undated] == ["On Wednesday the minister resigned."]
+    assert "1 undated" in story.header
+    rows = story.entries()
+    at = next(index for index, row in enumerate(rows) if row.kind == "current")
+    assert rows[at - 1].granularity == "undated" and rows[at - 1].when == rows[at].when
+    assert any(line.strip().startswith("undated") and "minister resigned" in line
+               for line in story.lines())
+
+
+def _refreshed_store(tmp_path: Path, routes: dict[str, tuple[bytes, str]]
+                     ) -> tuple[Store, int, LocalServer]:
+    """A store subscribed to the first route, refreshed from a real local server (left
+    running: the caller stops it)."""
+    store = Store(tmp_path / "reader.db")
+    server = LocalServer().start()
+    urls = {path: server.route(path, Reply(200, body, content_type=kind))
+            for path, (body, kind) in routes.items()}
+    feed_id = store.add_feed(next(iter(urls.values())))
+
+    async def load() -> None:
+        async for _event in refresh(store, [feed_id], force=True):
+            pass
+
+    asyncio.run(load())
+    return store, feed_id, server
+
+
+UNDATED_TEASER_FEED = (
+    '<?xml version="1.0"?><rss version="2.0"><channel><title>Undated</title>'
+    "<link>{base}/</link><description>d</description>"
+    "<item><title>The minister resigns</title><guid>resign-1</guid><link>{base}/resign</link>"
+    "<description>The minister resigned&#8230; Read more</description></item>"
+    "</channel></rss>")
+RESIGNATION_PAGE = (
+    "<html><head><title>The minister resigns</title>"
+    '<meta property="article:published_time" content="2015-03-04T09:00:00Z"></head><body>'
+    "<article><h1>The minister resigns</h1>"
+    + "".join(f"<p>On Monday the minister resigned after a long dispute over the budget, "
+              f"paragraph {n} of the report says, and the party met to choose a successor "
+              f"who would lead the talks with the unions.</p>" for n in range(8))
+    + "</article></body></html>")
+
+
+def test_an_undated_item_is_anchored_on_its_pages_own_date(tmp_path: Path) -> None:
+    """Issue 17: with the full article loaded, the page's own date (its markup) anchors
+    "on Monday"; it is kept with the cached page, so it holds without the page too."""
+    store = Store(tmp_path / "reader.db")
+    server = LocalServer().start()
+    try:
+        base = server.url("/").rstrip("/")
+        feed_url = server.route("/undated.xml", Reply(
+            200, UNDATED_TEASER_FEED.format(base=base).encode(),
+            content_type="application/rss+xml"))
+        server.route("/resign", Reply(200, RESIGNATION_PAGE.encode(),
+                                      content_type="text/html; charset=utf-8"))
+        store.add_feed(feed_url)
+        asyncio.run(_refresh_all(store))
+        item = store.item(store.headlines()[0].id)
+        assert item.published is None and item.link == f"{base}/resign"
+        article = asyncio.run(load_article(store, item))
+        assert article.source == "page" and article.published == date(2015, 3, 4)
+    finally:
+        server.stop()
+    story = story_for(store, item, article.text)
+    assert story.when == date(2015, 3, 4)
+    assert {(event.date, event.granularity) for event in story.events} == {
+        (date(2015, 3, 2), "day")}  # the Monday before Wednesday 4 March 2015
+    cached = store.item(item.id)
+    assert story_for(store, cached, cached.article or "").events == story.events
+
+
+async def _refresh_all(store: Store) -> None:
+    async for _event in refresh(store, [feed.id for feed in store.feeds()], force=True):
+        pass
+
+
+def test_numeric_dates_follow_the_feeds_language(tmp_path: Path) -> None:
+    """06/01/2022 in a dated item: no reading without the feed's language (no tense says
+    which), day first once the feed says en-GB."""
+    feed = ('<?xml version="1.0"?><rss version="2.0"><channel><title>Notices</title>'
+            "<link>https://example.org/</link><description>d</description>"
+            "<item><title>Notice</title><guid>n-1</guid>"
+            "<pubDate>Mon, 10 Jan 2022 09:00:00 GMT</pubDate>"
+            "<description>Deadline: 06/01/2022.</description></item></channel></rss>")
+    store, feed_id, server = _refreshed_store(tmp_path, {
+        "/notices.xml": (feed.encode(), "application/rss+xml")})
+    server.stop()
+    item = store.item(store.headlines()[0].id)
+    assert store.feed_language(feed_id) is None
+    assert story_for(store, item, item.text).events == ()
+    store.set_feed_language(feed_id, "en-GB")
+    store.set_feed_language(feed_id, None)  # a feed that stops saying keeps what it said
+    assert store.feed_language(feed_id) == "en-GB"
+    assert [(event.date, event.granularity)
+            for event in story_for(store, item, item.text).events] == [(date(2022, 1, 6), "day")]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -261,7 +357,8 @@ def test_new_granularities_are_worded_alike_in_the_pane_and_the_command_line() -
 
     cases = {("weekend", date(2019, 11, 16)): "weekend of 16 Nov 2019",
              ("season", date(2020, 6, 1)): "summer 2020",
-             ("quarter", date(2019, 7, 1)): "Q3 2019"}
+             ("quarter", date(2019, 7, 1)): "Q3 2019",
+             ("undated", date(2026, 12, 5)): "undated"}
     for (granularity, day), words in cases.items():
         assert when_text(day, granularity) == words == format_when(day, granularity)
 

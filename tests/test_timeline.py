@@ -19,7 +19,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.model import Event
-from feeds.timeline import events, sentence_spans
+from feeds.periods import language_tag
+from feeds.timeline import events, sentence_spans, undated_events
 from tests.conftest import shared_path
 
 GRANULARITY_ORDER = ("day", "week", "month", "year", "decade")
@@ -616,22 +617,49 @@ def test_a_day_glossed_by_a_date_in_brackets_is_one_event() -> None:
 @pytest.mark.parametrize(
     ("text", "language", "expected"),
     [
-        ("The ruling was published on 06/01/2022.", "en-US", [("2022-06-01", "day")]),
+        ("The law takes effect on 06/01/2022.", "en-US", [("2022-06-01", "day")]),
         ("The ruling was published on 06/01/2022.", "en-GB", [("2022-01-06", "day")]),
         ("The ruling was published on 06/01/2022.", "de", [("2022-01-06", "day")]),
-        ("The ruling was published on 06/01/2022.", None, []),  # two readings: no guess
-        ("The ruling was published on 06/01/2022.", "en", []),
+        ("The ruling was published on 06/01/2022.", "fr-FR", [("2022-01-06", "day")]),
+        # Plausibility: what was published on 10 January 2022 was not published in June.
+        ("The ruling was published on 06/01/2022.", "en-US", []),
+        ("The ruling was published on 06/01/2022.", None, [("2022-01-06", "day")]),
+        ("The ruling was published on 06/01/2022.", "en", [("2022-01-06", "day")]),
+        ("The ruling was published on 06/01/2022.", "en-CA", [("2022-01-06", "day")]),
+        ("The law takes effect on 06/01/2022.", None, [("2022-06-01", "day")]),
+        ("The law took effect on 01/03/2021.", None, []),  # both readings are in the past
+        ("Deadline: 06/01/2022.", None, []),  # no tense: two readings, no guess
+        ("Deadline: 06/01/2022.", "en-GB", [("2022-01-06", "day")]),
         ("The deadline passed on 31/01/2021.", None, [("2021-01-31", "day")]),
         ("The film opens 10/21/2023 nationwide.", None, [("2023-10-21", "day")]),
         ("The deadline passed on 31.01.2021.", None, [("2021-01-31", "day")]),
         ("Version 1/2/2022 of the file.", None, []),
     ],
 )
-def test_numeric_dates_by_language_or_none(
+def test_numeric_dates_by_language_plausibility_or_none(
     text: str, language: str | None, expected: list[tuple[str, str]]
 ) -> None:
     assert [(e.date.isoformat(), e.granularity)
             for e in events(text, REF, language=language)] == expected
+
+
+def test_numeric_dates_without_a_publication_date() -> None:
+    """No anchor, no plausibility: only an order the numbers or the language settle."""
+    text = "The ruling was published on 06/01/2022."
+    assert [e.date.isoformat() for e in events(text, None, language="en-GB")] == ["2022-01-06"]
+    assert events(text, None) == []
+    assert [e.date.isoformat() for e in events("It ended on 31/01/2021.", None)] == [
+        "2021-01-31"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "tag"),
+    [("en-us", "en-US"), ("en_GB", "en-GB"), (" EN ", "en"), ("de", "de"),
+     ("zh-Hant-TW", "zh-Hant-TW"), ("", None), (None, None), ("english", None),
+     ("en-US; DROP TABLE", None), ("e", None), (42, None), ("en-\u202eUS", None)],
+)
+def test_language_tag_normalises_what_feeds_declare(raw: object, tag: str | None) -> None:
+    assert language_tag(raw) == tag
 
 
 @pytest.mark.parametrize(
@@ -737,3 +765,21 @@ def test_labelled_sentences_of_others_per_split() -> None:
     assert heldout.f1 >= HELDOUT_F1_FLOOR, "\n".join(heldout.errors)
     assert heldout.precision >= HELDOUT_PRECISION_FLOOR, "\n".join(heldout.errors)
     assert results["dev"].f1 >= DEV_F1_FLOOR, "\n".join(results["dev"].errors)
+
+
+def test_an_undated_text_lists_what_only_its_date_could_date() -> None:
+    """Issue 17: no date, no anchor. "on Wednesday" is undated (one row per sentence), what
+    carries its year is dated as before, and traps stay traps without a date too."""
+    text = ("On Wednesday the minister resigned, a week after the vote last month. "
+            "The treaty was signed on 12 March 2015, on a Thursday. "
+            "You may want to read it. "
+            "By Jo Bloggs, 2023-01-10.")
+    assert [(e.date.isoformat(), e.granularity) for e in events(text, None)] == [
+        ("2015-03-12", "day")]
+    undated = undated_events(text)
+    assert [e.text for e in undated] == [
+        "On Wednesday the minister resigned, a week after the vote last month."]
+    assert undated[0].position == 0
+    assert undated_events("") == [] and undated_events("Nothing dated here.") == []
+    # With a date, nothing is undated: events() dates it all.
+    assert events(text, REF)[0].date == date(2022, 1, 5)

@@ -39,6 +39,8 @@ DUPLICATE_NOTE = "(same story, copy)"
 def when_text(when: date, granularity: str) -> str:
     """A date at the precision it is known: "10 Jan 2022", "week of 3 Jan 2022", "weekend of
     8 Jan 2022", "Dec 2021", "summer 2021", "Q3 2021", "2020", "1990s"."""
+    if granularity == "undated":
+        return "undated"  # an undated article's "on Wednesday" (issue 17)
     if granularity == "decade":
         return f"{when.year // 10 * 10}s"
     if granularity == "year":

@@ -3,6 +3,7 @@
     python -m tests.eval.related_score            # per split, and all lookups
     python -m tests.eval.related_score --errors   # every false match and miss in dev
     python -m tests.eval.related_score --pool     # as before issue 17: IDF from the pool
+    python -m tests.eval.related_score --labels FILE   # against other labels (an older version)
 
 By default `rank` is given document frequencies over the whole collection (pages and
 distractors), as `Store.related` gives it the store's: the symmetric scoring.
@@ -55,12 +56,13 @@ class Labels:
         return split_of(self.story.get(key, key))
 
 
-def labels() -> Labels | None:
+def labels(path: Path | None = None) -> Labels | None:
+    """The shared stories merged with ours (`path`, by default related_stories.json)."""
     root = shared_dir()
     if root is None:
         return None
     shared = json.loads((root / "articles" / "scrapinghub-aeb" / "stories.json").read_text())
-    own = json.loads((HERE / "related_stories.json").read_text())
+    own = json.loads((path or HERE / "related_stories.json").read_text())
     story = {key: entry["story"] for key, entry in shared.items()}
     for name, keys in own["stories"].items():
         story.update({key: name for key in keys})
@@ -231,8 +233,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--errors", action="store_true", help="list dev errors")
     parser.add_argument("--pool", action="store_true", help="IDF from the pool (before)")
+    parser.add_argument("--labels", type=Path, help="another labels file (an older version)")
     args = parser.parse_args()
-    pages, data = aeb_pages(), labels()
+    pages, data = aeb_pages(), labels(args.labels)
     if pages is None or data is None:
         raise SystemExit("related_score: the benchmark checkout or ../shared is absent")
     extra = distractors()
