@@ -504,7 +504,8 @@ class AppCore:
                                      limits=self.config.fetch)
         if loaded.source == "page":
             await self.db.write(lambda store: store.cache_article(
-                item.id, loaded.text, loaded.links, loaded.source, loaded.note))
+                item.id, loaded.text, loaded.links, loaded.source, loaded.note,
+                published=loaded.published))
         else:
             import time
 
