@@ -204,3 +204,89 @@ async def test_a_step_runs_after_the_local_feeds_and_its_failure_is_one_line(
         await pilot.pause()
     assert ran == [1]
     assert finished and finished[-1].error == "sync: the server said no"
+
+
+async def test_a_refresh_of_all_feeds_runs_in_a_process_of_its_own(
+        tmp_path: Path, http_server: LocalServer) -> None:
+    """Its HTTP, parsing and inserts never share the GIL with the screen; its commits come
+    in as new rows, not as an outside change that reads the whole view again."""
+    import os
+
+    store = Store(tmp_path / "r.db")
+    for number in range(9):
+        store.add_feed(http_server.route(f"/f{number}.xml", Reply(200, rss(f"F{number}", 3))))
+    seen: list[object] = []
+    app = make_app(store)
+    async with app.run_test(size=(120, 40), message_hook=seen.append) as pilot:
+        await pilot.pause()
+        await pilot.press("R")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        main = app.screen
+        assert isinstance(main, MainScreen) and len(main.headlines.rows) == 27
+        app.core.look_outside()  # what the timer does: the child's commits are not news
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        pid = app.core.refresher.child_pid
+        assert pid is not None and pid != os.getpid()
+    kinds = [type(message) for message in seen]
+    assert messages.ItemsAdded in kinds and messages.OutsideChange not in kinds
+
+
+async def test_quitting_during_a_refresh_ends_its_process(
+        tmp_path: Path, http_server: LocalServer) -> None:
+    import asyncio
+    import os
+    import time
+
+    store = Store(tmp_path / "r.db")
+    for number in range(9):
+        store.add_feed(http_server.route(f"/s{number}.xml",
+                                         Reply(200, rss(f"S{number}", 2), delay=2.5)))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("R")
+        deadline = time.monotonic() + 20
+        while app.core.refresher.child_pid is None and time.monotonic() < deadline:
+            await asyncio.sleep(0.05)
+        pid = app.core.refresher.child_pid
+        assert pid is not None
+        app.exit()
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("the refresh process outlived the app")
+
+
+async def test_a_story_is_found_in_a_process_of_its_own(tmp_path: Path) -> None:
+    import os
+
+    from feeds.demo import demo_urls  # the demo story: related items to find
+    from reader.refresh import refresh
+
+    store = Store(tmp_path / "r.db")
+    ids = [store.add_feed(url) for url in demo_urls()]
+    async for _event in refresh(store, ids, force=True):
+        pass
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.press("enter")
+        for _ in range(100):
+            await app.workers.wait_for_complete()
+            await pilot.pause(0.05)
+            main = app.screen
+            assert isinstance(main, MainScreen)
+            if main.timeline.entries:
+                break
+        finder = app.core._stories
+        assert finder is not None and finder.worker_pid not in (None, os.getpid())
+        assert any(entry.kind == "item" for entry in main.timeline.entries)

@@ -82,6 +82,7 @@ class RefreshService:
         # own writer then sees its commits as another process's (`child_writing`).
         self.use_child = True
         self.child_writing = False
+        self.child_pid: int | None = None  # the last refresh process (tests and the log)
         self._worker: Worker[None] | None = None
         self._running_all = False
         self._queued: set[int] | None = None  # feed ids asked for while one ran
@@ -239,6 +240,7 @@ class RefreshService:
             child = forkserver.Process(target=child_main, args=(job, sending, os.getpid()),
                                        name="reader-refresh")
             child.start()
+            self.child_pid = child.pid
         except Exception as failure:  # noqa: BLE001 - no processes here: a thread will do
             raise _NoChild(f"{type(failure).__name__}: {failure}") from None
         sending.close()

@@ -62,6 +62,7 @@ class StoryFinder:
         self._pool: Executor | None = None
         self._unavailable = False
         self._lock: asyncio.Lock | None = None
+        self.worker_pid: int | None = None
 
     async def story(self, item: Item, text: str) -> Story | None:
         """The story, or None when no process can be had (the caller uses a thread)."""
@@ -93,7 +94,8 @@ class StoryFinder:
             pool = ProcessPoolExecutor(max_workers=1, mp_context=context(),
                                        initializer=_open,
                                        initargs=(str(self.database), os.getpid()))
-            pool.submit(int).result(timeout=30)  # the worker is up and connected
+            # The worker is up and connected (its pid tells tests where stories are found).
+            self.worker_pid = pool.submit(os.getpid).result(timeout=30)
             return pool
         except Exception as failure:  # noqa: BLE001 - no processes here: a thread will do
             log.warning("no story process (%s: %s); using a thread", type(failure).__name__,
