@@ -144,8 +144,9 @@ class ArticleView(ScrollView, FixedRegion, can_focus=True):
     DEFAULT_CSS = """
     ArticleView {
         overflow-x: hidden;
-        overflow-y: auto;
-        scrollbar-gutter: stable;
+        /* Always shown: a scrollbar that comes and goes with the article's length lays the
+           whole screen out again at each Enter. */
+        overflow-y: scroll;
         padding: 0 1;
         background: $surface;
         color: $foreground;

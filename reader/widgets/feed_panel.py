@@ -62,6 +62,8 @@ class FeedPanel(OptionList, FixedRegion):
             self.query = query
             self.feed = feed
 
+    _rebuilding = False  # between clearing the entries and adding them again
+
     def __init__(self, **kwargs) -> None:
         super().__init__(**kwargs)
         self._views: dict[str, Query] = {}
@@ -148,8 +150,15 @@ class FeedPanel(OptionList, FixedRegion):
                 self._option_render_cache.clear()  # the lines on screen draw again
                 self.refresh()
         else:
-            self.clear_options()
-            self.add_options(options)
+            # Counted once, after both: between them the list is empty, and a scrollbar
+            # that goes and comes back lays the whole screen out again.
+            self._rebuilding = True
+            try:
+                self.clear_options()
+                self.add_options(options)
+            finally:
+                self._rebuilding = False
+            self._update_lines()
             self._layout = layout
         self._labels = {option.id: option.prompt for option in options
                         if option is not None and option.id is not None}
@@ -164,7 +173,7 @@ class FeedPanel(OptionList, FixedRegion):
         divider: Textual's OptionList renders each entry to learn its height, 800 of them
         whenever the list changes. Same bookkeeping as OptionList._update_lines (textual
         8.2.8, pinned), without the rendering."""
-        if not self.scrollable_content_region:
+        if self._rebuilding or not self.scrollable_content_region:
             return
         cache = self._line_cache
         lines = cache.lines
