@@ -44,6 +44,7 @@ PREVIEW_DELAY = 0.25  # seconds the cursor rests before the highlighted item is 
 FIRST_PAGE = 300  # rows loaded before the first paint; the rest follow in a worker
 WIDE = 120  # at this width and more, list, article and timeline show together
 PANEL_EVERY = 3.0  # seconds between feeds panel updates while a refresh runs
+SETTLE_AFTER = 1.0  # seconds after a view loads (or a refresh ends) before its rows are frozen
 
 
 def _binding(key: str, action: str, description: str, binding_id: str, tooltip: str,
@@ -150,6 +151,7 @@ class MainScreen(Screen[None]):
         self._feed_rows: list[FeedRow] = []
         self._narrow: bool | None = None
         self._reading = False
+        self._settle_timer: Timer | None = None
         self._preview_timer: Timer | None = None
         self._shown_id: int | None = None  # the item opened or previewed last
         self._newest_id = 0  # the newest item id the view has taken in
@@ -297,6 +299,7 @@ class MainScreen(Screen[None]):
         self.query_one("#progress").display = False
         summary = event.summary
         self.update_status()
+        self._settle_memory()  # the rows the refresh added join the frozen ones
         if event.reason != "manual":  # automatic: one announcement of what is new, if any
             if event.announcement:
                 self.app.notify(event.announcement, markup=False)
@@ -348,6 +351,16 @@ class MainScreen(Screen[None]):
             self.clear_article()
         self.update_status()
         self.take_in_new_items()  # anything stored while the view was being read
+        self._settle_memory()
+
+    def _settle_memory(self) -> None:
+        """A second after a view loads (its frames are drawn), its rows leave the cycle
+        collector's walks (reader.memory); a newer view load restarts the wait."""
+        from reader.memory import freeze_long_lived
+
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+        self._settle_timer = self.set_timer(SETTLE_AFTER, freeze_long_lived)
 
     @work(exclusive=True, group="new-items")
     @unless_closing

@@ -453,13 +453,19 @@ class ArticleView(ScrollView, FixedRegion, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        before = self._own_style
         self._own_style = None
-        self._strips.clear()
         if not self.is_mounted:
+            self._strips.clear()
             return
         # Component styles are baked into the wrapped Text: rebuild only when they changed
-        # (a theme switch), not on every focus or hover change.
+        # (a theme switch), not on every focus or hover change. The lines drawn are kept
+        # when nothing they use changed (Enter and Escape move the focus: redrawing a
+        # screenful of article for it cost ~10 ms a key).
         styles = tuple(self._style(name) for name in sorted(self.COMPONENT_CLASSES))
+        if styles != self._baked_styles or before is None or \
+                self._base_style() != before:
+            self._strips.clear()
         if styles != self._baked_styles:
             self._baked_styles = styles
             if self._blocks:

@@ -35,6 +35,7 @@ MARK_STARRED = "★"
 MEDIA_MARKS = {"audio": "♪", "video": "▶"}  # one cell each, in the space after the marks
 MARKS_WIDTH = 2
 DATE_WIDTH = 10
+CURSOR_STYLE = "headline-list--cursor"  # the one row whose look depends on focus
 FEED_WIDTH = 16
 ELLIPSIS = "…"
 
@@ -405,17 +406,29 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        before_base, before_styles = self._own_style, dict(self._styles)
         self._own_style = None
         self._styles.clear()
-        self._strips.clear()
+        if not self.is_mounted or before_base is None or \
+                self._base_style() != before_base or \
+                any(self._style(name) != style for name, style in before_styles.items()
+                    if name != CURSOR_STYLE):
+            self._strips.clear()
+        else:  # focus moved (Enter, Escape): only the cursor's colour changed
+            self._forget_cursor_line()
+
+    def _forget_cursor_line(self) -> None:
+        headline = self.highlighted
+        if headline is not None:
+            width = self.scrollable_content_region.width
+            self._strips.discard((headline, width, True, self.show_feed))
+            self.refresh_line(self.cursor_row)
 
     def on_focus(self, event: events.Focus) -> None:
-        self._strips.clear()  # the cursor colour depends on focus
-        self.refresh()
+        self._forget_cursor_line()  # the cursor colour depends on focus
 
     def on_blur(self, event: events.Blur) -> None:
-        self._strips.clear()
-        self.refresh()
+        self._forget_cursor_line()
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
@@ -441,7 +454,7 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
         style = self._styles.get(name)
         if style is None:
             style = self.get_component_rich_style(name)
-            if name != "headline-list--cursor":
+            if name != CURSOR_STYLE:
                 style = foreground(style)
             self._styles[name] = style
         return style
@@ -452,7 +465,7 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
             read_state = "headline-list--read" if headline.read else "headline-list--unread"
             style += self._style(read_state)
         if is_cursor:
-            style += self._style("headline-list--cursor")
+            style += self._style(CURSOR_STYLE)
         return style
 
     def date_text(self, published: datetime | None) -> str:
@@ -497,7 +510,7 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
             Segment(fit(plain(headline.title) or UNTITLED, title_width), title_style),
         ]
         if is_cursor:  # the cursor colour wins over the column colours
-            cursor = self._style("headline-list--cursor")
+            cursor = self._style(CURSOR_STYLE)
             segments = [Segment(text, style + cursor) for text, style, _ in segments]
         return Strip(segments).crop_extend(0, width, row_style)
 
