@@ -20,8 +20,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.widgets import ProgressBar, Static
 
 from reader.core import messages
@@ -142,6 +144,11 @@ class MainScreen(Screen[None]):
                  "Sync every account now: send the queued marks, fetch new items, "
                  "read and starred state (R and the schedule sync too)", show=False),
     ]
+
+    # Textual's Screen repaints all of itself when the focus moves; the widgets that gain
+    # and lose it repaint what changes on them, so at each Enter and Escape the rest of the
+    # screen was composed again for nothing (~10 ms a key on a 2-core machine).
+    focused: Reactive[Widget | None] = Reactive(None, repaint=False)
 
     def __init__(self, core: AppCore) -> None:
         super().__init__()

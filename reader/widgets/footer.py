@@ -69,6 +69,7 @@ class ReaderFooter(Widget):
         self._show_command_palette = show_command_palette
         self.entries: tuple[FooterEntry, ...] = ()
         self._spans: list[tuple[int, int, FooterEntry]] = []  # cells each entry covers
+        self._styles: tuple[Style, Style] | None = None  # key, description
 
     @property
     def show_command_palette(self) -> bool:
@@ -122,9 +123,15 @@ class ReaderFooter(Widget):
                                            binding.description, binding.action, enabled))
         return tuple(entries)
 
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._styles = None
+
     def render(self) -> Text:
-        key_style = self.get_component_rich_style("footer-key--key")
-        description_style = self.get_component_rich_style("footer-key--description")
+        if self._styles is None:  # Textual walks every ancestor for each: once per theme
+            self._styles = (self.get_component_rich_style("footer-key--key"),
+                            self.get_component_rich_style("footer-key--description"))
+        key_style, description_style = self._styles
         line = Text(no_wrap=True, overflow="crop", end="")
         spans: list[tuple[int, int, FooterEntry]] = []
         palette = self.app.COMMAND_PALETTE_BINDING
