@@ -325,24 +325,19 @@ class _Walk:
     # --- the walk ----------------------------------------------------------------------------
 
     def children(self, element: Any, depth: int, base: str) -> None:
-        for child in element.iterchildren(etree.Element):
-            self.element(child, depth + 1, base)
-
-    def element(self, element: Any, depth: int, base: str) -> None:
-        key = (element.tag, element.prefix)
+        """Each child element to its handler (or, without one, its own children)."""
         table = _ENTRY_BY_TAG if self.in_entry else _FEED_BY_TAG
-        try:
-            handler = table[key]
-        except KeyError:
-            handler = (_ENTRY if self.in_entry else _FEED).get(_name(element))
-            if len(table) < 4096:
-                table[key] = handler
-        if self.document.bases:
-            base = self.document.base_of(element, base)
-        if handler is not None:
-            handler(self, element, depth, base)
-        elif len(element):
-            self.children(element, depth, base)
+        bases = self.document.bases
+        depth += 1
+        for child in element.iterchildren(etree.Element):
+            handler = table.get(child.tag, _PREFIXED)
+            if handler is _PREFIXED:
+                handler = _handler(child, self.in_entry, table)
+            child_base = self.document.base_of(child, base) if bases else base
+            if handler is not None:
+                handler(self, child, depth, child_base)
+            elif len(child):
+                self.children(child, depth, child_base)
 
     # --- handlers ----------------------------------------------------------------------------
 
@@ -613,8 +608,32 @@ _FEED: dict[str, _Handler] = {
 }
 
 
-_ENTRY_BY_TAG: dict[tuple[str, str | None], _Handler | None] = {}
-_FEED_BY_TAG: dict[tuple[str, str | None], _Handler | None] = {}
+# Handlers by lxml tag ("{uri}local"), learnt as tags are met. A tag in a namespace feedparser
+# does not know is named by the prefix it is written with: such tags are looked up by
+# (tag, prefix) in `_BY_PREFIX`, and `_PREFIXED` marks them here.
+_ENTRY_BY_TAG: dict[str, Any] = {}
+_FEED_BY_TAG: dict[str, Any] = {}
+_BY_PREFIX: dict[tuple[bool, str, str | None], _Handler | None] = {}
+_PREFIXED = object()
+
+
+def _handler(element: Any, in_entry: bool, table: dict[str, Any]) -> _Handler | None:
+    """The handler for an element whose tag `table` does not know by itself."""
+    tag = element.tag
+    key = (in_entry, tag, element.prefix)
+    if key in _BY_PREFIX:
+        return _BY_PREFIX[key]
+    handler = (_ENTRY if in_entry else _FEED).get(_name(element))
+    uri = tag[1:].split("}", 1)[0].lower() if tag[0] == "{" else ""
+    if not uri or uri in _NAMESPACES or "backend.userland.com/rss" in uri:
+        if len(table) < 4096:
+            table[tag] = handler  # `_name` does not look at the prefix
+    else:
+        if len(table) < 4096:
+            table[tag] = _PREFIXED
+        if len(_BY_PREFIX) < 4096:
+            _BY_PREFIX[key] = handler
+    return handler
 
 
 class XmlFeed:
