@@ -67,9 +67,16 @@ def _is_safe(value: str) -> bool:
     """
     if value.isprintable():
         return True
+    if value.isascii():  # only C0 and DEL to look for: delete them from the bytes and count
+        data = value.encode("ascii")
+        return len(data.translate(None, _ASCII_UNSAFE)) == len(data)
     if value.replace("\n", " ").replace("\t", " ").isprintable():
         return True
     return not _UNSAFE.search(value)
+
+
+# The ASCII characters `_UNSAFE` matches: C0 but tab and LF (CR too: `clean` makes it LF), DEL.
+_ASCII_UNSAFE = bytes([*range(0x09), *range(0x0B, 0x20), 0x7F])
 
 
 def clean(value: str | None) -> str:

@@ -141,9 +141,17 @@ def repaired(value: str) -> str:
     if value.isascii():
         return value
     try:
-        value = value.encode("iso-8859-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
+        latin1 = value.encode("iso-8859-1")
+    except UnicodeEncodeError:  # a character above U+00FF: not UTF-8 read as Latin-1
+        # A C1 character is "\xc2\x80"-"\xc2\x9f" in UTF-8: no such lead byte, no C1 to
+        # look for (the encoding and a byte search are quicker than the character class).
+        if b"\xc2" not in value.encode("utf-8", "surrogatepass"):
+            return value
+    else:
+        try:
+            value = latin1.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     return value.translate(_CP1252) if _C1.search(value) else value
 
 
