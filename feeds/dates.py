@@ -42,7 +42,10 @@ _MONTHS = {name: number for number, name in enumerate(
 # tries W3CDTF first, so an RFC 822 date pays for a failed parse); anything else goes there.
 _RFC822 = re.compile(
     r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov"
-    r"|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (GMT|UTC|UT|Z|[+-]\d{4})")
+    r"|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (GMT|UTC|UT|Z|[+-]\d{4}|[ECMPA][SD]T)")
+# North American zone names as feedparser's RFC 822 reader takes them: hours ahead of UTC.
+_ZONE_NAMES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
+               "PDT": -7, "AST": -4, "ADT": -3}
 _W3CDTF = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})")
 
@@ -78,9 +81,9 @@ _OFFSETS: dict[str, timedelta] = {}
 
 
 def _offset(zone: str) -> timedelta:
-    """How far a zone ("GMT", "+0530", "-05:00") is ahead of UTC, remembered (feeds repeat a
+    """How far a zone ("GMT", "+0530", "-05:00", "PST") is ahead of UTC, remembered (feeds repeat a
     handful of zones)."""
-    offset = timedelta(0)
+    offset = timedelta(hours=_ZONE_NAMES.get(zone, 0))
     if zone[0] in "+-":
         digits = zone[1:].replace(":", "")
         offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
