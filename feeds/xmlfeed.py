@@ -218,6 +218,8 @@ _LOOKS_LIKE_HTML: list[Callable[[str], bool]] = []
 
 def _looks_like_html(value: str) -> bool:
     """feedparser's own guess whether an RSS text element holds HTML."""
+    if "</" not in value and "&" not in value:
+        return False  # it asks for a close tag or an entity first
     if not _LOOKS_LIKE_HTML:
         from feedparser.mixin import _FeedParserMixin
 
@@ -286,6 +288,7 @@ class _Walk:
         self.depths: dict[str, int] = {}
         self.title_depth = -1
         self.has_content = False
+        self.tag_keys: set[tuple[str | None, str | None, str | None]] = set()
 
     # --- storing, with feedparser's precedence ---------------------------------------------
 
@@ -502,9 +505,10 @@ class _Walk:
         tags = self.data.setdefault("tags", [])
         if not term and not scheme and not label:
             return
-        value = {"term": term, "scheme": scheme, "label": label}
-        if value not in tags:
-            tags.append(value)
+        key = (term, scheme, label)  # what `{...} in tags` compared, without a list scan
+        if key not in self.tag_keys:
+            self.tag_keys.add(key)
+            tags.append({"term": term, "scheme": scheme, "label": label})
 
     def category(self, element: Any, depth: int, base: str,
                  scheme_default: str | None = None) -> None:
@@ -518,7 +522,10 @@ class _Walk:
             return
         tags = self.data["tags"]
         if tags and not tags[-1]["term"]:
-            tags[-1]["term"] = value
+            last = tags[-1]
+            self.tag_keys.discard((last["term"], last["scheme"], last["label"]))
+            last["term"] = value
+            self.tag_keys.add((value, last["scheme"], last["label"]))
         else:
             self.add_tag(value, None, None)
 
@@ -713,14 +720,14 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
     # Only the namespaces feedparser reads as its own (and none) hold items and channels.
     spaces = [""] + [f"{{{uri}}}" for uri in set(root.nsmap.values()) if _is_own(root, uri)]
     wanted = [space + local for space in spaces for local in ("item", "entry", "channel")]
+    item_tags = [space + local for space in spaces for local in ("item", "entry")]
     for element in root.iter(*wanted):
         if element is root:
             continue
-        name = _name(element)
-        if name in ("item", "entry"):
-            if not any(_name(up) in ("item", "entry") for up in element.iterancestors(*wanted)):
+        if element.tag in item_tags:
+            if next(element.iterancestors(*item_tags), None) is None:  # not inside an item
                 items.append(element)
-        elif name == "channel" and channel is None:
+        elif channel is None:
             channel = element
     feed_walk = _Walk(document, document.feed, in_entry=False)
     scope = root if version.startswith("atom") else channel
