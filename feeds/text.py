@@ -258,9 +258,20 @@ _BARE_TAG = re.compile(
     r"|cite|mark|del|ins)\s*/?>",
     re.I,
 )
-# A '<' that does not start a `_BARE_TAG`: the same answer as "does a '<' survive
-# `_BARE_TAG.sub`" (each match holds one '<', its first character), found without a copy.
-_OTHER_TAG = re.compile(f"<(?!{_BARE_TAG.pattern[1:]})", re.I)
+# A link to a plain absolute http(s) URL, written as most feeds write one: `<a href="...">`
+# in lower case and double quotes, the URL one `safe_url` keeps as it is and without a quote,
+# '&', '<', '>', backslash or backtick (nothing an HTML reader could decode or break out
+# with), and `</a>`. Harmless as written: markup made only of these and `_BARE_TAG`s is kept
+# without a parse.
+_URL_CHARACTER = "[" + "".join(
+    re.escape(chr(code)) for code in range(0x21, 0x7F) if chr(code) not in "\"&'<>\\`") + "]"
+_PLAIN_LINK_TAG = (
+    r'(?-i:a href="https?://[A-Za-z0-9][A-Za-z0-9._-]*(?::[0-9]{1,5})?'
+    rf'(?:[/?#]{_URL_CHARACTER}*)?">|/a>)'
+)
+# A '<' that starts neither a `_BARE_TAG` nor a `_PLAIN_LINK_TAG`: the same answer as "does
+# a '<' survive removing them" (each holds one '<', its first character), without a copy.
+_QUICK_OTHER_TAG = re.compile(f"<(?!{_BARE_TAG.pattern[1:]}|{_PLAIN_LINK_TAG})", re.I)
 # What lxml.html's fragment_fromstring takes for a whole document rather than a fragment.
 _FULL_DOCUMENT = re.compile(r"^\s*<(?:html|!doctype)", re.I)
 # What makes the text of a parsed fragment hold a character lxml refuses to set as an element's
@@ -458,8 +469,13 @@ def sanitize_html(html: str | None, base_url: str | None = None) -> str:
     html = clean(html)
     if "<" not in html:
         return html
-    if not _OTHER_TAG.search(html):
-        return html  # only attribute-less tags from the allowlist: nothing to remove
+    if not _QUICK_OTHER_TAG.search(html):
+        return html  # attribute-less tags from the allowlist and plain links: nothing to do
+    return _sanitize_markup(html, base_url)
+
+
+def _sanitize_markup(html: str, base_url: str | None) -> str:
+    """`sanitize_html` of cleaned markup, always parsed."""
     try:
         if ("&#" in html and _REFUSED_REFERENCE.search(html)) or (
                 not html.isascii() and ("\ufffe" in html or "\uffff" in html)):
