@@ -281,6 +281,9 @@ def _serialize(element: Any) -> str:
 class _Walk:
     """The state feedparser keeps while it reads one entry (or the feed's own elements)."""
 
+    __slots__ = ("data", "depths", "document", "has_content", "in_entry", "tag_keys",
+                 "title_depth")
+
     def __init__(self, document: XmlFeed, data: dict[str, Any], in_entry: bool) -> None:
         self.document = document
         self.data = data
@@ -384,7 +387,9 @@ class _Walk:
                 self.data["link"] = attributes["href"]
             return
         value = self.text_of(element, "link", base)
-        value = _LINK_REF.sub(r"&\g<1>", value.replace("&amp;", "&") if self.in_entry else value)
+        if "&" in value:  # "&name;" written as "&name" (feedparser's quirk)
+            value = _LINK_REF.sub(r"&\g<1>",
+                                  value.replace("&amp;", "&") if self.in_entry else value)
         self.data["link"] = value
         if value:
             links[-1]["href"] = value
