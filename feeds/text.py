@@ -56,6 +56,8 @@ _ESCAPE_SEQUENCE = re.compile(
     r"|\x1b[\x20-\x2f]*[\x30-\x7e]"
 )
 _LINE_BREAKS = re.compile("\r\n?|[\u2028\u2029]")
+# The characters an `_ESCAPE_SEQUENCE` starts with.
+_ESCAPE_START = re.compile("[\x1b\x90\x98\x9b\x9d\x9e\x9f]")
 
 
 def _is_safe(value: str) -> bool:
@@ -85,8 +87,12 @@ def clean(value: str | None) -> str:
         return ""
     if _is_safe(value):  # the common case: nothing to do, no copy
         return value
-    value = _ESCAPE_SEQUENCE.sub("", value)
-    value = _LINE_BREAKS.sub("\n", value)
+    # Each substitution only when what it looks for can be there (a long text with one stray
+    # BOM need not be scanned for escape sequences and line breaks too).
+    if "\x1b" in value or (not value.isascii() and _ESCAPE_START.search(value)):
+        value = _ESCAPE_SEQUENCE.sub("", value)
+    if "\r" in value or "\u2028" in value or "\u2029" in value:
+        value = _LINE_BREAKS.sub("\n", value)
     return _UNSAFE.sub("", value)
 
 

@@ -138,6 +138,21 @@ def test_every_character_clean_removes_is_unprintable() -> None:
     assert not unsafe.search(" \t\n")  # what the shortcut maps away before asking
 
 
+def test_the_ascii_check_deletes_what_clean_removes() -> None:
+    """`_is_safe` deletes `_ASCII_UNSAFE` from ASCII text: exactly the ASCII `clean` removes."""
+    unsafe = re.compile(f"[{_UNSAFE_CLASS}]")
+    assert set(feeds.text._ASCII_UNSAFE) == {code for code in range(128)
+                                             if unsafe.match(chr(code))}
+
+
+def test_every_escape_sequence_starts_with_an_escape_start() -> None:
+    """What lets `clean` skip `_ESCAPE_SEQUENCE` for text without one of these characters."""
+    tails = ("", "a", "[0m", "]0;t\x07")
+    starts = [chr(code) for code in range(0x110000)
+              if any(_ESCAPE_SEQUENCE.match(chr(code) + tail) for tail in tails)]
+    assert starts and all(feeds.text._ESCAPE_START.match(start) for start in starts)
+
+
 hostile_chars = st.sampled_from(
     list("\x00\x07\x08\t\n\r\x0b\x0c\x1b\x7f\x80\x85\x90\x9b\x9c\x9d[]];\\Pm0a <>&#/\u00a0")
     + ["\u202e", "\u2066", "\u2069", "\u200f", "\u061c", "\u2028", "\u2029", "\ufeff", "\ud800",
