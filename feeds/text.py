@@ -225,8 +225,8 @@ def _slow_safe_url(url: str | None, base: str | None = None) -> str | None:
 # invisible (`_KILLED`), keeping its text for the merely unknown. lxml_html_clean's Cleaner
 # took four times as long as a Python walk, and the walk was a third of a refresh's parsing:
 # the removal is now done by lxml's own C functions (`strip_elements`, `strip_tags`,
-# `strip_attributes`), told what to remove by a few XPath queries, so Python touches only
-# what is to be removed or rewritten, not every element.
+# `strip_attributes`), told what to remove by the set of tag names and one XPath query for
+# the attributes, so Python handles names and links, not every element.
 _ALLOWED_TAGS = frozenset(
     {"a", "abbr", "acronym", "address", "article", "aside", "b", "bdi", "big", "blockquote",
      "br", "caption", "center", "cite", "code", "col", "colgroup", "dd", "del", "details",
@@ -304,8 +304,6 @@ class _Sanitizer:
         # Every attribute below the root, as strings that know their element and name: one
         # query is quicker than asking each element for its keys.
         self.attributes = etree.XPath("descendant::*/@*")
-        self.comment = etree.Comment
-        self.processing_instruction = etree.ProcessingInstruction
 
 
 _SANITIZERS = threading.local()

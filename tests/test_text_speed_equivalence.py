@@ -302,10 +302,11 @@ def well_formed(draw: st.DrawFn, depth: int = 0) -> str:
 
 
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(well_formed(), st.sampled_from([None, "https://example.com/"]))
+@given(well_formed().map("<div>{}</div>".format), st.sampled_from([None, "https://example.com/"]))
 def test_well_formed_plain_links_read_the_same_with_or_without_a_parse(html: str,
                                                                      base: str | None) -> None:
-    """For well-formed markup the quick path answers what the parse answers: the input."""
+    """For well-formed markup the quick path answers what the parse answers: the input.
+    (In a <div>: the parse drops blank text before the first tag, as lxml.html did.)"""
     assert not _QUICK_OTHER_TAG.search(html), html
     assert sanitize_html(html, base) == html
     assert _sanitize_markup(html, base) == html
