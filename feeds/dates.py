@@ -42,7 +42,10 @@ _MONTHS = {name: number for number, name in enumerate(
 # tries W3CDTF first, so an RFC 822 date pays for a failed parse); anything else goes there.
 _RFC822 = re.compile(
     r"(?:(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun), )?(\d{1,2}) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov"
-    r"|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (GMT|UTC|UT|Z|[+-]\d{4})")
+    r"|Dec) (\d{4}) (\d{2}):(\d{2}):(\d{2}) (GMT|UTC|UT|Z|[+-]\d{4}|[ECMPA][SD]T)")
+# North American zone names as feedparser's RFC 822 reader takes them: hours ahead of UTC.
+_ZONE_NAMES = {"EST": -5, "EDT": -4, "CST": -6, "CDT": -5, "MST": -7, "MDT": -6, "PST": -8,
+               "PDT": -7, "AST": -4, "ADT": -3}
 _W3CDTF = re.compile(
     r"(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.\d+)?(Z|[+-]\d{2}:\d{2})")
 
@@ -53,25 +56,42 @@ def _common_form(text: str) -> datetime | None:
     found = _RFC822.fullmatch(text)
     if found:
         day, month, year, hour, minute, second, zone = found.groups()
-        values = (int(year), _MONTHS[month.lower()], int(day), int(hour), int(minute),
-                  int(second))
+        month_number = _MONTHS[month.lower()]
     else:
         found = _W3CDTF.fullmatch(text)
         if not found:
             return None
-        *parts, zone = found.groups()
-        values = tuple(int(part) for part in parts)  # type: ignore[assignment]
-    if values[3] > 23 or values[4] > 59 or values[5] > 59:
+        year, month, day, hour, minute, second, zone = found.groups()
+        month_number = int(month)
+    hours, minutes, seconds = int(hour), int(minute), int(second)
+    if hours > 23 or minutes > 59 or seconds > 59:
         return None  # feedparser's own rules for odd times
     try:
-        moment = datetime(*values, tzinfo=timezone.utc)
+        moment = datetime(int(year), month_number, int(day), hours, minutes, seconds,
+                          tzinfo=timezone.utc)
     except ValueError:
         return None
+    offset = _OFFSETS.get(zone)
+    if offset is None:
+        offset = _offset(zone)
+    return moment - offset if offset else moment
+
+
+_OFFSETS: dict[str, timedelta] = {}
+
+
+def _offset(zone: str) -> timedelta:
+    """How far a zone ("GMT", "+0530", "-05:00", "PST") is ahead of UTC, remembered (feeds repeat a
+    handful of zones)."""
+    offset = timedelta(hours=_ZONE_NAMES.get(zone, 0))
     if zone[0] in "+-":
-        sign = -1 if zone[0] == "+" else 1
         digits = zone[1:].replace(":", "")
-        moment += sign * timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
-    return moment
+        offset = timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+        if zone[0] == "-":
+            offset = -offset
+    if len(_OFFSETS) < 1024:
+        _OFFSETS[zone] = offset
+    return offset
 
 
 def parse_date(text: str | None) -> datetime | None:

@@ -141,9 +141,17 @@ def repaired(value: str) -> str:
     if value.isascii():
         return value
     try:
-        value = value.encode("iso-8859-1").decode("utf-8")
-    except (UnicodeEncodeError, UnicodeDecodeError):
-        pass
+        latin1 = value.encode("iso-8859-1")
+    except UnicodeEncodeError:  # a character above U+00FF: not UTF-8 read as Latin-1
+        # A C1 character is "\xc2\x80"-"\xc2\x9f" in UTF-8: no such lead byte, no C1 to
+        # look for (the encoding and a byte search are quicker than the character class).
+        if b"\xc2" not in value.encode("utf-8", "surrogatepass"):
+            return value
+    else:
+        try:
+            value = latin1.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     return value.translate(_CP1252) if _C1.search(value) else value
 
 
@@ -210,6 +218,8 @@ _LOOKS_LIKE_HTML: list[Callable[[str], bool]] = []
 
 def _looks_like_html(value: str) -> bool:
     """feedparser's own guess whether an RSS text element holds HTML."""
+    if "</" not in value and "&" not in value:
+        return False  # it asks for a close tag or an entity first
     if not _LOOKS_LIKE_HTML:
         from feedparser.mixin import _FeedParserMixin
 
@@ -271,6 +281,9 @@ def _serialize(element: Any) -> str:
 class _Walk:
     """The state feedparser keeps while it reads one entry (or the feed's own elements)."""
 
+    __slots__ = ("data", "depths", "document", "has_content", "in_entry", "tag_keys",
+                 "title_depth")
+
     def __init__(self, document: XmlFeed, data: dict[str, Any], in_entry: bool) -> None:
         self.document = document
         self.data = data
@@ -278,6 +291,7 @@ class _Walk:
         self.depths: dict[str, int] = {}
         self.title_depth = -1
         self.has_content = False
+        self.tag_keys: set[tuple[str | None, str | None, str | None]] = set()
 
     # --- storing, with feedparser's precedence ---------------------------------------------
 
@@ -325,24 +339,19 @@ class _Walk:
     # --- the walk ----------------------------------------------------------------------------
 
     def children(self, element: Any, depth: int, base: str) -> None:
-        for child in element.iterchildren(etree.Element):
-            self.element(child, depth + 1, base)
-
-    def element(self, element: Any, depth: int, base: str) -> None:
-        key = (element.tag, element.prefix)
+        """Each child element to its handler (or, without one, its own children)."""
         table = _ENTRY_BY_TAG if self.in_entry else _FEED_BY_TAG
-        try:
-            handler = table[key]
-        except KeyError:
-            handler = (_ENTRY if self.in_entry else _FEED).get(_name(element))
-            if len(table) < 4096:
-                table[key] = handler
-        if self.document.bases:
-            base = self.document.base_of(element, base)
-        if handler is not None:
-            handler(self, element, depth, base)
-        elif len(element):
-            self.children(element, depth, base)
+        bases = self.document.bases
+        depth += 1
+        for child in element.iterchildren(etree.Element):
+            handler = table.get(child.tag, _PREFIXED)
+            if handler is _PREFIXED:
+                handler = _handler(child, self.in_entry, table)
+            child_base = self.document.base_of(child, base) if bases else base
+            if handler is not None:
+                handler(self, child, depth, child_base)
+            elif len(child):
+                self.children(child, depth, child_base)
 
     # --- handlers ----------------------------------------------------------------------------
 
@@ -378,7 +387,9 @@ class _Walk:
                 self.data["link"] = attributes["href"]
             return
         value = self.text_of(element, "link", base)
-        value = _LINK_REF.sub(r"&\g<1>", value.replace("&amp;", "&") if self.in_entry else value)
+        if "&" in value:  # "&name;" written as "&name" (feedparser's quirk)
+            value = _LINK_REF.sub(r"&\g<1>",
+                                  value.replace("&amp;", "&") if self.in_entry else value)
         self.data["link"] = value
         if value:
             links[-1]["href"] = value
@@ -499,9 +510,10 @@ class _Walk:
         tags = self.data.setdefault("tags", [])
         if not term and not scheme and not label:
             return
-        value = {"term": term, "scheme": scheme, "label": label}
-        if value not in tags:
-            tags.append(value)
+        key = (term, scheme, label)  # what `{...} in tags` compared, without a list scan
+        if key not in self.tag_keys:
+            self.tag_keys.add(key)
+            tags.append({"term": term, "scheme": scheme, "label": label})
 
     def category(self, element: Any, depth: int, base: str,
                  scheme_default: str | None = None) -> None:
@@ -515,7 +527,10 @@ class _Walk:
             return
         tags = self.data["tags"]
         if tags and not tags[-1]["term"]:
-            tags[-1]["term"] = value
+            last = tags[-1]
+            self.tag_keys.discard((last["term"], last["scheme"], last["label"]))
+            last["term"] = value
+            self.tag_keys.add((value, last["scheme"], last["label"]))
         else:
             self.add_tag(value, None, None)
 
@@ -613,8 +628,32 @@ _FEED: dict[str, _Handler] = {
 }
 
 
-_ENTRY_BY_TAG: dict[tuple[str, str | None], _Handler | None] = {}
-_FEED_BY_TAG: dict[tuple[str, str | None], _Handler | None] = {}
+# Handlers by lxml tag ("{uri}local"), learnt as tags are met. A tag in a namespace feedparser
+# does not know is named by the prefix it is written with: such tags are looked up by
+# (tag, prefix) in `_BY_PREFIX`, and `_PREFIXED` marks them here.
+_ENTRY_BY_TAG: dict[str, Any] = {}
+_FEED_BY_TAG: dict[str, Any] = {}
+_BY_PREFIX: dict[tuple[bool, str, str | None], _Handler | None] = {}
+_PREFIXED = object()
+
+
+def _handler(element: Any, in_entry: bool, table: dict[str, Any]) -> _Handler | None:
+    """The handler for an element whose tag `table` does not know by itself."""
+    tag = element.tag
+    key = (in_entry, tag, element.prefix)
+    if key in _BY_PREFIX:
+        return _BY_PREFIX[key]
+    handler = (_ENTRY if in_entry else _FEED).get(_name(element))
+    uri = tag[1:].split("}", 1)[0].lower() if tag[0] == "{" else ""
+    if not uri or uri in _NAMESPACES or "backend.userland.com/rss" in uri:
+        if len(table) < 4096:
+            table[tag] = handler  # `_name` does not look at the prefix
+    else:
+        if len(table) < 4096:
+            table[tag] = _PREFIXED
+        if len(_BY_PREFIX) < 4096:
+            _BY_PREFIX[key] = handler
+    return handler
 
 
 class XmlFeed:
@@ -686,14 +725,14 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
     # Only the namespaces feedparser reads as its own (and none) hold items and channels.
     spaces = [""] + [f"{{{uri}}}" for uri in set(root.nsmap.values()) if _is_own(root, uri)]
     wanted = [space + local for space in spaces for local in ("item", "entry", "channel")]
+    item_tags = [space + local for space in spaces for local in ("item", "entry")]
     for element in root.iter(*wanted):
         if element is root:
             continue
-        name = _name(element)
-        if name in ("item", "entry"):
-            if not any(_name(up) in ("item", "entry") for up in element.iterancestors(*wanted)):
+        if element.tag in item_tags:
+            if next(element.iterancestors(*item_tags), None) is None:  # not inside an item
                 items.append(element)
-        elif name == "channel" and channel is None:
+        elif channel is None:
             channel = element
     feed_walk = _Walk(document, document.feed, in_entry=False)
     scope = root if version.startswith("atom") else channel

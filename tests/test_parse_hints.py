@@ -158,7 +158,7 @@ def written_dates(draw: st.DrawFn) -> str:
     if draw(st.booleans()):
         name = draw(st.sampled_from(["", *[f"{d}, " for d in DAYS]]))
         zone = draw(st.sampled_from(["GMT", "UTC", "UT", "Z", "+0000", "-0500", "+0530",
-                                     "+1400", "EST", "PDT", "+05:00"]))
+                                     "+1400", "EST", "PDT", "PST", "CDT", "ADT", "XST", "+05:00"]))
         return (f"{name}{day:02d} {MONTHS[month - 1]} {year:04d} "
                 f"{hour:02d}:{minute:02d}:{second:02d} {zone}")
     zone = draw(st.sampled_from(["Z", "+00:00", "-05:00", "+05:30", "+14:00", "+0100", ""]))

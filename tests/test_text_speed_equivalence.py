@@ -27,12 +27,14 @@ from feeds.text import (
     _ESCAPE_SEQUENCE,
     _INVISIBLE_BLOCKS,
     _LINE_BREAKS,
-    _OTHER_TAG,
     _PLAIN_HTTP_URL,
+    _PLAIN_LINK_TAG,
+    _QUICK_OTHER_TAG,
     _SPACES,
     _TAG,
     _UNSAFE,
     _UNSAFE_CLASS,
+    _sanitize_markup,
     _slow_safe_url,
     clean,
     safe_url,
@@ -74,6 +76,8 @@ def reference_sanitize_html(html: str | None, base_url: str | None = None) -> st
 
         if not _BARE_TAG.sub("", html).count("<"):
             return html
+        if not _QUICK_OTHER_TAG.search(html):
+            return html  # on purpose: plain links are kept as written too (tests below)
         root = fragment_fromstring(html, create_parent="div")
         for element in list(root.iter()):
             if element is root:
@@ -132,6 +136,21 @@ def test_every_character_clean_removes_is_unprintable() -> None:
     assert len(removed) > 2000  # the surrogates alone are 2048
     assert not [c for c in removed if c.isprintable()]
     assert not unsafe.search(" \t\n")  # what the shortcut maps away before asking
+
+
+def test_the_ascii_check_deletes_what_clean_removes() -> None:
+    """`_is_safe` deletes `_ASCII_UNSAFE` from ASCII text: exactly the ASCII `clean` removes."""
+    unsafe = re.compile(f"[{_UNSAFE_CLASS}]")
+    assert set(feeds.text._ASCII_UNSAFE) == {code for code in range(128)
+                                             if unsafe.match(chr(code))}
+
+
+def test_every_escape_sequence_starts_with_an_escape_start() -> None:
+    """What lets `clean` skip `_ESCAPE_SEQUENCE` for text without one of these characters."""
+    tails = ("", "a", "[0m", "]0;t\x07")
+    starts = [chr(code) for code in range(0x110000)
+              if any(_ESCAPE_SEQUENCE.match(chr(code) + tail) for tail in tails)]
+    assert starts and all(feeds.text._ESCAPE_START.match(start) for start in starts)
 
 
 hostile_chars = st.sampled_from(
@@ -211,10 +230,18 @@ def test_odd_urls_take_the_slow_path(url: str) -> None:
 # --- sanitize_html: one walk instead of two ----------------------------------------------------
 
 
+_QUICK_TAG = re.compile(f"{_BARE_TAG.pattern}|<{_PLAIN_LINK_TAG}", re.I)
+
+
 @settings(max_examples=3000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.text("<>/pbr ax\nB", max_size=30))
-def test_other_tag_answers_as_the_bare_tag_copy_did(html: str) -> None:
-    assert (_OTHER_TAG.search(html) is None) == (_BARE_TAG.sub("", html).count("<") == 0)
+@given(st.one_of(st.text("<>/pbr ax\nB", max_size=30),
+                 st.lists(st.sampled_from(["<", ">", "/", "a", " ", "p", "href=", '"', "'",
+                                           "https://e.com/", "http://", "x", "A", "&"]),
+                          max_size=20).map("".join)))
+def test_quick_tag_check_answers_as_a_copy_would(html: str) -> None:
+    """No '<' that starts neither a bare tag nor a plain link: the same answer as "does a '<'
+    survive removing them", found without a copy."""
+    assert (_QUICK_OTHER_TAG.search(html) is None) == (_QUICK_TAG.sub("", html).count("<") == 0)
 
 
 markup_pieces = st.sampled_from(
@@ -229,7 +256,14 @@ markup_pieces = st.sampled_from(
      "<!-- note -->", "<?php x ?>", "<td background='http://bg/'>", "<table>", "</table>",
      "<object data='x'><a href='http://in.object/'>o</a></object>", "<center>",
      "<a href='http://[::1'>", "<a href='http://a.com/&#x1b;'>", "&amp;", "&#27;", "&#x202e;",
-     "&nbsp;", "text", " ", "\n", "é", "\x1b[1m", "\u202e", "<", ">", "&"]
+     "&nbsp;", "text", " ", "\n", "é", "\x1b[1m", "\u202e", "<", ">", "&",
+     # What the C-function sanitizer must read as lxml.html did: whole documents, bodies with
+     # attributes, names lxml spells oddly, refused text characters, common refused attributes.
+     "<html>", "<!DOCTYPE html>", "<body onload='x()'>", "</body>", "<head><title>t</title>",
+     "</head>", "<p CLASS=x STYLE='color:red' ID=i data-id=1>", "<span xml:lang='en'>",
+     "<b xlink:href='http://x/'>", "<o:p>", "</o:p>", "<bloc\u212aquote>", "<mar\u212a>",
+     "<a href='/rel/link?a=1&amp;b=2' target=_blank rel=nofollow>", "<img src=' /x.png '>",
+     "&#65534;", "&#x1b", "&#0;", "&#13;", "<q cite=\"http://a.com/\x7f\">"]
 )
 markup = st.lists(markup_pieces, max_size=25).map("".join)
 
@@ -238,6 +272,74 @@ markup = st.lists(markup_pieces, max_size=25).map("".join)
 @given(markup, st.sampled_from([None, "", "https://example.com/", "javascript:x", "http://[::1"]))
 def test_sanitize_html_is_unchanged(html: str, base: str | None) -> None:
     assert sanitize_html(html, base) == reference_sanitize_html(html, base)
+
+
+# --- plain links: kept as written, without a parse ----------------------------------------
+
+plain_urls = st.from_regex(
+    r"https?://[a-z0-9][a-z0-9.-]{0,12}(?::[0-9]{1,5})?(?:/[A-Za-z0-9/?#=%._~-]{0,20})?",
+    fullmatch=True)
+words = st.text("abc XYZ.,!?:;()-\n", max_size=12)
+
+
+@st.composite
+def well_formed(draw: st.DrawFn, depth: int = 0) -> str:
+    """Balanced markup of attribute-less allowlisted tags, plain links and text."""
+    parts = []
+    for _ in range(draw(st.integers(0, 4))):
+        kind = draw(st.sampled_from(["text", "link", "inline"] + (["block"] if depth < 2 else [])))
+        if kind == "text":
+            parts.append(draw(words))
+        elif kind == "link":
+            parts.append(f'<a href="{draw(plain_urls)}">{draw(words)}</a>')
+        elif kind == "inline":
+            tag = draw(st.sampled_from(["b", "i", "em", "strong", "code", "span"]))
+            parts.append(f"<{tag}>{draw(words)}</{tag}>")
+        else:
+            tag = draw(st.sampled_from(["div", "blockquote", "section"]))
+            parts.append(f"<{tag}>{draw(well_formed(depth + 1))}</{tag}>")
+    return "".join(parts)
+
+
+@settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(well_formed().map("<div>{}</div>".format), st.sampled_from([None, "https://example.com/"]))
+def test_well_formed_plain_links_read_the_same_with_or_without_a_parse(html: str,
+                                                                     base: str | None) -> None:
+    """For well-formed markup the quick path answers what the parse answers: the input.
+    (In a <div>: the parse drops blank text before the first tag, as lxml.html did.)"""
+    assert not _QUICK_OTHER_TAG.search(html), html
+    assert sanitize_html(html, base) == html
+    assert _sanitize_markup(html, base) == html
+
+
+link_pieces = st.sampled_from(
+    ['<a href="https://example.com/a">', '<a href="http://example.com:8080/?q=1#f">', "</a>",
+     '<a href="https://e.com/&quot;onclick=x">', '<a href="https://e.com/" onclick="x">',
+     "<a href='https://e.com/'>", '<a href="javascript:alert(1)">', '<A HREF="https://e.com/">',
+     '<a href="https://e.com/"x>', '<a href="https://e.com/\u202e">', "<p>", "</p>", "<b>",
+     "<br/>", "<img src=x>", "<script>", '"', "'", ">", "<", "&", "&#x6a;", "text", " ", "\n"]
+)
+
+
+@settings(max_examples=2000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(link_pieces, max_size=12).map("".join))
+def test_what_the_quick_path_keeps_holds_only_plain_links(html: str) -> None:
+    """Markup kept without a parse, read by libxml2 as a browser would: nothing but allowed
+    tags, no attribute but href, every href a URL `safe_url` keeps as it is."""
+    from lxml import etree
+
+    kept = sanitize_html(html, "https://example.com/")
+    if _QUICK_OTHER_TAG.search(clean(html)):
+        return  # parsed and sanitized: the other tests cover it
+    root = etree.fromstring(f"<html><body>{kept}</body></html>", etree.HTMLParser())
+    for element in root.iter():
+        if element.tag in ("html", "body"):
+            continue
+        assert isinstance(element.tag, str) and element.tag in feeds.text._ALLOWED_TAGS, kept
+        assert set(element.keys()) <= {"href"}, kept
+        if element.get("href") is not None:
+            assert safe_url(element.get("href")) == element.get("href"), kept
+            assert element.get("href").startswith(("http://", "https://")), kept
 
 
 # --- _as_feedparser_text: ASCII needs no repair ------------------------------------------------
