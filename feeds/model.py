@@ -55,7 +55,7 @@ class ParsedFeed:
     format: str = ""  # "rss20", "atom10", "json11", ... as far as known
     ttl_seconds: int | None = None  # the feed's own refresh hint: <ttl> or sy:updatePeriod
     # The feed's declared language (RSS <language>, Atom xml:lang, JSON Feed "language") as
-    # `feeds.periods.language_tag` makes it; it settles numeric dates such as 06/01/2022.
+    # `feeds.text.language_tag` makes it; it settles numeric dates such as 06/01/2022.
     language: str | None = None
 
 

@@ -34,7 +34,7 @@ from typing import Any
 from feeds import xmlfeed
 from feeds.dates import duration_seconds, parse_date, plausible, refresh_seconds, struct_to_datetime
 from feeds.model import Enclosure, Entry, ParsedFeed
-from feeds.text import clean, clean_line, safe_url, sanitize_html, strip_tags
+from feeds.text import clean, clean_line, language_tag, safe_url, sanitize_html, strip_tags
 
 __all__ = ["NotAFeed", "ParseError", "parse"]
 
@@ -448,6 +448,7 @@ def _from_dicts(version: str, feed: Mapping[str, Any], entries: list[Any], warni
         format=version,
         ttl_seconds=refresh_seconds(raw_feed.get("ttl"), raw_feed.get("sy_updateperiod"),
                                     raw_feed.get("sy_updatefrequency")),
+        language=language_tag(raw_feed.get("language")),
     )
 
 
@@ -693,6 +694,7 @@ def _assemble(
     warnings: list[str],
     format: str,  # noqa: A002 - the model's field name
     ttl_seconds: int | None = None,
+    language: str | None = None,
 ) -> ParsedFeed:
     unique: dict[str, Entry] = {}
     for entry in entries:
@@ -708,6 +710,7 @@ def _assemble(
         warnings=tuple(clean_line(w) for w in warnings),
         format=format,
         ttl_seconds=ttl_seconds,
+        language=language,
     )
 
 
@@ -745,6 +748,7 @@ def _parse_json(body: bytes, url: str) -> ParsedFeed:
         entries=entries,
         warnings=warnings,
         format=fmt,
+        language=language_tag(document.get("language")),
     )
 
 

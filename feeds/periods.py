@@ -54,24 +54,6 @@ def _month_first(language: str | None) -> bool | None:
     return False
 
 
-def language_tag(value: object) -> str | None:
-    """A feed's declared language as a short tag ("en-US", "de"), or None when it is not one.
-
-    Feeds write "en-us", "en_US", "EN", " en-gb "; anything longer than a language and a
-    region, or with other characters, is not trusted (it is feed text)."""
-    if not isinstance(value, str):
-        return None
-    parts = value.strip().replace("_", "-").split("-")
-    if not 1 <= len(parts) <= 3 or not all(part.isascii() and part.isalnum() for part in parts):
-        return None
-    language = parts[0].lower()
-    if not 2 <= len(language) <= 3 or not language.isalpha():
-        return None
-    rest = [part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower()
-            for part in parts[1:] if 2 <= len(part) <= 8]
-    return "-".join([language, *rest])
-
-
 def _plausible(found: date, mention: Mention, doc: Document, sentence: int, ref: date
                ) -> bool | None:
     """Whether a reading fits the tense around it: what happened is not after publication,

@@ -816,3 +816,21 @@ _MARKER = re.compile(r" \[\d+\]")
 def _link_text(written: str) -> str:
     """What a link's text was written as, on one line, without other links' [n] markers."""
     return clean_line(" ".join(_MARKER.sub("", written).split()))[:200]
+
+
+def language_tag(value: object) -> str | None:
+    """A feed's declared language as a short tag ("en-US", "de"), or None when it is not one.
+
+    Feeds write "en-us", "en_US", "EN", " en-gb "; anything longer than a language and a
+    region, or with other characters, is not trusted (it is feed text)."""
+    if not isinstance(value, str):
+        return None
+    parts = value.strip().replace("_", "-").split("-")
+    if not 1 <= len(parts) <= 3 or not all(part.isascii() and part.isalnum() for part in parts):
+        return None
+    language = parts[0].lower()
+    if not 2 <= len(language) <= 3 or not language.isalpha():
+        return None
+    rest = [part.upper() if len(part) == 2 else part.title() if len(part) == 4 else part.lower()
+            for part in parts[1:] if 2 <= len(part) <= 8]
+    return "-".join([language, *rest])

@@ -619,6 +619,7 @@ _FEED: dict[str, _Handler] = {
     "link": _Walk.link,
     "ttl": _simple("ttl"), "sy:updateperiod": _simple("sy_updateperiod"),
     "sy:updatefrequency": _simple("sy_updatefrequency"),
+    "language": _simple("language"), "dc:language": _simple("language"),
     "description": _Walk.description, "dc:description": _Walk.description,
     "media:description": _Walk.description,
     "summary": _Walk.summary, "itunes:summary": _Walk.summary,
@@ -687,6 +688,9 @@ class XmlFeed:
         return _urljoin(base, given)
 
 
+_XML_LANG = "{http://www.w3.org/XML/1998/namespace}lang"
+
+
 def _version(root: Any) -> str | None:
     name = _name(root)
     uris = {uri.lower() for uri in root.nsmap.values() if uri}
@@ -739,6 +743,10 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
     if scope is not None:
         scope_base = base if scope is root else _base_at(document, scope, base)
         feed_walk.children(scope, 1, scope_base)
+    if "language" not in document.feed:  # Atom's xml:lang, as feedparser reads it
+        lang = root.get(_XML_LANG) or (scope.get(_XML_LANG) if scope is not None else None)
+        if lang:
+            document.feed["language"] = lang
     has_content = feed_walk.has_content  # feedparser resets it at an item's end only
     for element in items:
         data: dict[str, Any] = {}

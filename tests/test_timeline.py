@@ -19,7 +19,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from feeds.model import Event
-from feeds.periods import language_tag
+from feeds.text import language_tag
 from feeds.timeline import events, sentence_spans, undated_events
 from tests.conftest import shared_path
 
