@@ -34,6 +34,7 @@ from reader.widgets.article_view import ArticleMeta, ArticleView
 from reader.widgets.feed_panel import FeedPanel, view_key
 from reader.widgets.footer import ReaderFooter
 from reader.widgets.headline_list import HeadlineList, plain
+from reader.widgets.refresh_meter import RefreshMeter
 from reader.widgets.timeline_pane import TimelinePane
 from reader.wording import count_of
 
@@ -163,7 +164,6 @@ class MainScreen(Screen[None]):
         self._shown_id: int | None = None  # the item opened or previewed last
         self._newest_id = 0  # the newest item id the view has taken in
         self._panel_timer: Timer | None = None  # a panel update waiting (during a refresh)
-        self._progress_total = 0
 
     @property
     def reader_app(self) -> ReaderApp:
@@ -191,7 +191,7 @@ class MainScreen(Screen[None]):
             yield TimelinePane(id="timeline")
         with Horizontal(id="status-bar"):
             yield Static("", id="status")
-            yield ProgressBar(id="progress", show_eta=False)
+            yield RefreshMeter(id="progress")
         yield ReaderFooter()
 
     # -- widgets ------------------------------------------------------------------------
@@ -214,7 +214,6 @@ class MainScreen(Screen[None]):
 
     async def on_mount(self) -> None:
         self.core.listen(self)
-        self.query_one("#progress").display = False
         self.article.clear("Select a headline and press Enter to read it.")
         self.timeline.set_entries([], "")
         self.apply_layout(self.app.size.width)
@@ -286,16 +285,13 @@ class MainScreen(Screen[None]):
 
     @on(messages.RefreshStarted)
     def refresh_started(self, event: messages.RefreshStarted) -> None:
-        progress = self.query_one("#progress", ProgressBar)
-        self._progress_total = max(1, event.total)
-        progress.update(total=self._progress_total, progress=0)
-        progress.display = event.total > 0
+        self.query_one(RefreshMeter).show(0, event.total)
         if event.total:
             self.update_status(f"Refreshing {count_of(event.total, 'feed')}…")
 
     @on(messages.RefreshProgress)
     def refresh_progress(self, event: messages.RefreshProgress) -> None:
-        self.query_one("#progress", ProgressBar).update(progress=event.done)
+        self.query_one(RefreshMeter).show(event.done, event.total)
 
     @on(messages.RefreshFinished)
     def refresh_finished(self, event: messages.RefreshFinished) -> None:
@@ -303,7 +299,7 @@ class MainScreen(Screen[None]):
 
         if self.sync_result_shown(event):
             return
-        self.query_one("#progress").display = False
+        self.query_one(RefreshMeter).clear()
         summary = event.summary
         self.update_status()
         self._settle_memory()  # the rows the refresh added join the frozen ones
@@ -415,9 +411,9 @@ class MainScreen(Screen[None]):
                     name += f"  ~ {feed.last_warning}"
             count = len(self.headlines.rows)
             message = f"{name} · {count_of(count, 'item')}{self.sync_note()}"
-            if self.refreshing and self._progress_total:
-                progress = self.query_one("#progress", ProgressBar)
-                message += f" · refreshing {int(progress.progress)}/{self._progress_total}"
+            meter = self.query_one(RefreshMeter)
+            if self.refreshing and meter.active:
+                message += f" · refreshing {meter.done}/{meter.total}"
         # One line of a fixed size: a repaint, never a layout of the whole screen (~50 ms
         # with 800 feeds in the panel, at each count of a refresh).
         self.query_one("#status", Static).update(Text(plain(message), no_wrap=True,
@@ -1352,7 +1348,7 @@ class MainScreen(Screen[None]):
         synced, self._sync_finished = self._sync_finished, None
         if synced is None:
             return False
-        self.query_one("#progress").display = False
+        self.query_one(RefreshMeter).clear()
         self.update_status()
         summary = event.summary
         # The other steps' errors (retention): the accounts' failures are in `synced`.
