@@ -309,7 +309,7 @@ class FeatureMix:
         items = (f"median {statistics.median(self.items):.0f}, max {max(self.items)}"
                  if self.items else "-")
         return [
-            f"measured from {self.documents} well-formed RSS/Atom documents of the corpus",
+            f"measured from {self.documents} well-formed RSS/Atom documents",
             f"formats: {formats}; items per feed: {items}; median item {self.item_bytes} B",
             f"items: guid = link {self.guid_permalink:.0%}, opaque guid {self.guid_opaque:.0%}, "
             f"no guid {self.guid_absent:.0%}, no link {self.no_link:.0%}, content:encoded "
