@@ -230,7 +230,7 @@ def entry_bodies(entry: Any, atom: bool) -> tuple[list[str], str | None]:
         if text is not None and text.strip():
             (content if name in ("content", "encoded") else short).append(clean(text))
     bodies = content + short
-    return bodies, (content or short or [None])[0]
+    return bodies, content[0] if content else short[0] if short else None
 
 
 def measure_bodies(entries: list[tuple[Any, bool]]) -> BodyMix:
