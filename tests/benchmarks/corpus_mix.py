@@ -223,7 +223,8 @@ def entry_bodies(entry: Any, atom: bool) -> tuple[list[str], str | None]:
         name, space = _local(child.tag), _namespace(child.tag)
         if atom and name in ("content", "summary") and "atom" in space:
             text = _fragment_text(child, atom=True)
-        elif not atom and name == "description" or (name == "encoded" and "content" in space):
+        elif not atom and (name == "description"
+                           or (name == "encoded" and "content" in space)):
             text = _fragment_text(child, atom=False)
         else:
             continue
