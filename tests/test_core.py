@@ -290,3 +290,29 @@ async def test_a_story_is_found_in_a_process_of_its_own(tmp_path: Path) -> None:
         finder = app.core._stories
         assert finder is not None and finder.worker_pid not in (None, os.getpid())
         assert any(entry.kind == "item" for entry in main.timeline.entries)
+
+
+async def test_the_rows_are_frozen_out_of_the_collector_only_between_keys(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The collection before the freeze holds the UI thread: a key resets the wait."""
+    import reader.memory
+    from reader.screens import main as main_module
+
+    store = Store(tmp_path / "r.db")
+    fill(store, "http://one.example/feed", rss("Alpha", 300))
+    frozen: list[float] = []
+    monkeypatch.setattr(reader.memory, "freeze_long_lived",
+                        lambda: frozen.append(__import__("time").monotonic()))
+    monkeypatch.setattr(main_module, "SETTLE_AFTER", 0.3)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        for _ in range(8):  # keys every 0.1 s: never quiet for 0.3 s
+            await pilot.press("j")
+            await pilot.pause(0.1)
+        assert not frozen
+        main = app.screen
+        assert isinstance(main, MainScreen) and main._last_key > 0
+        await pilot.pause(0.6)
+        assert len(frozen) == 1

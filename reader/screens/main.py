@@ -9,6 +9,7 @@ article is rendered once per open, never on a cursor move.
 from __future__ import annotations
 
 import functools
+import time
 import webbrowser
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
@@ -47,7 +48,7 @@ PREVIEW_DELAY = 0.25  # seconds the cursor rests before the highlighted item is 
 FIRST_PAGE = 300  # rows loaded before the first paint; the rest follow in a worker
 WIDE = 120  # at this width and more, list, article and timeline show together
 PANEL_EVERY = 3.0  # seconds between feeds panel updates while a refresh runs
-SETTLE_AFTER = 1.0  # seconds after a view loads (or a refresh ends) before its rows are frozen
+SETTLE_AFTER = 2.0  # quiet seconds (no key) after a view loads before its rows are frozen
 
 
 def _binding(key: str, action: str, description: str, binding_id: str, tooltip: str,
@@ -160,6 +161,7 @@ class MainScreen(Screen[None]):
         self._narrow: bool | None = None
         self._reading = False
         self._settle_timer: Timer | None = None
+        self._last_key = 0.0
         self._preview_timer: Timer | None = None
         self._shown_id: int | None = None  # the item opened or previewed last
         self._newest_id = 0  # the newest item id the view has taken in
@@ -357,13 +359,23 @@ class MainScreen(Screen[None]):
         self._settle_memory()
 
     def _settle_memory(self) -> None:
-        """A second after a view loads (its frames are drawn), its rows leave the cycle
-        collector's walks (reader.memory); a newer view load restarts the wait."""
-        from reader.memory import freeze_long_lived
-
+        """Once a view has loaded and no key has come for SETTLE_AFTER seconds, its rows
+        leave the cycle collector's walks (reader.memory). The collection that goes first
+        holds the UI thread for tens of milliseconds: never while keys are coming."""
         if self._settle_timer is not None:
             self._settle_timer.stop()
-        self._settle_timer = self.set_timer(SETTLE_AFTER, freeze_long_lived)
+        self._settle_timer = self.set_timer(SETTLE_AFTER, self._settle_when_quiet)
+
+    def _settle_when_quiet(self) -> None:
+        from reader.memory import freeze_long_lived
+
+        quiet_for = time.monotonic() - self._last_key
+        if quiet_for < SETTLE_AFTER:
+            self._settle_timer = self.set_timer(SETTLE_AFTER - quiet_for,
+                                                self._settle_when_quiet)
+            return
+        self._settle_timer = None
+        freeze_long_lived()
 
     @work(exclusive=True, group="new-items")
     @unless_closing
@@ -739,6 +751,7 @@ class MainScreen(Screen[None]):
         what to press instead, never silence."""
         from reader.keys import HABIT_HINTS
 
+        self._last_key = time.monotonic()  # memory is settled only between keys
         hint = HABIT_HINTS.get(event.key)
         if hint is None or event.key in self.app.active_bindings:
             return
