@@ -15,8 +15,9 @@ import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from feeds.model import (
     DiscoveredFeed,
@@ -30,6 +31,8 @@ from reader.store import ApplyStats, ItemRecord, Store, StoreError
 
 if TYPE_CHECKING:
     from reader.feed_settings import RefreshPlan
+
+T = TypeVar("T")
 
 # (records, feed URL, feed tags) -> (records to store, how many were dropped)
 DropHook = Callable[[Sequence[ItemRecord], str, Sequence[str]], tuple[list[ItemRecord], int]]
@@ -193,6 +196,7 @@ async def refresh(
     due_only: bool = False,
     plan: RefreshPlan | None = None,
     drop: DropHook | None = None,
+    yield_cpu: bool = True,
 ) -> AsyncIterator[RefreshEvent]:
     """Refresh all feeds (or `feed_ids`), yielding an event as each one finishes.
 
@@ -200,8 +204,10 @@ async def refresh(
     (the user named them); with `due_only` (cron, the app's timer) so are feeds whose next
     due time has not come. `plan` holds the refresh interval and per-feed settings. Every
     store call runs in a worker thread, never on the event loop (in the app, that loop is
-    the UI's). `drop`
+    the UI's); the writes go to one thread of their own, in order. `drop`
     (reader.filters.rules.Dropper) leaves out the entries the killfile never stores.
+    `yield_cpu` runs the parsing workers at a lower priority, so the app's own process keeps
+    the CPU for the screen; the command line, which has no screen, passes False.
     """
     from feeds.fetch import fetch_all
     from reader.schedule import after_fetch
@@ -229,7 +235,8 @@ async def refresh(
     # A pipeline: feeds are fetched, parsed (in worker processes) and stored at the same
     # time, each event yielded as its feed is stored.
     events: asyncio.Queue[RefreshEvent] = asyncio.Queue()
-    with Parsers(processes=len(due) >= PROCESS_POOL_FROM) as parsers:
+    writer = _Writer(store)
+    with Parsers(processes=len(due) >= PROCESS_POOL_FROM, yield_cpu=yield_cpu) as parsers:
 
         unindexed = 0
         indexing: asyncio.Lock = asyncio.Lock()
@@ -239,7 +246,7 @@ async def refresh(
             nonlocal unindexed
             feed_id = by_url[result.url]
             event = await _store_result(store, feed_id, result, parsers, drop,
-                                        tags.get(feed_id, ()))
+                                        tags.get(feed_id, ()), writer)
             scheduled.append(after_fetch(feed_id, result, plan))
             await events.put(event)
             if isinstance(event, FeedDone):
@@ -248,7 +255,7 @@ async def refresh(
             if unindexed >= INDEX_BATCH and not indexing.locked():
                 async with indexing:
                     unindexed = 0
-                    await asyncio.to_thread(store.index_pending)
+                    await writer(store.index_pending)
 
         async def fetch_and_store() -> None:
             try:
@@ -270,11 +277,50 @@ async def refresh(
             producer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await producer
-            # One short transaction; lost on a full disk or a kill, which only makes those
-            # feeds due again.
-            with contextlib.suppress(StoreError):
-                await asyncio.to_thread(store.schedule_feeds, scheduled)
-    await asyncio.to_thread(store.index_pending)
+            # Short transactions; lost on a full disk or a kill, which only makes those
+            # feeds due again (and sends their old validators once more).
+            await writer(writer.finish, scheduled)
+    try:
+        await writer(store.index_pending)
+    finally:
+        writer.close()
+
+
+class _Writer:
+    """A refresh's store writes, on one thread of their own and in order: one thread, not a
+    pool of them waiting on the store's lock, and the 304 answers written in batches (a
+    refresh where every server answers 304 is hundreds of one-row writes)."""
+
+    NOT_MODIFIED_BATCH = 256
+
+    def __init__(self, store: Store) -> None:
+        from concurrent.futures import ThreadPoolExecutor
+
+        self.store = store
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-store")
+        self.not_modified: list[tuple[int, str | None, str | None]] = []
+
+    async def __call__(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self.pool, partial(function, *args, **kwargs))
+
+    async def not_modified_answer(self, feed_id: int, validators: Validators) -> None:
+        """Note a 304; written with the next batch (at the latest when the refresh ends)."""
+        self.not_modified.append((feed_id, validators.etag, validators.last_modified))
+        if len(self.not_modified) >= self.NOT_MODIFIED_BATCH:
+            batch, self.not_modified = self.not_modified, []
+            await self(self.store.record_not_modified_many, batch)
+
+    def finish(self, scheduled: Sequence[tuple[int, float, float]]) -> None:
+        """In the writer's thread: the 304s not yet written, then the next due times."""
+        batch, self.not_modified = self.not_modified, []
+        with contextlib.suppress(StoreError):
+            self.store.record_not_modified_many(batch)
+        with contextlib.suppress(StoreError):
+            self.store.schedule_feeds(scheduled)
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False)
 
 
 async def _next_event(events: asyncio.Queue[RefreshEvent], producer: asyncio.Task) -> RefreshEvent:
@@ -297,9 +343,10 @@ class Parsers:
     """Where feeds are parsed: worker processes for a big refresh (parsing is pure Python
     and holds the GIL, so threads would not run two at once), else a thread."""
 
-    def __init__(self, processes: bool) -> None:
+    def __init__(self, processes: bool, yield_cpu: bool = True) -> None:
         self.pool: Executor | None = None
         self._wanted = processes
+        self._yield_cpu = yield_cpu
         self._tried = False
 
     def _start_pool(self) -> None:
@@ -318,7 +365,7 @@ class Parsers:
                 _start_process_helpers()
                 self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                                 initializer=_exit_with,
-                                                initargs=(os.getpid(),))
+                                                initargs=(os.getpid(), self._yield_cpu))
             except Exception:  # no processes to be had here: parse in a thread
                 self.pool = None
 
@@ -371,7 +418,7 @@ def _start_process_helpers() -> None:
             sys.stderr = saved
 
 
-def _exit_with(reader_pid: int) -> None:
+def _exit_with(reader_pid: int, yield_cpu: bool = True) -> None:
     """In a parsing worker: leave when the reader is gone. A reader killed with SIGKILL
     cannot shut its pool down, and the workers (and the forkserver they keep alive through
     their inherited pipe) would otherwise wait for work forever."""
@@ -388,8 +435,11 @@ def _exit_with(reader_pid: int) -> None:
                 os._exit(0)
 
     threading.Thread(target=watch, name="exit-with-reader", daemon=True).start()
-    # Parsing is batch work: on a small machine the reader's own process (the screen, the
-    # keys) must win the CPU when both want it.
+    # Parsing is batch work: on a small machine the app's own process (the screen, the
+    # keys) must win the CPU when both want it. The command line has no screen: there the
+    # workers keep the priority the user gave the command.
+    if not yield_cpu:
+        return
     try:
         os.nice(PARSER_NICENESS)
     except OSError:
@@ -398,34 +448,39 @@ def _exit_with(reader_pid: int) -> None:
 
 async def _store_result(store: Store, feed_id: int, result: FetchResult,
                         parsers: Parsers | None = None, drop: DropHook | None = None,
-                        tags: Sequence[str] = ()) -> RefreshEvent:
+                        tags: Sequence[str] = (), writer: _Writer | None = None
+                        ) -> RefreshEvent:
     """Apply one fetch result; every failure becomes a FeedFailed, never an exception."""
+    write = writer or asyncio.to_thread
     url = result.url
     moved = None
     if result.permanent_redirect and result.permanent_redirect != url:
-        if await asyncio.to_thread(store.move_feed, feed_id, result.permanent_redirect):
+        if await write(store.move_feed, feed_id, result.permanent_redirect):
             moved = url = result.permanent_redirect
     validators = result.validators
     if result.status is FetchStatus.NOT_MODIFIED:
-        await asyncio.to_thread(store.record_not_modified, feed_id, validators.etag,
-                                validators.last_modified)
+        if writer is not None:
+            await writer.not_modified_answer(feed_id, validators)
+        else:
+            await write(store.record_not_modified, feed_id, validators.etag,
+                        validators.last_modified)
         return FeedDone(feed_id, url, not_modified=True, moved_to=moved)
     if result.status is FetchStatus.GONE:
         message = result.error or "HTTP 410 Gone: the feed was removed"
-        await asyncio.to_thread(store.record_error, feed_id, message, gone=True)
+        await write(store.record_error, feed_id, message, gone=True)
         return FeedFailed(feed_id, url, message, gone=True)
     if result.status is FetchStatus.ERROR:
         message = result.error or "the fetch failed"
         not_before = result.retry_after.timestamp() if result.retry_after else None
-        await asyncio.to_thread(store.record_error, feed_id, message, not_before=not_before)
+        await write(store.record_error, feed_id, message, not_before=not_before)
         return FeedFailed(feed_id, url, message)
     parsers = parsers or Parsers(processes=False)
     prepared = await parsers.prepare(result.body, result.headers, result.final_url or url)
     if isinstance(prepared, str):
-        await asyncio.to_thread(store.record_error, feed_id, prepared)
+        await write(store.record_error, feed_id, prepared)
         return FeedFailed(feed_id, url, prepared)
     records, dropped = drop(prepared.records, url, tags) if drop else (prepared.records, 0)
-    stats: ApplyStats = await asyncio.to_thread(
+    stats: ApplyStats = await write(
         store.apply, feed_id, records, title=prepared.title,
         site_link=prepared.site_link, etag=validators.etag,
         last_modified=validators.last_modified, warning=prepared.warning,
