@@ -21,7 +21,9 @@ redirects, the size cap and the timeouts stay ours, so the client only moves byt
 from __future__ import annotations
 
 import asyncio
+import base64
 import http
+import os
 import re
 import socket
 import ssl
@@ -84,7 +86,9 @@ def make_client(limits: FetchLimits = FetchLimits()) -> aiohttp.ClientSession:  
 
     Call it inside a running event loop (aiohttp binds the session to it). At most
     `limits.concurrency` connections; `fetch_all` applies the per-host limit itself, by host
-    name. Proxies from the environment (HTTP(S)_PROXY, NO_PROXY) are used, as before.
+    name. Proxies from the environment (HTTP(S)_PROXY, NO_PROXY) are applied by `_follow`, as
+    httpx did; aiohttp's own `trust_env` would also read ~/.netrc, and both lookups cost a
+    thread hop per request.
     """
     connector = aiohttp.TCPConnector(limit=max(1, limits.concurrency), limit_per_host=0,
                                      ssl=_tls_context())
@@ -98,7 +102,6 @@ def make_client(limits: FetchLimits = FetchLimits()) -> aiohttp.ClientSession:  
         timeout=_timeouts(limits),
         auto_decompress=False,  # `_Inflater` does it, within the size cap
         cookie_jar=aiohttp.DummyCookieJar(),
-        trust_env=True,
     )
 
 
@@ -267,9 +270,14 @@ async def _follow(
     hops = 0
     all_permanent = True
     while True:
-        response = await client.get(_request_url(trail.current), headers=headers,
-                                    allow_redirects=False, auto_decompress=False,
-                                    timeout=timeout)
+        target_url = _request_url(trail.current)
+        proxy, proxy_headers = _proxy_for(target_url)
+        sent_headers = headers
+        if proxy_headers and target_url.scheme == "http":  # the request itself goes to it
+            sent_headers, proxy_headers = {**headers, **proxy_headers}, None
+        response = await client.get(target_url, headers=sent_headers, allow_redirects=False,
+                                    auto_decompress=False, timeout=timeout, proxy=proxy,
+                                    proxy_headers=proxy_headers)
         try:
             status = response.status
             if status in _REDIRECTS:
@@ -439,6 +447,42 @@ def _request_url(url: str) -> URL:
 
 
 _UNSAFE_URL = re.compile(r"[\x00-\x20\x7f]")
+
+
+_PROXY_VARIABLES = ("http_proxy", "https_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY",
+                    "NO_PROXY", "all_proxy", "ALL_PROXY")
+_proxies: tuple[tuple[str | None, ...], dict[str, str]] | None = None
+
+
+def _proxy_for(url: URL) -> tuple[URL | None, dict[str, str] | None]:
+    """The proxy the environment names for `url` (http_proxy, https_proxy, all_proxy, with
+    no_proxy's exceptions), and the header with its credentials; (None, None) for a direct
+    connection."""
+    global _proxies
+    snapshot = tuple(os.environ.get(name) for name in _PROXY_VARIABLES)
+    if _proxies is None or _proxies[0] != snapshot:
+        from urllib.request import getproxies_environment
+
+        found = getproxies_environment()
+        found = {scheme: found.get(scheme) or found.get("all", "") for scheme in ("http", "https")}
+        _proxies = (snapshot, {scheme: proxy for scheme, proxy in found.items() if proxy})
+    proxy = _proxies[1].get(url.scheme)
+    if not proxy or not url.host:
+        return None, None
+    from urllib.request import proxy_bypass_environment
+
+    if proxy_bypass_environment(url.host):
+        return None, None
+    address = URL(proxy if "://" in proxy else "http://" + proxy)
+    if not address.user:
+        return address, None
+    pair = f"{address.user}:{address.password or ''}"
+    try:
+        raw = pair.encode("latin-1")
+    except UnicodeEncodeError:
+        raw = pair.encode("utf-8")
+    token = base64.b64encode(raw).decode("ascii")
+    return address.with_user(None), {"Proxy-Authorization": f"Basic {token}"}
 
 
 def _redirect_target(current: str, location: str) -> str:
