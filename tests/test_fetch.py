@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-import aiohttp
+import httpx
 import pytest
 
 import feeds
@@ -135,7 +135,7 @@ async def test_shared_client_without_our_headers_still_sends_user_agent(
     http_server: LocalServer,
 ) -> None:
     url = http_server.route("/ua2.xml", Reply(200, FEED))
-    async with aiohttp.ClientSession() as client:
+    async with httpx.AsyncClient() as client:
         result = await fetch(url, client=client, accept="text/html")
     assert result.ok
     seen = http_server.requests_for("/ua2.xml")[0].headers
@@ -522,7 +522,7 @@ async def test_fetch_all_with_a_shared_client_leaves_it_open(http_server: LocalS
     async with make_client() as client:
         results = [r async for r in fetch_all([(http_server.url("/s1"), None)], client=client)]
         assert results[0].ok
-        assert not client.closed
+        assert not client.is_closed
         assert (await fetch(http_server.url("/s1"), client=client)).ok
 
 
@@ -553,7 +553,7 @@ async def test_http_proxy_from_the_environment_is_used(
     http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """http_proxy names the proxy (here the test server, which sees the absolute URL) and
-    no_proxy its exceptions, as with httpx before; the proxy's credentials go to the proxy."""
+    no_proxy its exceptions; the proxy's credentials go to the proxy."""
     target = "http://feeds.example.invalid/proxied.xml"
     http_server.route(target, Reply(200, FEED))
     for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY"):
