@@ -567,3 +567,13 @@ async def test_http_proxy_from_the_environment_is_used(
     bypassed = await fetch("http://bypassed.example.invalid/x.xml",
                            limits=FetchLimits(total_timeout=5))
     assert one_line(bypassed).startswith("bypassed.example.invalid: host ")  # asked directly
+    # fetch_all's own clients (one per host) read the same environment.
+    http_server.requests.clear()
+    many = [r async for r in fetch_all([(target, None), ("http://bypassed.example.invalid/y",
+                                                         None)],
+                                       limits=FetchLimits(total_timeout=5))]
+    by_url = {r.url: r for r in many}
+    assert by_url[target].ok and by_url[target].body == FEED
+    assert http_server.requests_for(target)[0].headers["proxy-authorization"] == "Basic bWU6cHc="
+    assert one_line(by_url["http://bypassed.example.invalid/y"]).startswith(
+        "bypassed.example.invalid: host ")
