@@ -34,7 +34,6 @@ import httpx
 
 from feeds import __version__
 from feeds.model import DEFAULT_MAX_BYTES, FetchLimits, FetchResult, FetchStatus, Validators
-from feeds.text import clean_line
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -680,6 +679,8 @@ def _causes(exc: BaseException) -> Iterator[BaseException]:
 
 
 def _one_line(text: str) -> str:
+    from feeds.text import clean_line  # only on a failure: feeds.text costs ~8 ms to import
+
     line = clean_line(text) or "unknown error"
     if len(line) > _MAX_MESSAGE:
         line = line[: _MAX_MESSAGE - 1].rstrip() + "…"

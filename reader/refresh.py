@@ -237,6 +237,8 @@ async def refresh(
     events: asyncio.Queue[RefreshEvent] = asyncio.Queue()
     writer = _Writer(store)
     with Parsers(processes=len(due) >= PROCESS_POOL_FROM, yield_cpu=yield_cpu) as parsers:
+        if any(not (sent.etag or sent.last_modified) for _, sent in requests):
+            parsers.warm_up()  # a 200 is all but sure: start the workers now
 
         unindexed = 0
         indexing: asyncio.Lock = asyncio.Lock()
@@ -348,13 +350,14 @@ class Parsers:
         self._wanted = processes
         self._yield_cpu = yield_cpu
         self._tried = False
+        self._workers = 1
 
     def _start_pool(self) -> None:
         """Start the workers at the first feed that needs parsing: a refresh in which every
         server answers 304 never pays for them (the forkserver alone costs a Python start
         and its imports)."""
         self._tried = True
-        workers = min(os.cpu_count() or 1, 4)
+        workers = self._workers = min(os.cpu_count() or 1, 4)
         if self._wanted and workers > 1:
             import multiprocessing
 
@@ -367,6 +370,20 @@ class Parsers:
                                                 initializer=_exit_with,
                                                 initargs=(os.getpid(), self._yield_cpu))
             except Exception:  # no processes to be had here: parse in a thread
+                self.pool = None
+
+    def warm_up(self) -> None:
+        """Start the workers now, while the first feeds are being fetched, when some feed is
+        sure to need parsing (one never fetched, or whose server sends no validators): the
+        forkserver's Python start and imports then overlap the fetching."""
+        if self._tried:
+            return
+        self._start_pool()
+        if self.pool is not None:
+            try:
+                for _ in range(self._workers):
+                    self.pool.submit(_import_parsers)  # one submit starts one worker
+            except (BrokenExecutor, OSError, RuntimeError):
                 self.pool = None
 
     def __enter__(self) -> Parsers:
