@@ -351,6 +351,7 @@ class Parsers:
         self._yield_cpu = yield_cpu
         self._tried = False
         self._workers = 1
+        self._spawning: asyncio.Future[bool] | None = None
 
     def _start_pool(self) -> None:
         """Start the workers at the first feed that needs parsing: a refresh in which every
@@ -376,15 +377,26 @@ class Parsers:
         """Start the workers now, while the first feeds are being fetched, when some feed is
         sure to need parsing (one never fetched, or whose server sends no validators): the
         forkserver's Python start and imports then overlap the fetching."""
-        if self._tried:
+        if not self._tried:
+            self._start_pool()
+            self._spawn_soon()
+
+    def _spawn_soon(self) -> None:
+        """Spawn the workers in a thread: each spawn waits until the forkserver has imported
+        the parsers (about 0.2 s), which would stop the event loop, and every fetch, as long."""
+        pool = self.pool
+        if pool is None:
             return
-        self._start_pool()
-        if self.pool is not None:
+
+        def spawn() -> bool:
             try:
                 for _ in range(self._workers):
-                    self.pool.submit(_import_parsers)  # one submit starts one worker
+                    pool.submit(_import_parsers)  # one submit starts one worker
             except (BrokenExecutor, OSError, RuntimeError):
-                self.pool = None
+                return False
+            return True
+
+        self._spawning = asyncio.ensure_future(asyncio.to_thread(spawn))
 
     def __enter__(self) -> Parsers:
         return self
@@ -397,6 +409,9 @@ class Parsers:
                       ) -> Prepared | str:
         if not self._tried:
             self._start_pool()
+            self._spawn_soon()
+        if self._spawning is not None and not await asyncio.shield(self._spawning):
+            self.pool = None  # the workers could not start: parse in a thread
         if self.pool is None:
             return await asyncio.to_thread(prepare_or_error, body, headers, url)
         loop = asyncio.get_running_loop()
