@@ -324,9 +324,8 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
                                 console=Console(stderr=True), transient=True)
             progress.start()
         try:
-            # No screen to keep responsive here: the parsers run at the command's priority.
             async for event in refresh(store, ids, limits=limits, plan=plan, drop=drop,
-                                       due_only=due_only, yield_cpu=False):
+                                       due_only=due_only):
                 summary.add(event)
                 if progress is None:
                     continue

@@ -228,32 +228,6 @@ async def test_many_304s_are_written_in_batches_and_all_land(
         assert error is None
 
 
-async def test_the_command_line_parses_at_normal_priority_the_app_below_it(
-        store: Store, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The parsing workers step down (nice) only for the app, whose own process must keep
-    the CPU for the screen; `reader refresh` has no screen (yield_cpu=False)."""
-    from reader import refresh as refresh_module
-
-    for number in range(refresh_module.PROCESS_POOL_FROM):
-        store.add_feed(http_server.route(f"/p{number}.xml", Reply(200, rss(f"P{number}", 1))))
-    asked: list[bool] = []
-    original = refresh_module.Parsers.__init__
-
-    def spy(self: refresh_module.Parsers, processes: bool, yield_cpu: bool = True) -> None:
-        asked.append(yield_cpu)
-        original(self, processes, yield_cpu)
-
-    monkeypatch.setattr(refresh_module.Parsers, "__init__", spy)
-    [e async for e in refresh(store, limits=FAST, yield_cpu=False)]
-    [e async for e in refresh(store, limits=FAST, force=True)]
-    assert asked == [False, True]
-    seen: list[int] = []
-    monkeypatch.setattr(refresh_module.os, "nice", lambda step: seen.append(step) or 0)
-    refresh_module._exit_with(refresh_module.os.getpid(), False)
-    refresh_module._exit_with(refresh_module.os.getpid(), True)
-    assert seen == [refresh_module.PARSER_NICENESS]
-
-
 async def test_workers_start_before_the_first_answer_only_when_a_200_is_sure(
         store: Store, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
     """Feeds never fetched start the workers with the refresh (their start overlaps the
