@@ -16,6 +16,7 @@ after a 429, 15 minutes after a 503); any Retry-After is clamped to at most `MAX
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http
 import re
 import socket
@@ -105,6 +106,16 @@ def make_client(limits: FetchLimits = FetchLimits(),  # noqa: B008
     )
 
 
+def _tls_context() -> ssl.SSLContext:
+    """The TLS context httpx builds for `verify=True` (certifi's bundle, SSL_CERT_FILE)."""
+    create = getattr(httpx, "create_ssl_context", None)
+    if create is not None:
+        return create()
+    import certifi
+
+    return ssl.create_default_context(cafile=certifi.where())
+
+
 def environment_proxies() -> dict[str, str | None] | None:
     """The proxies the environment names (http_proxy, https_proxy, all_proxy, no_proxy), as
     httpx reads them with trust_env; None where this httpx does not offer that reading."""
@@ -175,32 +186,37 @@ async def fetch_all(
     hosts = [_host_key(url) for url, _ in requests]
     remaining = Counter(hosts)
     clients: dict[str, httpx.AsyncClient] = {}
-    shared: list = []  # the TLS context and the proxies, made for the first client
+    tls: ssl.SSLContext | None = None  # one TLS context and one reading of the proxies,
+    proxies: dict[str, str | None] | None = None  # made for the first client
 
     def client_for(host: str) -> httpx.AsyncClient:
+        nonlocal tls, proxies
         if client is not None:
             return client
         if host not in clients:
-            if not shared:
-                shared.extend([httpx.create_ssl_context(), environment_proxies()])
-            clients[host] = make_client(limits, connections=limits.per_host, verify=shared[0],
-                                        proxies=shared[1])
+            if tls is None:
+                tls, proxies = _tls_context(), environment_proxies()
+            clients[host] = make_client(limits, connections=limits.per_host, verify=tls,
+                                        proxies=proxies)
         return clients[host]
 
     async def one(url: str, validators: Validators | None, host: str) -> None:
         gate = per_host.setdefault(host, asyncio.Semaphore(max(1, limits.per_host)))
         try:
-            async with gate, everyone:
-                result = await fetch(url, validators, client=client_for(host), limits=limits,
-                                     headers=headers_for(url) if headers_for else None)
-        except Exception as exc:  # fetch never raises; this only guards odd input
-            message = _one_line(f"{type(exc).__name__}: {exc}")
-            result = FetchResult(url=str(url), status=FetchStatus.ERROR, error=message)
+            try:
+                async with gate, everyone:
+                    result = await fetch(url, validators, client=client_for(host),
+                                         limits=limits,
+                                         headers=headers_for(url) if headers_for else None)
+            except Exception as exc:  # fetch never raises; this only guards odd input
+                message = _one_line(f"{type(exc).__name__}: {exc}")
+                result = FetchResult(url=str(url), status=FetchStatus.ERROR, error=message)
+            arrived.put_nowait(result)
         finally:
             remaining[host] -= 1
             if not remaining[host] and host in clients:
-                await clients.pop(host).aclose()
-        arrived.put_nowait(result)
+                with contextlib.suppress(Exception):
+                    await clients.pop(host).aclose()
 
     first_seen = {host: index for index, host in reversed(list(enumerate(hosts)))}
     order = sorted(range(len(requests)), key=lambda index: first_seen[hosts[index]])
