@@ -66,7 +66,7 @@ DEFAULT_MAX_BYTES = 10 * 1024 * 1024
 class FetchLimits:
     """How hard we may hit servers, and how long and how much we accept from them."""
 
-    concurrency: int = 16  # requests at once, all hosts
+    concurrency: int = 32  # requests at once, all hosts (issue 13: the latency row)
     per_host: int = 4  # requests at once to one host
     connect_timeout: float = 10.0
     total_timeout: float = 30.0  # whole request incl. body, per URL

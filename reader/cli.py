@@ -302,13 +302,16 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
     summary = RefreshSummary()
     limits = _limits(args)
     show_progress = sys.stderr.isatty()
-    from reader.filters.rules import Dropper
     from reader.schedule import adopt_interval, next_due_time
 
     config = _config(args)
     adopt_interval(store, config.refresh)  # a changed [refresh] interval counts at once
     plan = cli_media.refresh_plan(store)  # due times unless --all or URLs are named
-    drop = Dropper(config.kill) or None  # the killfile's drop rules
+    drop = None  # the killfile's drop rules; the filter language loads only for them
+    if config.kill:
+        from reader.filters.rules import Dropper
+
+        drop = Dropper(config.kill) or None
     due_only = not (args.all or ids)
 
     async def run() -> None:

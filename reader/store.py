@@ -708,6 +708,24 @@ class Store:
                 (etag, last_modified, time.time(), new_url, feed_id),
             )
 
+    def record_not_modified_many(self, answers: Sequence[tuple[int, str | None, str | None]]
+                                 ) -> None:
+        """`record_not_modified` for many feeds (feed id, etag, last modified) in one
+        transaction: a refresh where hundreds of servers answer 304 writes them in a few
+        batches instead of a transaction (and a thread hop) each."""
+        if not answers:
+            return
+        now = time.time()
+        with self.transaction() as conn:
+            conn.executemany(
+                """UPDATE feeds SET etag = coalesce(?2, etag),
+                       last_modified = coalesce(?3, last_modified), last_fetched = ?4,
+                       last_error = NULL, error_count = 0, not_before = NULL
+                   WHERE id = ?1""",
+                [(feed_id, etag, last_modified, now) for feed_id, etag, last_modified
+                 in answers],
+            )
+
     def record_error(self, feed_id: int, message: str, *, not_before: float | None = None,
                      gone: bool = False) -> None:
         """A failed fetch: the error is kept and nothing else changes (DESIGN.md): items,

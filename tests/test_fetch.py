@@ -544,3 +544,36 @@ async def test_cancelling_fetch_raises_cancelled(http_server: LocalServer) -> No
     task.cancel()
     with pytest.raises(asyncio.CancelledError):
         await task
+
+
+# --- proxies from the environment -----------------------------------------------------------
+
+
+async def test_http_proxy_from_the_environment_is_used(
+    http_server: LocalServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """http_proxy names the proxy (here the test server, which sees the absolute URL) and
+    no_proxy its exceptions; the proxy's credentials go to the proxy."""
+    target = "http://feeds.example.invalid/proxied.xml"
+    http_server.route(target, Reply(200, FEED))
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("http_proxy", http_server.url("").replace("http://", "http://me:pw@"))
+    monkeypatch.setenv("no_proxy", "bypassed.example.invalid")
+    result = await fetch(target)
+    assert result.ok and result.body == FEED
+    seen = http_server.requests_for(target)[0].headers
+    assert seen["proxy-authorization"] == "Basic bWU6cHc="  # me:pw
+    bypassed = await fetch("http://bypassed.example.invalid/x.xml",
+                           limits=FetchLimits(total_timeout=5))
+    assert one_line(bypassed).startswith("bypassed.example.invalid: host ")  # asked directly
+    # fetch_all's own clients (one per host) read the same environment.
+    http_server.requests.clear()
+    many = [r async for r in fetch_all([(target, None), ("http://bypassed.example.invalid/y",
+                                                         None)],
+                                       limits=FetchLimits(total_timeout=5))]
+    by_url = {r.url: r for r in many}
+    assert by_url[target].ok and by_url[target].body == FEED
+    assert http_server.requests_for(target)[0].headers["proxy-authorization"] == "Basic bWU6cHc="
+    assert one_line(by_url["http://bypassed.example.invalid/y"]).startswith(
+        "bypassed.example.invalid: host ")

@@ -20,7 +20,7 @@ def test_good_values_and_the_command_line_timeout() -> None:
     assert (limits.concurrency, limits.per_host, limits.total_timeout, limits.max_bytes) == (
         8, 2, 12.5, 1000)
     assert fetch_limits({"fetch": {"connect_timeout": 10}}, timeout=3).connect_timeout == 3
-    assert fetch_limits({}).concurrency == 16
+    assert fetch_limits({}).concurrency == 32  # issue 13: 32 at once, 4 per host
 
 
 @pytest.mark.parametrize(("setting", "value", "says"), [

@@ -182,3 +182,70 @@ async def test_a_refresh_where_every_feed_answers_304_starts_no_workers(
     events = await run(store)
     assert [e.not_modified for e in events if isinstance(e, FeedDone)] == [True] * 8
     assert started == []
+
+
+async def test_many_304s_are_written_in_batches_and_all_land(
+        store: Store, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A refresh writes its 304s in batches (one transaction each), not one by one; each
+    feed still gets its new validators, its fetch time and its error cleared."""
+    from reader import refresh as refresh_module
+
+    monkeypatch.setattr(refresh_module._Writer, "NOT_MODIFIED_BATCH", 4)
+    feeds = []
+    for number in range(10):
+        etag = f'"e{number}"'
+
+        def reply(request: Request, etag: str = etag, body: str = rss(f"B{number}", 1)
+                  ) -> Reply:
+            if request.headers.get("if-none-match") == etag:
+                return Reply(304, b"", headers={"ETag": etag + "-new"})
+            return Reply(200, body, headers={"ETag": etag})
+
+        feeds.append(store.add_feed(http_server.route(f"/b{number}.xml", reply)))
+    await run(store)
+    store.record_error(feeds[0], "an old failure")
+
+    def state(feed: int) -> tuple:  # etag, last fetched, last error
+        return store.conn.execute("SELECT etag, last_fetched, last_error FROM feeds "
+                                  "WHERE id = ?", (feed,)).fetchone()
+
+    before = {feed: state(feed)[1] for feed in feeds}
+    batches: list[int] = []
+    original = Store.record_not_modified_many
+
+    def spy(self: Store, answers: list) -> None:
+        batches.append(len(answers))
+        original(self, answers)
+
+    monkeypatch.setattr(Store, "record_not_modified_many", spy)
+    events = await run(store)
+    assert [e.not_modified for e in events if isinstance(e, FeedDone)] == [True] * 10
+    assert sum(batches) == 10 and max(batches) <= 4 and len(batches) <= 4
+    for number, feed in enumerate(feeds):
+        etag, fetched, error = state(feed)
+        assert etag == f'"e{number}"-new'
+        assert fetched > before[feed]
+        assert error is None
+
+
+async def test_workers_start_before_the_first_answer_only_when_a_200_is_sure(
+        store: Store, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Feeds never fetched start the workers with the refresh (their start overlaps the
+    fetching); feeds with validators wait for a body to parse."""
+    from reader import refresh as refresh_module
+
+    for number in range(refresh_module.PROCESS_POOL_FROM):
+        store.add_feed(http_server.route(f"/w{number}.xml", conditional(rss(f"S{number}", 1))))
+    warmed: list[bool] = []
+    original = refresh_module.Parsers.warm_up
+
+    def spy(self: refresh_module.Parsers) -> None:
+        warmed.append(True)
+        original(self)
+
+    monkeypatch.setattr(refresh_module.Parsers, "warm_up", spy)
+    first = await run(store)
+    assert warmed == [True]
+    assert sum(e.new for e in first if isinstance(e, FeedDone)) == refresh_module.PROCESS_POOL_FROM
+    await run(store)  # every feed has validators now (and answers 304)
+    assert warmed == [True]

@@ -178,9 +178,26 @@ def _steady(bench: Bench, server: MultiHostServer, newsboat: Newsboat | None, da
     row = _judge(f"steady refresh, {feeds} feeds all 304", ours, theirs, 0.35)
     row.key = "steady"
     row.notes += notes
+    row.notes.append(_startup_floor(bench, runs, theirs))
     for client in ("fetch_all", "httpx", "aiohttp"):
         row.notes.append(_http_floor(bench, server, runs, theirs, client))
     return row
+
+
+def _startup_floor(bench: Bench, runs: int, theirs: list[float]) -> str:
+    """What every `reader refresh` pays before its first request: the interpreter and the
+    modules of the refresh path (the command line, the store, the pipeline, the HTTP client)."""
+    code = ("import reader.cli, reader.refresh, reader.schedule, reader.feed_settings, "
+            "feeds.fetch")
+    times = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        subprocess.run([bench.python, "-c", code], env=bench.env, cwd=REPO, check=True,
+                       timeout=60)
+        times.append(time.perf_counter() - started)
+    share = f" = {ratio(median(times), median(theirs))} of newsboat" if theirs else ""
+    return (f"start-up alone (Python and the refresh path's imports, no store, no request): "
+            f"{spread(times)}{share}")
 
 
 def _http_floor(bench: Bench, server: MultiHostServer, runs: int, theirs: list[float],
