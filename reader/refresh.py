@@ -113,6 +113,7 @@ class Prepared:
     records: tuple[ItemRecord, ...]
     warning: str | None
     ttl_seconds: int | None = None  # the feed's own hint (<ttl>, sy:*): fetch no sooner
+    language: str | None = None  # the feed's declared language (numeric dates' order)
 
 
 _IMPORTS = threading.Lock()
@@ -184,7 +185,7 @@ def prepared_from(parsed: ParsedFeed) -> Prepared:
         )
     warning = parsed.warnings[0] if parsed.warnings else None
     return Prepared(parsed.title, parsed.site_link, tuple(records), warning,
-                    parsed.ttl_seconds)
+                    parsed.ttl_seconds, parsed.language)
 
 
 async def refresh(
@@ -511,7 +512,7 @@ async def _store_result(store: Store, feed_id: int, result: FetchResult,
         store.apply, feed_id, records, title=prepared.title,
         site_link=prepared.site_link, etag=validators.etag,
         last_modified=validators.last_modified, warning=prepared.warning,
-        ttl_seconds=prepared.ttl_seconds,
+        ttl_seconds=prepared.ttl_seconds, language=prepared.language,
     )
     return FeedDone(feed_id, url, new=stats.new, updated=stats.updated, moved_to=moved,
                     warning=prepared.warning, dropped=dropped)
@@ -649,7 +650,7 @@ def store_probe(store: Store, probe_result: Probe, tags: Iterable[str] = ()) -> 
         stats = store.apply(feed_id, prepared.records, title=prepared.title,
                             site_link=prepared.site_link, etag=validators.etag,
                             last_modified=validators.last_modified, warning=prepared.warning,
-                            ttl_seconds=prepared.ttl_seconds)
+                            ttl_seconds=prepared.ttl_seconds, language=prepared.language)
     except BaseException:
         store.remove_feed(feed_id)  # a subscription is added whole or not at all
         raise

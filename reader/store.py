@@ -626,11 +626,13 @@ class Store:
         new_url: str | None = None,
         warning: str | None = None,
         ttl_seconds: int | None = None,
+        language: str | None = None,
     ) -> ApplyStats:
         """Store one feed's fetch in ONE transaction; read/starred of known items stay.
 
         `warning` (items skipped, document repaired) is kept apart from errors: the fetch
-        worked, so `last_error` is cleared."""
+        worked, so `last_error` is cleared. `language`: the feed's declared one (None keeps
+        what is stored: a feed that stops declaring it has not changed language)."""
         now = time.time()
         new = updated = 0
         with self.transaction() as conn:
@@ -689,10 +691,11 @@ class Store:
                 """UPDATE feeds SET title = coalesce(nullif(?, ''), title),
                        site_link = coalesce(?, site_link), etag = ?, last_modified = ?,
                        last_fetched = ?, last_error = NULL, last_warning = ?, error_count = 0,
-                       not_before = NULL, url = coalesce(?, url), ttl_seconds = ?
+                       not_before = NULL, url = coalesce(?, url), ttl_seconds = ?,
+                       language = coalesce(?, language)
                    WHERE id = ?""",
                 (title, site_link, etag, last_modified, now, warning, new_url,
-                 _int64(ttl_seconds), feed_id),
+                 _int64(ttl_seconds), language, feed_id),
             )
         return ApplyStats(new=new, updated=updated)
 

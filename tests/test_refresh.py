@@ -249,3 +249,17 @@ async def test_workers_start_before_the_first_answer_only_when_a_200_is_sure(
     assert sum(e.new for e in first if isinstance(e, FeedDone)) == refresh_module.PROCESS_POOL_FROM
     await run(store)  # every feed has validators now (and answers 304)
     assert warmed == [True]
+
+
+async def test_a_refresh_keeps_the_feed_s_declared_language(
+        store: Store, http_server: LocalServer) -> None:
+    """It settles numeric dates (06/01/2022) in the timeline (issue 17); a feed that stops
+    declaring it keeps the one it declared."""
+    document = rss("Wire", 2).replace("<channel>", "<channel><language>en_us</language>", 1)
+    url = http_server.route("/lang.xml", Reply(200, document))
+    feed = store.add_feed(url)
+    await run(store)
+    assert store.feed_language(feed) == "en-US"
+    http_server.route("/lang.xml", Reply(200, rss("Wire", 3)))
+    await run(store, [feed], force=True)
+    assert store.feed_language(feed) == "en-US"
