@@ -115,6 +115,12 @@ class Bench:
             items = sum(d.items for d in documents)
             self.log(f"generated {count} realistic feeds, {items} items ({size:.1f} MiB) in "
                      f"{time.perf_counter() - started:.1f} s")
+            # What was generated, measured the way the corpus was (its HTML included), so a
+            # reader of the figures can compare the two mixes.
+            from tests.benchmarks.corpus_mix import measure
+
+            for line in measure([(d.path, d.body) for d in documents]).lines():
+                self.log(f"generated mix: {line}")
         return self._real[count]
 
     def write_config(self, text: str) -> None:
