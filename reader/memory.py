@@ -2,11 +2,13 @@
 
 A view of 100k headlines is 100k objects that live until the next view. Python's full
 collection walks every tracked object: 20-60 ms of the UI thread, at moments the collector
-picks (more often while a refresh adds rows), which showed as the slowest keys. Once a view
-is loaded and the screen is idle, what exists is collected once and then frozen: later
-collections skip it. Frozen objects are still freed by reference counting when the view is
-replaced; before the next freeze, the frozen set is thawed and collected, so cyclic garbage
-cannot pile up across views.
+picks (more often while a refresh adds rows), which showed as the slowest keys.
+
+Right after a view loads, what exists is frozen at once (`freeze_now`: only the young
+generations are collected first, a millisecond), so the collector's later walks skip the
+rows. The full collection that reclaims what was frozen as garbage waits until the screen
+is quiet (`settle`: thaw, collect everything, freeze again). Frozen objects are still freed
+by reference counting when a view is replaced; only cyclic garbage waits for `settle`.
 """
 
 from __future__ import annotations
@@ -14,9 +16,15 @@ from __future__ import annotations
 import gc
 
 
+def freeze_now() -> None:
+    """Exempt what exists from later collections, after a cheap collection of the young."""
+    gc.collect(1)
+    gc.freeze()
+
+
 def freeze_long_lived() -> None:
-    """Collect what is garbage now, then exempt everything that survives from later
-    collections (until the next call)."""
+    """Collect what is garbage now (everything, the frozen included), then exempt all that
+    survives from later collections (until the next call)."""
     gc.unfreeze()
     gc.collect()
     gc.freeze()
