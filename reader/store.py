@@ -340,6 +340,7 @@ class Store:
         # Word -> items holding it; counts drift a little as items arrive, which ranking
         # tolerates, so the cache is only dropped when it grows large.
         self._doc_freq_cache: dict[str, int] = {}
+        self._own_marks: set[int] = set()  # marks counter values this connection wrote
         if self.path.parent.exists() and not self.path.parent.is_dir():
             raise StoreError(f"the data folder {self.path.parent} is a file, not a folder; "
                              "choose another --data-dir")
@@ -889,7 +890,34 @@ class Store:
                     f"UPDATE items SET {column} = ? WHERE {column} != ? AND id IN ({marks})",
                     (int(value), int(value), *chunk),
                 ).rowcount
+            if changed:
+                self.note_marks_changed(conn)
             return changed
+
+    # -- who changed marks ----------------------------------------------------------------
+    #
+    # A counter in `settings`, moved in the same transaction as every change of read or
+    # starred, by whichever process makes it. The app's refresh process commits all the time,
+    # so "another connection committed" (data_version) no longer tells a mark made by
+    # `reader mark` or a second reader apart from new items: this counter does. Each Store
+    # remembers the values it wrote itself.
+
+    def note_marks_changed(self, conn: sqlite3.Connection) -> None:
+        """Move the marks counter (call inside the transaction that changed marks)."""
+        row = conn.execute(
+            "INSERT INTO settings (key, value) VALUES ('marks_version', '1') "
+            "ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 "
+            "RETURNING value").fetchone()
+        self._own_marks.add(int(row[0]))
+
+    def marks_changed_elsewhere(self, since: int | None) -> tuple[int, bool]:
+        """The marks counter now, and whether another connection moved it after `since`."""
+        rows = self._query("SELECT value FROM settings WHERE key = 'marks_version'")
+        now = int(rows[0][0]) if rows else 0
+        elsewhere = since is not None and any(
+            version not in self._own_marks for version in range(since + 1, now + 1))
+        self._own_marks = {version for version in self._own_marks if version > now}
+        return now, elsewhere
 
     def mark_query_read(self, query: Query, *, upto_id: int | None = None) -> list[int]:
         """Mark every unread item of a view read; returns the ids it changed.
@@ -907,6 +935,8 @@ class Store:
                 marks = ",".join("?" * len(chunk))
                 conn.execute(f"UPDATE items SET read = 1 WHERE read = 0 AND id IN ({marks})",
                              chunk)
+            if ids:
+                self.note_marks_changed(conn)
             return ids
 
     def mark_feed_read(self, feed_id: int) -> int:

@@ -122,6 +122,7 @@ class AppCore:
         self.refresher = RefreshService(self)
         self._listener: MessagePump | None = None
         self._data_version: int | None = None
+        self._marks_seen: int | None = None  # the marks counter at the last look
         self._stories: StoryFinder | None = None  # started at the first story
         self._failed_pages: dict[int, tuple[float, str]] = {}  # item id -> (when, why)
         self._feed_pages: dict[int, bool] = {}  # feed id -> its [[feed]] fetch_article
@@ -285,17 +286,24 @@ class AppCore:
     async def _check_outside(self) -> None:
         """Another process (`reader mark`, a refresh from cron, a second reader) committed:
         the screen reads again. The writer connection's data_version moves only for other
-        connections' commits, so the app's own writes cost nothing here."""
-        # The refresh's own process commits as "another process": its rows arrive as
-        # ItemsAdded, and reading the whole view again for them would cost the screen.
+        connections' commits, so the app's own writes cost nothing here. While the app's own
+        refresh process writes, data_version moves all the time; its new rows arrive as
+        ItemsAdded, and only marks made elsewhere (the marks counter) read the view again."""
         ours = self.refresher.child_writing
+        seen = self._marks_seen
+
+        def look(store: Store) -> tuple[int, int, bool]:
+            marks, elsewhere = store.marks_changed_elsewhere(seen)
+            return store.data_version(), marks, elsewhere
+
         try:
-            version = await self.db.write(lambda store: store.data_version())
+            version, marks, marked_elsewhere = await self.db.write(look)
         except StoreError:
             return  # the next look will tell; a refresh reports database trouble itself
         changed = self._data_version is not None and version != self._data_version
         self._data_version = version
-        if changed and not (ours or self.refresher.child_writing):
+        self._marks_seen = marks
+        if changed and (marked_elsewhere or not (ours or self.refresher.child_writing)):
             self.post(messages.OutsideChange())
             self.post(messages.FeedsChanged())
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import signal
 import traceback
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -58,6 +59,7 @@ class RefreshJob:
 #   ("failed", (str, str))  the refresh stopped: one line, and the traceback for the log
 #   ("store", str)          the store refused (a full disk, a locked file): one line
 #   ("done", None)          the end; nothing follows
+# A SIGTERM from the app cancels the refresh: its clean-up is written, nothing is sent.
 
 
 def context() -> ForkServerContext:
@@ -89,6 +91,8 @@ def child_main(job: RefreshJob, pipe: Connection, reader_pid: int) -> None:
     try:
         asyncio.run(_refresh(job, pipe))
         pipe.send(("done", None))
+    except asyncio.CancelledError:  # the app asked it to stop (SIGTERM): nothing to say
+        pass
     except StoreError as failure:
         _send_quietly(pipe, ("store", str(failure)))
     except BaseException as failure:  # noqa: BLE001 - reported to the app, which goes on
@@ -129,6 +133,12 @@ async def _refresh(job: RefreshJob, pipe: Connection) -> None:
     from reader.refresh import refresh
     from reader.store import Store
 
+    # Stopped by the app (a quit mid-refresh): SIGTERM cancels the refresh like a task, so
+    # its own clean-up runs and the feeds already fetched keep their next due times, the
+    # batched 304s and any Retry-After hold, as on the thread path.
+    main = asyncio.current_task()
+    if main is not None:
+        asyncio.get_running_loop().add_signal_handler(signal.SIGTERM, main.cancel)
     store = Store(job.database)
     try:
         plan = await asyncio.to_thread(RefreshPlan.build, store, job.refresh, job.feeds)

@@ -31,6 +31,7 @@ log = logging.getLogger("reader.refresh")
 
 FEEDS_CHANGED_EVERY = 2.0  # seconds between "counts changed" messages during a refresh
 CHILD_FROM = 8  # feeds named in one refresh from which it runs in a process of its own
+STOP_WAIT = 5.0  # seconds a stopped refresh process gets to write what it fetched
 
 Step = Callable[["RefreshSummary"], Awaitable[None]]
 
@@ -247,7 +248,8 @@ class RefreshService:
         try:
             while True:
                 if cancel.is_set():
-                    child.terminate()
+                    child.terminate()  # the child cancels itself and writes its schedule
+                    child.join(STOP_WAIT)
                     return None
                 if not receiving.poll(0.1):
                     if not child.is_alive() and not receiving.poll(0):

@@ -471,20 +471,15 @@ class MainScreen(Screen[None]):
         self.app.push_screen(LinksDialog(event.links), chosen)
 
     def open_article(self, item_id: int, *, focus: bool = True) -> None:
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-        self._shown_id = item_id
-        self.load_article(item_id, reveal=True, focus=focus)
-
-    def _reveal_article(self, focus: bool) -> None:
-        """Reading mode and the focus move with the article's own frame: moved at the key,
-        they cost a frame of their own (the footer, the focus styles) before the article
-        could be drawn."""
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
+        # Reading mode and the focus move at the key, not when the article arrives: keys
+        # typed meanwhile (Escape, q, j) belong to the article the user asked for.
         self.reading = True
         if focus:
             self.article.focus()
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._shown_id = item_id
+        self.load_article(item_id)
 
     @on(HeadlineList.Highlighted)
     def headline_highlighted(self, event: HeadlineList.Highlighted) -> None:
@@ -519,18 +514,12 @@ class MainScreen(Screen[None]):
     @work(exclusive=True, group="article")
     @unless_closing
     async def load_article(self, item_id: int, preview: bool = False,
-                           load_page: bool = False, reveal: bool = False,
-                           focus: bool = True) -> None:
+                           load_page: bool = False) -> None:
         """Show an item: opening marks it read and fetches its page when the feed gave only
-        a summary (the summary shows meanwhile); a preview does neither. `reveal`: an open
-        (Enter), which shows the article pane and, with `focus`, moves the focus there."""
+        a summary (the summary shows meanwhile); a preview does neither."""
         from reader.story import needs_page
 
-        try:
-            details = await self.core.item_details(item_id)
-        finally:
-            if reveal:  # even when the read failed: the pane says why
-                self._reveal_article(focus)
+        details = await self.core.item_details(item_id)
         if details is None:
             self.article.clear("This item is gone.")
             return

@@ -411,5 +411,7 @@ def apply_states(store: Store, account: Account, unread: set[str], starred: set[
                 stars = [s for s in stars if (s[1], "starred") not in fresh]
                 conn.executemany("UPDATE items SET read = ? WHERE id = ?", reads)
                 conn.executemany("UPDATE items SET starred = ? WHERE id = ?", stars)
+                if reads or stars:
+                    store.note_marks_changed(conn)
             read_changes += len(reads)
             star_changes += len(stars)
