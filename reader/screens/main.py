@@ -356,6 +356,9 @@ class MainScreen(Screen[None]):
             self.clear_article()
         self.update_status()
         self.take_in_new_items()  # anything stored while the view was being read
+        from reader.memory import freeze_now
+
+        freeze_now()  # the rows leave the collector's walks at once (a millisecond)
         self._settle_memory()
 
     def _settle_memory(self) -> None:
