@@ -48,6 +48,7 @@ PREVIEW_DELAY = 0.25  # seconds the cursor rests before the highlighted item is 
 FIRST_PAGE = 300  # rows loaded before the first paint; the rest follow in a worker
 WIDE = 120  # at this width and more, list, article and timeline show together
 PANEL_EVERY = 3.0  # seconds between feeds panel updates while a refresh runs
+HOLD_FOR_ARTICLE = 0.05  # seconds the screen waits for an opened article before drawing
 SETTLE_AFTER = 2.0  # quiet seconds (no key) after a view loads before its rows are frozen
 
 
@@ -161,6 +162,7 @@ class MainScreen(Screen[None]):
         self._narrow: bool | None = None
         self._reading = False
         self._settle_timer: Timer | None = None
+        self._hold_timer: Timer | None = None  # frames held for an article being opened
         self._last_key = 0.0
         self._preview_timer: Timer | None = None
         self._shown_id: int | None = None  # the item opened or previewed last
@@ -475,7 +477,9 @@ class MainScreen(Screen[None]):
 
     def open_article(self, item_id: int, *, focus: bool = True) -> None:
         # Reading mode and the focus move at the key, not when the article arrives: keys
-        # typed meanwhile (Escape, q, j) belong to the article the user asked for.
+        # typed meanwhile (Escape, q, j) belong to the article the user asked for. What they
+        # change is drawn with the article, in one frame (held for HOLD_FOR_ARTICLE at most).
+        self._hold_frames()
         self.reading = True
         if focus:
             self.article.focus()
@@ -483,6 +487,22 @@ class MainScreen(Screen[None]):
             self._preview_timer.stop()
         self._shown_id = item_id
         self.load_article(item_id)
+
+    def _hold_frames(self) -> None:
+        """Draw nothing until the opened article is shown or HOLD_FOR_ARTICLE has passed:
+        the focus move drawn alone cost a frame of its own (~15-25 ms on a 2-core machine),
+        and the article waited behind it."""
+        if self._hold_timer is not None:
+            return
+        self.app._begin_batch()  # noqa: SLF001 - Textual's own batch_update, across awaits
+        self._hold_timer = self.set_timer(HOLD_FOR_ARTICLE, self._release_frames)
+
+    def _release_frames(self) -> None:
+        if self._hold_timer is None:
+            return
+        self._hold_timer.stop()
+        self._hold_timer = None
+        self.app._end_batch()  # noqa: SLF001
 
     @on(HeadlineList.Highlighted)
     def headline_highlighted(self, event: HeadlineList.Highlighted) -> None:
@@ -522,9 +542,14 @@ class MainScreen(Screen[None]):
         a summary (the summary shows meanwhile); a preview does neither."""
         from reader.story import needs_page
 
-        details = await self.core.item_details(item_id)
+        try:
+            details = await self.core.item_details(item_id)
+        except BaseException:
+            self._release_frames()
+            raise
         if details is None:
             self.article.clear("This item is gone.")
+            self._release_frames()
             return
         item = details.item
         self.open_item = item
@@ -540,6 +565,7 @@ class MainScreen(Screen[None]):
         if self.open_item is None or self.open_item.id != item_id:
             return
         self.article.show(meta, article.text, article.links, article.link_texts)
+        self._release_frames()
         failed = self.core.failed_page(item.id)
         if summary_only and not fetch_page:
             self.article.show_note(
