@@ -316,3 +316,38 @@ async def test_the_rows_are_frozen_out_of_the_collector_only_between_keys(
         assert isinstance(main, MainScreen) and main._last_key > 0
         await pilot.pause(0.6)
         assert len(frozen) == 1
+
+
+async def test_enter_holds_frames_only_until_its_article_is_shown(tmp_path: Path) -> None:
+    """The focus move and the article come in one frame; the hold never outlives the
+    article, and a slow read cannot freeze the screen (50 ms at most)."""
+    import asyncio
+
+    store = Store(tmp_path / "r.db")
+    fill(store, "http://one.example/feed", rss("Alpha", 5))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.article.has_focus and main.article.meta is not None
+        assert main._hold_timer is None and app._batch_count == 0
+        # A read slower than the hold: the screen draws again after 50 ms anyway.
+        slow_read = main.core.item_details
+
+        async def slow(item_id: int):  # noqa: ANN202 - the core's own type
+            await asyncio.sleep(0.3)
+            return await slow_read(item_id)
+
+        main.core.item_details = slow  # type: ignore[method-assign]
+        await pilot.press("escape", "j", "enter")
+        await asyncio.sleep(0.12)
+        assert app._batch_count == 0 and main._hold_timer is None
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.article.meta is not None and main.article.meta.item_id == \
+            main.headlines.highlighted.id
