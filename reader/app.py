@@ -56,6 +56,7 @@ class ReaderApp(App[None]):
         self.core = AppCore(self, store, config)
         self.crash_line: str | None = None
         self.schedule_refresh = auto_refresh  # [refresh]'s schedule (the real program: on)
+        self._services_started = False
         self.set_keymap(preset_keymap(config.keys.preset, dict(config.keys.remaps)))
         chosen = theme or config.theme
         if chosen and chosen in self.available_themes:
@@ -65,14 +66,22 @@ class ReaderApp(App[None]):
         # A refresh runs in a worker thread of this process: hand the interpreter back to
         # the UI thread every millisecond, not every 5, so a key never waits behind it.
         sys.setswitchinterval(UI_SWITCH_INTERVAL)
-        self.core.start()
-        if self.schedule_refresh:
-            self.core.start_schedule()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         problems = self.keymap_problems()
         if problems:
             self.notify("config.toml [keys]: " + "; ".join(problems) + ". ? lists the keys.",
                         markup=False, severity="warning", timeout=12)
+
+    def start_services(self) -> None:
+        """The core's services (the look for other processes' commits, the schedule, whose
+        start-up refresh starts a process): begun once the first screen is drawn, so the
+        first frame does not share the CPU with them. Called once by the main screen."""
+        if self._services_started:
+            return
+        self._services_started = True
+        self.core.start()
+        if self.schedule_refresh:
+            self.core.start_schedule()
 
     def unknown_binding_ids(self) -> list[str]:
         """Ids in [keys] that match no binding (a typo would otherwise change nothing)."""

@@ -224,13 +224,22 @@ class MainScreen(Screen[None]):
         self._newest_id = await self.core.newest_id()
         first = await self.core.headlines(self.view, limit=FIRST_PAGE)
         self.headlines.set_rows(first)
-        self.load_marks()
         self.headlines.focus()
-        self.reload_feeds()
-        if len(first) >= FIRST_PAGE:
-            self.reload_headlines()
-        else:
+        more = len(first) >= FIRST_PAGE
+        if not more:
             self.update_status()
+        # What the first frame does not need waits until it is drawn: reading the rest of
+        # the view (Python objects for every row: it holds the GIL for a second at 100k
+        # items), the panel's counts, the row marks, and the core's services (whose
+        # start-up refresh starts a process).
+        self.call_after_refresh(self._after_first_frame, more)
+
+    def _after_first_frame(self, more: bool) -> None:
+        self.load_marks()
+        self.reload_feeds()
+        if more:
+            self.reload_headlines()
+        self.reader_app.start_services()
 
     def on_resize(self) -> None:
         self.apply_layout(self.app.size.width)
