@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import sys
 from collections.abc import Iterable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from feeds.model import FetchLimits
 from reader.core.app_core import AppCore
@@ -20,9 +23,13 @@ from reader.screens.dialogs import HelpScreen
 from reader.screens.main import MainScreen
 from reader.store import Store
 
+if TYPE_CHECKING:
+    from reader.cli import FirstPage
+
 log = logging.getLogger("reader.app")
 
 UI_SWITCH_INTERVAL = 0.001  # seconds a background thread may hold the interpreter
+REFRESH_STOP_WAIT = 2.0  # seconds a stopped refresh may take to finish at exit
 
 
 class ReaderApp(App[None]):
@@ -44,8 +51,10 @@ class ReaderApp(App[None]):
 
     def __init__(self, store: Store, *, config: Config | dict[str, Any] | None = None,
                  fetch_limits: FetchLimits | None = None, theme: str | None = None,
-                 auto_refresh: bool = False) -> None:
+                 auto_refresh: bool = False,
+                 first_page: Future[FirstPage] | None = None) -> None:
         super().__init__()
+        self._first_page = first_page  # read while Textual was imported (reader.cli)
         if not isinstance(config, Config):
             config = Config.from_toml(config or {})
         if fetch_limits is not None:
@@ -66,11 +75,20 @@ class ReaderApp(App[None]):
         # A refresh runs in a worker thread of this process: hand the interpreter back to
         # the UI thread every millisecond, not every 5, so a key never waits behind it.
         sys.setswitchinterval(UI_SWITCH_INTERVAL)
+        # Started here, not after the first frame: started later, the start-up refresh
+        # was still running at a quick exit and met a closed database (AppCore.close).
+        self.start_services()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         problems = self.keymap_problems()
         if problems:
             self.notify("config.toml [keys]: " + "; ".join(problems) + ". ? lists the keys.",
                         markup=False, severity="warning", timeout=12)
+
+    def take_first_page(self) -> Future[FirstPage] | None:
+        """The first screen's rows read before the app started, once (None after, and
+        when the app was made without them, as in the tests)."""
+        page, self._first_page = self._first_page, None
+        return page
 
     def start_services(self) -> None:
         """The core's services (the look for other processes' commits, the schedule, whose
@@ -123,7 +141,24 @@ class ReaderApp(App[None]):
         return MainScreen(self.core)
 
     async def on_unmount(self) -> None:
-        """Marks in flight are committed before the app ends."""
+        """Marks in flight are committed before the app ends. A refresh under way (the
+        start-up one begins after the first frame, so a quick exit meets it) is stopped
+        first and given its last write (a cancelled refresh still records what its
+        process committed) before the core closes the database under it."""
+        self.core.refresher.stop()
+        # Cancelled (by Textual's exit, or by stop) is not ended: its task may still be
+        # in its last write; waiting on an ended one returns at once.
+        stopping = [worker for worker in self.workers if worker.group == "core-refresh"
+                    and worker.state is not WorkerState.PENDING]
+        if stopping:
+            import asyncio
+
+            async def ended(worker: Worker[Any]) -> None:
+                with contextlib.suppress(Exception):  # cancelled is what it was told
+                    await worker.wait()
+
+            await asyncio.wait([asyncio.ensure_future(ended(worker)) for worker in stopping],
+                               timeout=REFRESH_STOP_WAIT)
         self.core.close()
 
     def _handle_exception(self, error: Exception) -> None:

@@ -12,16 +12,18 @@ import json
 import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from feeds.model import FetchLimits
 from reader import cli_media, locations
 from reader.core.config import Config, ConfigError
-from reader.core.query import Query
+from reader.core.query import ALL, Query
 from reader.rows import FeedRow, Headline
 from reader.store import Store, StoreError
 from reader.sync import cli as sync_cli
@@ -173,10 +175,11 @@ def launch_app(data_dir: str | None) -> int:
     store = Store(locations.database_path(data_dir))
     try:
         offer_demo(store)
+        first_page = read_first_page(store.path, config)
         from reader.app import ReaderApp  # Textual is paid for only here
 
         app = ReaderApp(store, config=config, theme=store.settings_get("theme"),
-                        auto_refresh=True)
+                        auto_refresh=True, first_page=first_page)
         app.run()
     finally:
         store.close()
@@ -184,6 +187,46 @@ def launch_app(data_dir: str | None) -> int:
         print(app.crash_line, file=sys.stderr)
         return 1
     return app.return_code or 0
+
+
+class FirstPage(NamedTuple):
+    """The first screen's rows: the newest item id, then the first `limit` headlines of
+    every item (the killfile applied), as the main screen would read them at mount."""
+
+    newest_id: int
+    rows: list[Headline]
+    limit: int
+
+
+FIRST_PAGE_ROWS = 300  # as many as the main screen's first page (it checks the limit)
+
+
+def read_first_page(path: Path, config: Config) -> Future[FirstPage]:
+    """Read the first screen's rows on a thread of their own, with a connection of their
+    own, while Python imports Textual and the screens (~150 ms in which SQLite, which lets
+    the GIL go, has the other core): the screen then has its rows at mount, not after a
+    read it starts only then."""
+    future: Future[FirstPage] = Future()
+
+    def read() -> None:
+        try:
+            query = ALL
+            if config.kill:
+                from reader.filters.condition import Killfile
+
+                query = ALL.but(exclude=Killfile.of(config.kill))
+            reader = Store(path, index_on_read=False)
+            try:
+                newest = reader.max_item_id()
+                rows = reader.headlines(query, limit=FIRST_PAGE_ROWS)
+            finally:
+                reader.close()
+            future.set_result(FirstPage(newest, rows, FIRST_PAGE_ROWS))
+        except BaseException as error:  # noqa: BLE001 - the screen reads again itself
+            future.set_exception(error)
+
+    threading.Thread(target=read, name="reader-first-page", daemon=True).start()
+    return future
 
 
 def offer_demo(store: Store) -> None:

@@ -8,6 +8,7 @@ article is rendered once per open, never on a cursor move.
 
 from __future__ import annotations
 
+import asyncio
 import functools
 import time
 import webbrowser
@@ -185,6 +186,9 @@ class MainScreen(Screen[None]):
         return self.feed_panel.search_text if self.in_search else None
 
     def compose(self) -> ComposeResult:
+        # The layout's classes are set before the panes are mounted, so they get their
+        # styles once; set at mount, each class restyled every widget on the screen again.
+        self.apply_layout(self.app.size.width, update=False)
         with Horizontal(id="panes"):
             yield FeedPanel(id="feeds")
             with Vertical(id="center"):
@@ -194,7 +198,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="status-bar"):
             yield Static("", id="status")
             yield RefreshMeter(id="progress")
-        yield ReaderFooter()
+        yield ReaderFooter(show_command_palette=not self._narrow)
 
     # -- widgets ------------------------------------------------------------------------
 
@@ -221,11 +225,9 @@ class MainScreen(Screen[None]):
         self.apply_layout(self.app.size.width)
         # The first screen waits for its first page of rows (read in a worker thread), so
         # the first frame shows headlines; the rest of the view follows in a worker.
-        self._newest_id = await self.core.newest_id()
-        first = await self.core.headlines(self.view, limit=FIRST_PAGE)
+        first, more = await self._first_page()
         self.headlines.set_rows(first)
         self.headlines.focus()
-        more = len(first) >= FIRST_PAGE
         if not more:
             self.update_status()
         # What the first frame does not need waits until it is drawn: reading the rest of
@@ -234,7 +236,24 @@ class MainScreen(Screen[None]):
         # start-up refresh starts a process).
         self.call_after_refresh(self._after_first_frame, more)
 
+    async def _first_page(self) -> tuple[list[Headline], bool]:
+        """The first page of the view, and whether there may be more: read by the launch
+        while Textual was imported when it did (reader.cli.read_first_page), else now."""
+        page = self.reader_app.take_first_page()
+        if page is not None and self.view == ALL:
+            try:
+                newest, rows, limit = await asyncio.wrap_future(page)
+            except Exception:  # noqa: BLE001 - any trouble: read as without it
+                pass
+            else:
+                self._newest_id = newest
+                return rows, len(rows) >= limit
+        self._newest_id = await self.core.newest_id()
+        rows = await self.core.headlines(self.view, limit=FIRST_PAGE)
+        return rows, len(rows) >= FIRST_PAGE
+
     def _after_first_frame(self, more: bool) -> None:
+        self.reload_sync_status()
         self.load_marks()
         self.reload_feeds()
         if more:
@@ -256,17 +275,20 @@ class MainScreen(Screen[None]):
         self._reading = reading
         self.set_class(reading and bool(self._narrow), "reading")
 
-    def apply_layout(self, width: int) -> None:
-        """Wide: everything at once. Narrow: panes toggle, reading hides the list."""
+    def apply_layout(self, width: int, *, update: bool = True) -> None:
+        """Wide: everything at once. Narrow: panes toggle, reading hides the list.
+        `update`: restyle now (False before the panes are mounted)."""
         narrow = width < WIDE
         if narrow != self._narrow:
             self._narrow = narrow
-            self.set_class(narrow, "narrow")
-            self.set_class(narrow and self._reading, "reading")
-            self.set_class(not narrow, "show-timeline")
-            self.set_class(not narrow, "show-feeds")
-            # Narrow, "? Help" and "q Quit" matter more than the palette's hint (Ctrl+P works).
-            self.query_one(ReaderFooter).show_command_palette = not narrow
+            # One restyle of the screen for all four classes, not one each.
+            self.update_classes({"narrow": narrow, "reading": narrow and self._reading,
+                                 "show-timeline": not narrow, "show-feeds": not narrow},
+                                update=update)
+            if update:
+                # Narrow, "? Help" and "q Quit" matter more than the palette's hint
+                # (Ctrl+P works).
+                self.query_one(ReaderFooter).show_command_palette = not narrow
 
     # -- what the core says -------------------------------------------------------------
 
@@ -1397,7 +1419,6 @@ class MainScreen(Screen[None]):
                         severity="warning" if failed else "information")
         return True
 
-    @on(events.Mount)
     @on(messages.FeedsChanged)
     def sync_status_changed(self) -> None:
         self.reload_sync_status()
