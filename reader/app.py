@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("reader.app")
 
 UI_SWITCH_INTERVAL = 0.001  # seconds a background thread may hold the interpreter
-REFRESH_STOP_WAIT = 2.0  # seconds a stopped refresh may take to finish at exit
+WORKER_STOP_WAIT = 2.0  # seconds a stopped refresh (or schedule) may take to end at exit
 
 
 class ReaderApp(App[None]):
@@ -75,9 +75,6 @@ class ReaderApp(App[None]):
         # A refresh runs in a worker thread of this process: hand the interpreter back to
         # the UI thread every millisecond, not every 5, so a key never waits behind it.
         sys.setswitchinterval(UI_SWITCH_INTERVAL)
-        # Started here, not after the first frame: started later, the start-up refresh
-        # was still running at a quick exit and met a closed database (AppCore.close).
-        self.start_services()
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         problems = self.keymap_problems()
         if problems:
@@ -141,25 +138,33 @@ class ReaderApp(App[None]):
         return MainScreen(self.core)
 
     async def on_unmount(self) -> None:
-        """Marks in flight are committed before the app ends. A refresh under way (the
-        start-up one begins after the first frame, so a quick exit meets it) is stopped
-        first and given its last write (a cancelled refresh still records what its
-        process committed) before the core closes the database under it."""
+        """Marks in flight are committed before the app ends. The schedule's start and a
+        refresh under way (the start-up one begins after the first frame, so a quick exit
+        can meet either) are stopped first and given their last write (a cancelled
+        refresh still records what its process committed); only then does the core close
+        the database, so none of them starts or writes after it."""
+        await self._stop_workers("core-schedule")  # else it could start a refresh next
         self.core.refresher.stop()
-        # Cancelled (by Textual's exit, or by stop) is not ended: its task may still be
-        # in its last write; waiting on an ended one returns at once.
-        stopping = [worker for worker in self.workers if worker.group == "core-refresh"
-                    and worker.state is not WorkerState.PENDING]
-        if stopping:
-            import asyncio
-
-            async def ended(worker: Worker[Any]) -> None:
-                with contextlib.suppress(Exception):  # cancelled is what it was told
-                    await worker.wait()
-
-            await asyncio.wait([asyncio.ensure_future(ended(worker)) for worker in stopping],
-                               timeout=REFRESH_STOP_WAIT)
+        await self._stop_workers("core-refresh")
         self.core.close()
+
+    async def _stop_workers(self, group: str) -> None:
+        """Cancel the group's workers and wait (bounded) until their tasks have ended:
+        cancelled is not ended, a task may still be in its last write."""
+        import asyncio
+
+        running = [worker for worker in self.workers
+                   if worker.group == group and worker.state is not WorkerState.PENDING]
+        if not running:
+            return
+
+        async def ended(worker: Worker[Any]) -> None:
+            worker.cancel()
+            with contextlib.suppress(Exception):  # cancelled is what it was told
+                await worker.wait()
+
+        await asyncio.wait([asyncio.ensure_future(ended(worker)) for worker in running],
+                           timeout=WORKER_STOP_WAIT)
 
     def _handle_exception(self, error: Exception) -> None:
         """A bug: the traceback goes to the log, the user gets one line and exit status 1
