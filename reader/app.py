@@ -19,7 +19,6 @@ from feeds.model import FetchLimits
 from reader.core.app_core import AppCore
 from reader.core.config import Config
 from reader.keys import preset_keymap
-from reader.screens.dialogs import HelpScreen
 from reader.screens.main import MainScreen
 from reader.store import Store
 
@@ -100,6 +99,8 @@ class ReaderApp(App[None]):
 
     def unknown_binding_ids(self) -> list[str]:
         """Ids in [keys] that match no binding (a typo would otherwise change nothing)."""
+        from reader.screens.dialogs import HelpScreen
+
         keys = self.config.keys.remaps
         known = {binding.id for _, section in self.binding_sections() for binding in section}
         known |= {b.id for b in HelpScreen.BINDINGS if isinstance(b, Binding)}
@@ -109,6 +110,8 @@ class ReaderApp(App[None]):
         """What in [keys] cannot work as meant: an unknown id, an empty key, or a key that
         another binding active at the same time already has (the focused widget's wins)."""
         keys = self.config.keys.remaps
+        if not keys:  # nothing remapped: nothing can be unknown or clash (the usual case)
+            return []
         problems = [f"no key has the id {name}" for name in self.unknown_binding_ids()]
         problems += [f"{name} has no key" for name, value in keys.items()
                      if not [key for key in str(value).split(",") if key.strip()]]
@@ -197,6 +200,8 @@ class ReaderApp(App[None]):
         return log_path()
 
     def action_help(self) -> None:
+        from reader.screens.dialogs import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.binding_sections(), self.config.path))

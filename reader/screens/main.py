@@ -10,8 +10,9 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import importlib
+import threading
 import time
-import webbrowser
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -31,7 +32,6 @@ from textual.widgets import ProgressBar, Static
 from reader.core import messages
 from reader.core.query import ALL, Query
 from reader.rows import FeedRow, Headline
-from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, LinksDialog, SearchDialog
 from reader.widgets.article_view import ArticleMeta, ArticleView
 from reader.widgets.feed_panel import FeedPanel, view_key
 from reader.widgets.footer import ReaderFooter
@@ -253,6 +253,10 @@ class MainScreen(Screen[None]):
         return rows, len(rows) >= FIRST_PAGE
 
     def _after_first_frame(self, more: bool) -> None:
+        # The dialogs (and the Textual widgets only they use) are imported on a thread of
+        # their own now, not before the first frame, nor at the first key that opens one.
+        threading.Thread(target=importlib.import_module, args=("reader.screens.dialogs",),
+                         name="reader-preload", daemon=True).start()
         self.reload_sync_status()
         self.load_marks()
         self.reload_feeds()
@@ -495,6 +499,8 @@ class MainScreen(Screen[None]):
 
     @on(ArticleView.ChooseLink)
     def article_links(self, event: ArticleView.ChooseLink) -> None:
+        from reader.screens.dialogs import LinksDialog
+
         def chosen(url: str | None) -> None:
             if url:
                 self.open_url(url)
@@ -657,6 +663,8 @@ class MainScreen(Screen[None]):
         self.set_starred([row.id], not row.starred)
 
     def action_mark_view_read(self) -> None:
+        from reader.screens.dialogs import ConfirmDialog
+
         rows = self.headlines.rows
         unread = sum(1 for row in rows if not row.read)
         if not unread:
@@ -831,6 +839,8 @@ class MainScreen(Screen[None]):
         if self.core.config.commands.browser_for(url) is not None:
             self._open_with_command(url)
             return
+        import webbrowser  # paid at the first link opened, not at start
+
         try:
             opened = webbrowser.open(url)
         except webbrowser.Error:
@@ -892,6 +902,8 @@ class MainScreen(Screen[None]):
         return "Select the feed to remove in the feeds panel (f), then press x."
 
     def action_add_feed(self) -> None:
+        from reader.screens.dialogs import AddFeedDialog
+
         def added(feed: FeedRow | None) -> None:
             if feed is None:
                 return
@@ -909,6 +921,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(AddFeedDialog(self.core), added)
 
     def action_remove_feed(self) -> None:
+        from reader.screens.dialogs import ConfirmDialog
+
         feed = self._feed_to_remove()
         if isinstance(feed, str) and feed.startswith("view:"):
             name = feed[5:]
@@ -964,6 +978,7 @@ class MainScreen(Screen[None]):
         line naming the column, and the search opens again with the text to fix."""
         from reader.filters.condition import search_condition
         from reader.filters.parser import FilterSyntaxError
+        from reader.screens.dialogs import SearchDialog
 
         def searched(words: str | None) -> None:
             if not words:
