@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import gc
 import logging
 import sys
 from collections.abc import Iterable
@@ -86,10 +87,20 @@ class ReaderApp(App[None]):
         page, self._first_page = self._first_page, None
         return page
 
+    def first_frame_drawn(self) -> None:
+        """The main screen's first frame is out (called once by the main screen): what
+        waited for it starts now."""
+        if not gc.isenabled():  # paused for the start by reader.cli.launch_app
+            # What the start made lives as long as the program: later full collections
+            # need not walk it (reader.memory thaws and collects it at its next settle).
+            gc.freeze()
+            gc.enable()
+        self.start_services()
+
     def start_services(self) -> None:
         """The core's services (the look for other processes' commits, the schedule, whose
         start-up refresh starts a process): begun once the first screen is drawn, so the
-        first frame does not share the CPU with them. Called once by the main screen."""
+        first frame does not share the CPU with them. Idempotent."""
         if self._services_started:
             return
         self._services_started = True

@@ -262,7 +262,7 @@ class MainScreen(Screen[None]):
         self.reload_feeds()
         if more:
             self.reload_headlines()
-        self.reader_app.start_services()
+        self.reader_app.first_frame_drawn()
 
     def on_resize(self) -> None:
         self.apply_layout(self.app.size.width)
