@@ -6,7 +6,6 @@ Exit status: 0 done; 1 a failure the user must know about (one line on stderr st
 
 from __future__ import annotations
 
-import argparse
 import asyncio
 import gc
 import json
@@ -19,7 +18,7 @@ from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from feeds.model import FetchLimits
 from reader import cli_media, locations
@@ -27,8 +26,10 @@ from reader.core.config import Config, ConfigError
 from reader.core.query import ALL, Query
 from reader.rows import FeedRow, Headline
 from reader.store import Store, StoreError
-from reader.sync import cli as sync_cli
 from reader.wording import UNTITLED, count_of
+
+if TYPE_CHECKING:
+    import argparse  # at run time only when a command is parsed (not for the app)
 
 
 class Failure(Exception):
@@ -36,6 +37,10 @@ class Failure(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from reader.sync import cli as sync_cli
+
     parser = argparse.ArgumentParser(
         prog="reader",
         description="A terminal news reader that shows a story's timeline next to the article.",
@@ -95,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive(text: str) -> int:
+    import argparse
+
     try:
         value = int(text)
     except ValueError:
@@ -105,6 +112,8 @@ def _positive(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
+    import argparse
+
     try:
         value = float(text)
     except ValueError:
@@ -131,14 +140,41 @@ def _version() -> str:
     return __version__
 
 
+def app_only(argv: Sequence[str]) -> tuple[bool, str | None]:
+    """`reader` or `reader --data-dir DIR`: the app, and its data folder, read without
+    building the parser of every command (~10 ms of the start, with the sync commands'
+    module). Anything else (a command, --help, a mistake) goes through argparse."""
+    words = list(argv)
+    if not words:
+        return True, None
+    if len(words) == 2 and words[0] == "--data-dir" and not words[1].startswith("-"):
+        return True, words[1]
+    if len(words) == 1 and words[0].startswith("--data-dir=") and words[0] != "--data-dir=":
+        return True, words[0].removeprefix("--data-dir=")
+    return False, None
+
+
+def _command(name: str) -> Any:
+    if name in COMMANDS:
+        return COMMANDS[name]
+    from reader.sync import cli as sync_cli
+
+    return sync_cli.COMMANDS[name]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    launch, data_dir = app_only(sys.argv[1:] if argv is None else argv)
+    args = None
+    if not launch:
+        args = build_parser().parse_args(argv)
+        launch, data_dir = args.command is None, args.data_dir
     try:
-        if args.command is None:
-            return launch_app(args.data_dir)
-        store = Store(locations.database_path(args.data_dir))
+        if launch:
+            return launch_app(data_dir)
+        assert args is not None
+        store = Store(locations.database_path(data_dir))
         try:
-            return COMMANDS[args.command](store, args)
+            return _command(args.command)(store, args)
         finally:
             store.close()
     except (Failure, StoreError, ConfigError) as error:
@@ -147,7 +183,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sqlite3.Error as error:
         from reader.store import describe_error
 
-        path = locations.database_path(args.data_dir)
+        path = locations.database_path(data_dir)
         print(f"reader: {_one_line(describe_error(error, path))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -291,6 +327,8 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
     from reader.refresh import AddError, subscribe
 
     if args.account:  # subscribe on a sync account's server
+        from reader.sync import cli as sync_cli
+
         return sync_cli.cmd_add_remote(store, args)
     status = 0
     for url in args.urls:
@@ -314,6 +352,8 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_remove(store: Store, args: argparse.Namespace) -> int:
+    from reader.sync import cli as sync_cli
+
     feed_id = _feed_by_url(store, args.url)
     if sync_cli.remove_remote(store, feed_id, args.url):  # unsubscribed on its server
         return 0
@@ -646,8 +686,7 @@ COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
     "download": cli_media.cmd_download,
-    **sync_cli.COMMANDS,
-}
+}  # and the sync commands (reader.sync.cli.COMMANDS), imported when one is run
 
 
 # -- JSON shapes (a contract: DESIGN.md) ------------------------------------------------
