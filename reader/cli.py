@@ -166,6 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     launch, data_dir = app_only(sys.argv[1:] if argv is None else argv)
     args = None
     if not launch:
+        gc.enable()  # off while `python -m reader` loaded (reader.__main__): a command runs
         args = build_parser().parse_args(argv)
         launch, data_dir = args.command is None, args.data_dir
     try:
