@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("reader.app")
 
 UI_SWITCH_INTERVAL = 0.001  # seconds a background thread may hold the interpreter
+FIRST_FRAME_LATEST = 10.0  # seconds after which the first frame's waiters start anyway
 WORKER_STOP_WAIT = 2.0  # seconds a stopped refresh (or schedule) may take to end at exit
 
 
@@ -75,6 +76,9 @@ class ReaderApp(App[None]):
         # A refresh runs in a worker thread of this process: hand the interpreter back to
         # the UI thread every millisecond, not every 5, so a key never waits behind it.
         sys.setswitchinterval(UI_SWITCH_INTERVAL)
+        # The main screen says when its first frame is out; should it never (it is slow,
+        # or failed), what waits for it still begins, and the collector comes back on.
+        self.set_timer(FIRST_FRAME_LATEST, self.first_frame_drawn)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         problems = self.keymap_problems()
         if problems:
@@ -88,8 +92,8 @@ class ReaderApp(App[None]):
         return page
 
     def first_frame_drawn(self) -> None:
-        """The main screen's first frame is out (called once by the main screen): what
-        waited for it starts now."""
+        """The main screen's first frame is out (the main screen calls this; a timer too,
+        in case): what waited for it starts now, once."""
         if not gc.isenabled():  # paused for the start by reader.cli.launch_app
             # What the start made lives as long as the program: later full collections
             # need not walk it (reader.memory thaws and collects it at its next settle).
