@@ -2,27 +2,35 @@
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import logging
 import sys
 from collections.abc import Iterable
+from concurrent.futures import Future
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.worker import Worker, WorkerState
 
 from feeds.model import FetchLimits
 from reader.core.app_core import AppCore
 from reader.core.config import Config
 from reader.keys import preset_keymap
-from reader.screens.dialogs import HelpScreen
 from reader.screens.main import MainScreen
 from reader.store import Store
+
+if TYPE_CHECKING:
+    from reader.cli import FirstPage
 
 log = logging.getLogger("reader.app")
 
 UI_SWITCH_INTERVAL = 0.001  # seconds a background thread may hold the interpreter
+FIRST_FRAME_LATEST = 10.0  # seconds after which the first frame's waiters start anyway
+WORKER_STOP_WAIT = 2.0  # seconds a stopped refresh (or schedule) may take to end at exit
 
 
 class ReaderApp(App[None]):
@@ -44,8 +52,10 @@ class ReaderApp(App[None]):
 
     def __init__(self, store: Store, *, config: Config | dict[str, Any] | None = None,
                  fetch_limits: FetchLimits | None = None, theme: str | None = None,
-                 auto_refresh: bool = False) -> None:
+                 auto_refresh: bool = False,
+                 first_page: Future[FirstPage] | None = None) -> None:
         super().__init__()
+        self._first_page = first_page  # read while Textual was imported (reader.cli)
         if not isinstance(config, Config):
             config = Config.from_toml(config or {})
         if fetch_limits is not None:
@@ -56,6 +66,7 @@ class ReaderApp(App[None]):
         self.core = AppCore(self, store, config)
         self.crash_line: str | None = None
         self.schedule_refresh = auto_refresh  # [refresh]'s schedule (the real program: on)
+        self._services_started = False
         self.set_keymap(preset_keymap(config.keys.preset, dict(config.keys.remaps)))
         chosen = theme or config.theme
         if chosen and chosen in self.available_themes:
@@ -65,17 +76,46 @@ class ReaderApp(App[None]):
         # A refresh runs in a worker thread of this process: hand the interpreter back to
         # the UI thread every millisecond, not every 5, so a key never waits behind it.
         sys.setswitchinterval(UI_SWITCH_INTERVAL)
-        self.core.start()
-        if self.schedule_refresh:
-            self.core.start_schedule()
+        # The main screen says when its first frame is out; should it never (it is slow,
+        # or failed), what waits for it still begins, and the collector comes back on.
+        self.set_timer(FIRST_FRAME_LATEST, self.first_frame_drawn)
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         problems = self.keymap_problems()
         if problems:
             self.notify("config.toml [keys]: " + "; ".join(problems) + ". ? lists the keys.",
                         markup=False, severity="warning", timeout=12)
 
+    def take_first_page(self) -> Future[FirstPage] | None:
+        """The first screen's rows read before the app started, once (None after, and
+        when the app was made without them, as in the tests)."""
+        page, self._first_page = self._first_page, None
+        return page
+
+    def first_frame_drawn(self) -> None:
+        """The main screen's first frame is out (the main screen calls this; a timer too,
+        in case): what waited for it starts now, once."""
+        if not gc.isenabled():  # paused for the start by reader.cli.launch_app
+            # What the start made lives as long as the program: later full collections
+            # need not walk it (reader.memory thaws and collects it at its next settle).
+            gc.freeze()
+            gc.enable()
+        self.start_services()
+
+    def start_services(self) -> None:
+        """The core's services (the look for other processes' commits, the schedule, whose
+        start-up refresh starts a process): begun once the first screen is drawn, so the
+        first frame does not share the CPU with them. Idempotent."""
+        if self._services_started:
+            return
+        self._services_started = True
+        self.core.start()
+        if self.schedule_refresh:
+            self.core.start_schedule()
+
     def unknown_binding_ids(self) -> list[str]:
         """Ids in [keys] that match no binding (a typo would otherwise change nothing)."""
+        from reader.screens.dialogs import HelpScreen
+
         keys = self.config.keys.remaps
         known = {binding.id for _, section in self.binding_sections() for binding in section}
         known |= {b.id for b in HelpScreen.BINDINGS if isinstance(b, Binding)}
@@ -85,6 +125,8 @@ class ReaderApp(App[None]):
         """What in [keys] cannot work as meant: an unknown id, an empty key, or a key that
         another binding active at the same time already has (the focused widget's wins)."""
         keys = self.config.keys.remaps
+        if not keys:  # nothing remapped: nothing can be unknown or clash (the usual case)
+            return []
         problems = [f"no key has the id {name}" for name in self.unknown_binding_ids()]
         problems += [f"{name} has no key" for name, value in keys.items()
                      if not [key for key in str(value).split(",") if key.strip()]]
@@ -114,8 +156,33 @@ class ReaderApp(App[None]):
         return MainScreen(self.core)
 
     async def on_unmount(self) -> None:
-        """Marks in flight are committed before the app ends."""
+        """Marks in flight are committed before the app ends. The schedule's start and a
+        refresh under way (the start-up one begins after the first frame, so a quick exit
+        can meet either) are stopped first and given their last write (a cancelled
+        refresh still records what its process committed); only then does the core close
+        the database, so none of them starts or writes after it."""
+        await self._stop_workers("core-schedule")  # else it could start a refresh next
+        self.core.refresher.stop()
+        await self._stop_workers("core-refresh")
         self.core.close()
+
+    async def _stop_workers(self, group: str) -> None:
+        """Cancel the group's workers and wait (bounded) until their tasks have ended:
+        cancelled is not ended, a task may still be in its last write."""
+        import asyncio
+
+        running = [worker for worker in self.workers
+                   if worker.group == group and worker.state is not WorkerState.PENDING]
+        if not running:
+            return
+
+        async def ended(worker: Worker[Any]) -> None:
+            worker.cancel()
+            with contextlib.suppress(Exception):  # cancelled is what it was told
+                await worker.wait()
+
+        await asyncio.wait([asyncio.ensure_future(ended(worker)) for worker in running],
+                           timeout=WORKER_STOP_WAIT)
 
     def _handle_exception(self, error: Exception) -> None:
         """A bug: the traceback goes to the log, the user gets one line and exit status 1
@@ -148,6 +215,8 @@ class ReaderApp(App[None]):
         return log_path()
 
     def action_help(self) -> None:
+        from reader.screens.dialogs import HelpScreen
+
         if isinstance(self.screen, HelpScreen):
             return
         self.push_screen(HelpScreen(self.binding_sections(), self.config.path))

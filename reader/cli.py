@@ -6,26 +6,30 @@ Exit status: 0 done; 1 a failure the user must know about (one line on stderr st
 
 from __future__ import annotations
 
-import argparse
 import asyncio
+import gc
 import json
 import os
 import sqlite3
 import sys
+import threading
 from collections.abc import Sequence
+from concurrent.futures import Future
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from feeds.model import FetchLimits
 from reader import cli_media, locations
 from reader.core.config import Config, ConfigError
-from reader.core.query import Query
+from reader.core.query import ALL, Query
 from reader.rows import FeedRow, Headline
 from reader.store import Store, StoreError
-from reader.sync import cli as sync_cli
 from reader.wording import UNTITLED, count_of
+
+if TYPE_CHECKING:
+    import argparse  # at run time only when a command is parsed (not for the app)
 
 
 class Failure(Exception):
@@ -33,6 +37,10 @@ class Failure(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
+    import argparse
+
+    from reader.sync import cli as sync_cli
+
     parser = argparse.ArgumentParser(
         prog="reader",
         description="A terminal news reader that shows a story's timeline next to the article.",
@@ -92,6 +100,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _positive(text: str) -> int:
+    import argparse
+
     try:
         value = int(text)
     except ValueError:
@@ -102,6 +112,8 @@ def _positive(text: str) -> int:
 
 
 def _seconds(text: str) -> float:
+    import argparse
+
     try:
         value = float(text)
     except ValueError:
@@ -128,14 +140,42 @@ def _version() -> str:
     return __version__
 
 
+def app_only(argv: Sequence[str]) -> tuple[bool, str | None]:
+    """`reader` or `reader --data-dir DIR`: the app, and its data folder, read without
+    building the parser of every command (~10 ms of the start, with the sync commands'
+    module). Anything else (a command, --help, a mistake) goes through argparse."""
+    words = list(argv)
+    if not words:
+        return True, None
+    if len(words) == 2 and words[0] == "--data-dir" and not words[1].startswith("-"):
+        return True, words[1]
+    if len(words) == 1 and words[0].startswith("--data-dir=") and words[0] != "--data-dir=":
+        return True, words[0].removeprefix("--data-dir=")
+    return False, None
+
+
+def _command(name: str) -> Any:
+    if name in COMMANDS:
+        return COMMANDS[name]
+    from reader.sync import cli as sync_cli
+
+    return sync_cli.COMMANDS[name]
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    launch, data_dir = app_only(sys.argv[1:] if argv is None else argv)
+    args = None
+    if not launch:
+        gc.enable()  # off while `python -m reader` loaded (reader.__main__): a command runs
+        args = build_parser().parse_args(argv)
+        launch, data_dir = args.command is None, args.data_dir
     try:
-        if args.command is None:
-            return launch_app(args.data_dir)
-        store = Store(locations.database_path(args.data_dir))
+        if launch:
+            return launch_app(data_dir)
+        assert args is not None
+        store = Store(locations.database_path(data_dir))
         try:
-            return COMMANDS[args.command](store, args)
+            return _command(args.command)(store, args)
         finally:
             store.close()
     except (Failure, StoreError, ConfigError) as error:
@@ -144,7 +184,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except sqlite3.Error as error:
         from reader.store import describe_error
 
-        path = locations.database_path(args.data_dir)
+        path = locations.database_path(data_dir)
         print(f"reader: {_one_line(describe_error(error, path))}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
@@ -167,16 +207,30 @@ def _one_line(text: str) -> str:
 
 
 def launch_app(data_dir: str | None) -> int:
+    # The start allocates a few hundred thousand objects (modules, classes, styles) that
+    # live as long as the program: the cycle collector walked them ~150 times before the
+    # first frame (~40 ms, one full collection of ~20 ms in the first frame itself). It is
+    # off until the first frame, which then freezes what exists and turns it back on
+    # (ReaderApp.first_frame_drawn); on any way out before that, it is turned on here.
+    gc.disable()
+    try:
+        return _launch_app(data_dir)
+    finally:
+        gc.enable()
+
+
+def _launch_app(data_dir: str | None) -> int:
     from reader.core.config import load
 
     config = load()  # a bad config is one line before the screen changes
     store = Store(locations.database_path(data_dir))
     try:
         offer_demo(store)
+        first_page = read_first_page(store.path, config)
         from reader.app import ReaderApp  # Textual is paid for only here
 
         app = ReaderApp(store, config=config, theme=store.settings_get("theme"),
-                        auto_refresh=True)
+                        auto_refresh=True, first_page=first_page)
         app.run()
     finally:
         store.close()
@@ -184,6 +238,46 @@ def launch_app(data_dir: str | None) -> int:
         print(app.crash_line, file=sys.stderr)
         return 1
     return app.return_code or 0
+
+
+class FirstPage(NamedTuple):
+    """The first screen's rows: the newest item id, then the first `limit` headlines of
+    every item (the killfile applied), as the main screen would read them at mount."""
+
+    newest_id: int
+    rows: list[Headline]
+    limit: int
+
+
+FIRST_PAGE_ROWS = 300  # as many as the main screen's first page (it checks the limit)
+
+
+def read_first_page(path: Path, config: Config) -> Future[FirstPage]:
+    """Read the first screen's rows on a thread of their own, with a connection of their
+    own, while Python imports Textual and the screens (~150 ms in which SQLite, which lets
+    the GIL go, has the other core): the screen then has its rows at mount, not after a
+    read it starts only then."""
+    future: Future[FirstPage] = Future()
+
+    def read() -> None:
+        try:
+            query = ALL
+            if config.kill:
+                from reader.filters.condition import Killfile
+
+                query = ALL.but(exclude=Killfile.of(config.kill))
+            reader = Store(path, index_on_read=False)
+            try:
+                newest = reader.max_item_id()
+                rows = reader.headlines(query, limit=FIRST_PAGE_ROWS)
+            finally:
+                reader.close()
+            future.set_result(FirstPage(newest, rows, FIRST_PAGE_ROWS))
+        except BaseException as error:  # noqa: BLE001 - the screen reads again itself
+            future.set_exception(error)
+
+    threading.Thread(target=read, name="reader-first-page", daemon=True).start()
+    return future
 
 
 def offer_demo(store: Store) -> None:
@@ -234,6 +328,8 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
     from reader.refresh import AddError, subscribe
 
     if args.account:  # subscribe on a sync account's server
+        from reader.sync import cli as sync_cli
+
         return sync_cli.cmd_add_remote(store, args)
     status = 0
     for url in args.urls:
@@ -257,6 +353,8 @@ def cmd_add(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_remove(store: Store, args: argparse.Namespace) -> int:
+    from reader.sync import cli as sync_cli
+
     feed_id = _feed_by_url(store, args.url)
     if sync_cli.remove_remote(store, feed_id, args.url):  # unsubscribed on its server
         return 0
@@ -589,8 +687,7 @@ COMMANDS = {
     "import": cmd_import,
     "export": cmd_export,
     "download": cli_media.cmd_download,
-    **sync_cli.COMMANDS,
-}
+}  # and the sync commands (reader.sync.cli.COMMANDS), imported when one is run
 
 
 # -- JSON shapes (a contract: DESIGN.md) ------------------------------------------------

@@ -239,9 +239,9 @@ class AppCore:
 
     def scoped(self, query: Query) -> Query:
         """Every view leaves out what the killfile hides."""
-        from reader.filters.condition import Killfile
-
         if query.exclude is None and self.config.kill:
+            from reader.filters.condition import Killfile  # not paid without [[kill]] rules
+
             return query.but(exclude=Killfile.of(self.config.kill))
         return query
 

@@ -8,9 +8,11 @@ article is rendered once per open, never on a cursor move.
 
 from __future__ import annotations
 
+import asyncio
 import functools
+import importlib
+import threading
 import time
-import webbrowser
 from collections.abc import Awaitable, Callable
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -30,7 +32,6 @@ from textual.widgets import ProgressBar, Static
 from reader.core import messages
 from reader.core.query import ALL, Query
 from reader.rows import FeedRow, Headline
-from reader.screens.dialogs import AddFeedDialog, ConfirmDialog, LinksDialog, SearchDialog
 from reader.widgets.article_view import ArticleMeta, ArticleView
 from reader.widgets.feed_panel import FeedPanel, view_key
 from reader.widgets.footer import ReaderFooter
@@ -187,6 +188,9 @@ class MainScreen(Screen[None]):
         return self.feed_panel.search_text if self.in_search else None
 
     def compose(self) -> ComposeResult:
+        # The layout's classes are set before the panes are mounted, so they get their
+        # styles once; set at mount, each class restyled every widget on the screen again.
+        self.apply_layout(self.app.size.width, update=False)
         with Horizontal(id="panes"):
             yield FeedPanel(id="feeds")
             with Vertical(id="center"):
@@ -196,7 +200,7 @@ class MainScreen(Screen[None]):
         with Horizontal(id="status-bar"):
             yield Static("", id="status")
             yield RefreshMeter(id="progress")
-        yield ReaderFooter()
+        yield ReaderFooter(show_command_palette=not self._narrow)
 
     # -- widgets ------------------------------------------------------------------------
 
@@ -223,16 +227,44 @@ class MainScreen(Screen[None]):
         self.apply_layout(self.app.size.width)
         # The first screen waits for its first page of rows (read in a worker thread), so
         # the first frame shows headlines; the rest of the view follows in a worker.
-        self._newest_id = await self.core.newest_id()
-        first = await self.core.headlines(self.view, limit=FIRST_PAGE)
+        first, more = await self._first_page()
         self.headlines.set_rows(first)
-        self.load_marks()
         self.headlines.focus()
-        self.reload_feeds()
-        if len(first) >= FIRST_PAGE:
-            self.reload_headlines()
-        else:
+        if not more:
             self.update_status()
+        # What the first frame does not need waits until it is drawn: reading the rest of
+        # the view (Python objects for every row: it holds the GIL for a second at 100k
+        # items), the panel's counts, the row marks, and the core's services (whose
+        # start-up refresh starts a process).
+        self.call_after_refresh(self._after_first_frame, more)
+
+    async def _first_page(self) -> tuple[list[Headline], bool]:
+        """The first page of the view, and whether there may be more: read by the launch
+        while Textual was imported when it did (reader.cli.read_first_page), else now."""
+        page = self.reader_app.take_first_page()
+        if page is not None and self.view == ALL:
+            try:
+                newest, rows, limit = await asyncio.wrap_future(page)
+            except Exception:  # noqa: BLE001 - any trouble: read as without it
+                pass
+            else:
+                self._newest_id = newest
+                return rows, len(rows) >= limit
+        self._newest_id = await self.core.newest_id()
+        rows = await self.core.headlines(self.view, limit=FIRST_PAGE)
+        return rows, len(rows) >= FIRST_PAGE
+
+    def _after_first_frame(self, more: bool) -> None:
+        # The dialogs (and the Textual widgets only they use) are imported on a thread of
+        # their own now, not before the first frame, nor at the first key that opens one.
+        threading.Thread(target=importlib.import_module, args=("reader.screens.dialogs",),
+                         name="reader-preload", daemon=True).start()
+        self.reload_sync_status()
+        self.load_marks()
+        self.reload_feeds()
+        if more:
+            self.reload_headlines()
+        self.reader_app.first_frame_drawn()
 
     def on_resize(self) -> None:
         self.apply_layout(self.app.size.width)
@@ -249,17 +281,20 @@ class MainScreen(Screen[None]):
         self._reading = reading
         self.set_class(reading and bool(self._narrow), "reading")
 
-    def apply_layout(self, width: int) -> None:
-        """Wide: everything at once. Narrow: panes toggle, reading hides the list."""
+    def apply_layout(self, width: int, *, update: bool = True) -> None:
+        """Wide: everything at once. Narrow: panes toggle, reading hides the list.
+        `update`: restyle now (False before the panes are mounted)."""
         narrow = width < WIDE
         if narrow != self._narrow:
             self._narrow = narrow
-            self.set_class(narrow, "narrow")
-            self.set_class(narrow and self._reading, "reading")
-            self.set_class(not narrow, "show-timeline")
-            self.set_class(not narrow, "show-feeds")
-            # Narrow, "? Help" and "q Quit" matter more than the palette's hint (Ctrl+P works).
-            self.query_one(ReaderFooter).show_command_palette = not narrow
+            # One restyle of the screen for all four classes, not one each.
+            self.update_classes({"narrow": narrow, "reading": narrow and self._reading,
+                                 "show-timeline": not narrow, "show-feeds": not narrow},
+                                update=update)
+            if update:
+                # Narrow, "? Help" and "q Quit" matter more than the palette's hint
+                # (Ctrl+P works).
+                self.query_one(ReaderFooter).show_command_palette = not narrow
 
     # -- what the core says -------------------------------------------------------------
 
@@ -469,6 +504,8 @@ class MainScreen(Screen[None]):
 
     @on(ArticleView.ChooseLink)
     def article_links(self, event: ArticleView.ChooseLink) -> None:
+        from reader.screens.dialogs import LinksDialog
+
         def chosen(url: str | None) -> None:
             if url:
                 self.open_url(url)
@@ -644,6 +681,8 @@ class MainScreen(Screen[None]):
         self.set_starred([row.id], not row.starred)
 
     def action_mark_view_read(self) -> None:
+        from reader.screens.dialogs import ConfirmDialog
+
         rows = self.headlines.rows
         unread = sum(1 for row in rows if not row.read)
         if not unread:
@@ -818,6 +857,8 @@ class MainScreen(Screen[None]):
         if self.core.config.commands.browser_for(url) is not None:
             self._open_with_command(url)
             return
+        import webbrowser  # paid at the first link opened, not at start
+
         try:
             opened = webbrowser.open(url)
         except webbrowser.Error:
@@ -879,6 +920,8 @@ class MainScreen(Screen[None]):
         return "Select the feed to remove in the feeds panel (f), then press x."
 
     def action_add_feed(self) -> None:
+        from reader.screens.dialogs import AddFeedDialog
+
         def added(feed: FeedRow | None) -> None:
             if feed is None:
                 return
@@ -896,6 +939,8 @@ class MainScreen(Screen[None]):
         self.app.push_screen(AddFeedDialog(self.core), added)
 
     def action_remove_feed(self) -> None:
+        from reader.screens.dialogs import ConfirmDialog
+
         feed = self._feed_to_remove()
         if isinstance(feed, str) and feed.startswith("view:"):
             name = feed[5:]
@@ -951,6 +996,7 @@ class MainScreen(Screen[None]):
         line naming the column, and the search opens again with the text to fix."""
         from reader.filters.condition import search_condition
         from reader.filters.parser import FilterSyntaxError
+        from reader.screens.dialogs import SearchDialog
 
         def searched(words: str | None) -> None:
             if not words:
@@ -1406,7 +1452,6 @@ class MainScreen(Screen[None]):
                         severity="warning" if failed else "information")
         return True
 
-    @on(events.Mount)
     @on(messages.FeedsChanged)
     def sync_status_changed(self) -> None:
         self.reload_sync_status()
