@@ -312,7 +312,7 @@ class AppCore:
         change to read the whole view again for."""
         try:
             self._data_version = await self.db.write(lambda store: store.data_version())
-        except StoreError:
+        except (StoreError, RuntimeError):  # RuntimeError: closing at exit, nothing to do
             pass
 
     # -- reading ------------------------------------------------------------------------
