@@ -250,6 +250,8 @@ class RefreshService:
                 if cancel.is_set():
                     child.terminate()  # the child cancels itself and writes its schedule
                     child.join(STOP_WAIT)
+                    if child.is_alive():  # stuck in a write: what it stored stays stored
+                        child.kill()
                     return None
                 if not receiving.poll(0.1):
                     if not child.is_alive() and not receiving.poll(0):
