@@ -863,15 +863,6 @@ class Store:
         rows = self._query("SELECT language FROM feeds WHERE id = ?", (feed_id,))
         return rows[0][0] if rows else None
 
-    def set_feed_language(self, feed_id: int, language: str | None) -> None:
-        """Keep the feed's declared language (a refresh calls this with the parsed one; None
-        keeps what is stored: a feed that stops declaring it has not changed language)."""
-        if not language:
-            return
-        with self.transaction() as conn:
-            conn.execute("UPDATE feeds SET language = ? WHERE id = ? AND language IS NOT ?",
-                         (language, feed_id, language))
-
     # -- read state ---------------------------------------------------------------------
 
     def mark_read(self, item_ids: Iterable[int], read: bool = True) -> int:

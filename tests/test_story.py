@@ -229,8 +229,8 @@ def test_numeric_dates_follow_the_feeds_language(tmp_path: Path) -> None:
     item = store.item(store.headlines()[0].id)
     assert store.feed_language(feed_id) is None
     assert story_for(store, item, item.text).events == ()
-    store.set_feed_language(feed_id, "en-GB")
-    store.set_feed_language(feed_id, None)  # a feed that stops saying keeps what it said
+    store.apply(feed_id, [], language="en-GB")  # what a refresh stores
+    store.apply(feed_id, [], language=None)  # a feed that stops saying keeps what it said
     assert store.feed_language(feed_id) == "en-GB"
     assert [(event.date, event.granularity)
             for event in story_for(store, item, item.text).events] == [(date(2022, 1, 6), "day")]

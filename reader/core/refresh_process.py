@@ -15,7 +15,6 @@ This module imports no Textual: the child never loads the UI.
 
 from __future__ import annotations
 
-import logging
 import os
 import signal
 import traceback
@@ -31,8 +30,6 @@ if TYPE_CHECKING:
     from reader.feed_settings import FeedSettingsTable
     from reader.filters.rules import KillRule
     from reader.schedule import RefreshSettings
-
-log = logging.getLogger("reader.refresh")
 
 REFRESH_NICENESS = 5  # below the screen, above the parsing workers (10)
 PRELOAD = ["feeds.parse", "reader.refresh", "reader.core.refresh_process", "reader.story",
