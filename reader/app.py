@@ -33,6 +33,9 @@ FIRST_FRAME_LATEST = 10.0  # seconds after which the first frame's waiters start
 WORKER_STOP_WAIT = 2.0  # seconds a stopped refresh (or schedule) may take to end at exit
 
 
+HELP_SCREEN = "help"  # installed once, so closing it does not remove (and lay out) widgets
+
+
 class ReaderApp(App[None]):
     """A terminal news reader that shows a story's timeline next to the article."""
 
@@ -219,7 +222,15 @@ class ReaderApp(App[None]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        self.push_screen(HelpScreen(self.binding_sections(), self.config.path))
+        screen = HelpScreen(self.binding_sections(), self.config.path)
+        kept = self._installed_screens.get(HELP_SCREEN)
+        if isinstance(kept, HelpScreen) and kept.help_content() == screen.help_content():
+            screen = kept  # kept between openings: no compose, and no layout when it closes
+        else:
+            if kept is not None:
+                self.uninstall_screen(HELP_SCREEN)
+            self.install_screen(screen, HELP_SCREEN)
+        self.push_screen(HELP_SCREEN)
 
     def binding_sections(self) -> list[tuple[str, list[Binding]]]:
         """Every key in one place, read from the bindings themselves."""

@@ -9,12 +9,11 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.table import Table
 from rich.text import Text
 from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, LoadingIndicator, OptionList, Select, Static
 from textual.widgets.option_list import Option
@@ -22,6 +21,7 @@ from textual.widgets.option_list import Option
 from reader.rows import ArticleLink, FeedRow
 from reader.widgets.article_view import NO_LINKS_MESSAGE
 from reader.widgets.headline_list import plain
+from reader.widgets.help_pane import HelpContent, HelpPane, HelpRow, HelpSection
 
 if TYPE_CHECKING:
     from reader.core.app_core import AppCore
@@ -234,40 +234,34 @@ class HelpScreen(ModalScreen[None]):
         self.config_path = config_path
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(id="help"):
-            yield Static("Keys", classes="dialog-title")
-            for title, bindings in self.sections:
-                yield Static(self._section(title, bindings), classes="help-section")
-            where = str(self.config_path) if self.config_path else "config.toml"
-            yield Static(Text(f"Keys can be remapped in {where} under [keys] by binding "
-                              'id, e.g. next-unread = "n,N"; preset = "newsboat" adds '
-                              "newsboat's keys.", style="dim"))
-            yield Static(Text("In the feeds panel, ! marks a feed whose last refresh failed "
-                              "and ~ one that worked with a warning (reader feeds says "
-                              "which).", style="dim"))
-            yield Static(Text("⇅ marks a feed of a sync account: its server fetches it, S "
-                              "syncs (the status bar names the account when it is shown).",
-                              style="dim"))
+        yield HelpPane(self.help_content(), id="help")
+
+    def help_content(self) -> HelpContent:
+        """What the help shows, as data: laid out once per width and kept between openings."""
+        where = str(self.config_path) if self.config_path else "config.toml"
+        sections = tuple(
+            HelpSection(title, tuple(
+                HelpRow(", ".join(_key_label(key) for key in binding.key.split(",")),
+                        binding.tooltip or binding.description, binding.id or "")
+                for binding in bindings))
+            for title, bindings in self.sections)
+        return HelpContent("Keys", sections, (
+            f"Keys can be remapped in {where} under [keys] by binding id, e.g. "
+            'next-unread = "n,N"; preset = "newsboat" adds newsboat\'s keys.',
+            "In the feeds panel, ! marks a feed whose last refresh failed and ~ one that "
+            "worked with a warning (reader feeds says which).",
+            "⇅ marks a feed of a sync account: its server fetches it, S syncs (the status "
+            "bar names the account when it is shown)."))
 
     def on_mount(self) -> None:
         self.query_one("#help").focus()
 
-    @staticmethod
-    def _section(title: str, bindings: list[Binding]) -> Table:
-        # A table, so a long description wraps under itself, not under the keys.
-        table = Table(title=title, title_justify="left", title_style="bold underline",
-                      box=None, show_header=False, padding=(0, 1), expand=True)
-        table.add_column("keys", style="bold", no_wrap=True, min_width=10)
-        table.add_column("what", ratio=1)
-        table.add_column("id", style="dim", no_wrap=True)
-        for binding in bindings:
-            keys = ", ".join(_key_label(key) for key in binding.key.split(","))
-            table.add_row(keys, binding.tooltip or binding.description, binding.id or "")
-        return table
+    def on_screen_resume(self) -> None:
+        self.query_one("#help", HelpPane).scroll_home(animate=False)  # each opening: the top
 
     def action_scroll(self, where: str) -> None:
         """j/k/g/G/Space in the help, like in the article."""
-        container = self.query_one("#help", VerticalScroll)
+        container = self.query_one("#help", HelpPane)
         getattr(container, f"scroll_{where}")(animate=False)
 
     def action_close(self) -> None:
