@@ -565,6 +565,12 @@ async def test_help_scrolls_with_keys_and_names_binding_ids(store: Store) -> Non
         assert pane.scroll_y == 0
         first_id = help_screen.sections[0][1][0].id
         assert first_id and first_id in app.export_screenshot()  # ids are what [keys] takes
+        await pilot.press("j", "j")
+        await pilot.press("escape")
+        assert isinstance(app.screen, MainScreen)
+        await pilot.press("question_mark")  # kept between openings, shown from the top
+        await pilot.pause()
+        assert app.screen is help_screen and pane.scroll_y == 0
         await pilot.press("escape")
         assert isinstance(app.screen, MainScreen)
 

@@ -23,7 +23,8 @@ from textual.strip import Strip
 from reader.widgets.scrolling import FixedRegion, set_virtual_height
 
 KEYS_MIN_WIDTH = 10
-GAP = 1  # cells between the columns, as the tables' padding gave
+GAP = 1  # cells between the keys and what they do
+ID_GAP = 2  # and before the id, so a description that fills its column stays apart from it
 
 
 @dataclass(frozen=True)
@@ -65,7 +66,7 @@ def lay_out(content: HelpContent, width: int, console: Console) -> list[Text]:
     rows = [row for section in content.sections for row in section.rows]
     keys_width = max([KEYS_MIN_WIDTH, *(cell_len(row.keys) for row in rows)])
     id_width = max([0, *(cell_len(row.binding_id) for row in rows)])
-    what_width = width - keys_width - id_width - 2 * GAP
+    what_width = width - keys_width - id_width - GAP - ID_GAP
     id_below = what_width < 20  # too narrow for three columns: the id goes under the text
     if id_below:
         what_width = width - keys_width - GAP
@@ -81,7 +82,7 @@ def lay_out(content: HelpContent, width: int, console: Console) -> list[Text]:
                 part.rstrip()
                 line.append_text(part)
                 if not id_below and index == 0 and row.binding_id:
-                    line.pad_right(keys_width + GAP + what_width + GAP - line.cell_len)
+                    line.pad_right(keys_width + GAP + what_width + ID_GAP - line.cell_len)
                     line.append(row.binding_id, style="dim")
                 lines.append(line)
             if id_below and row.binding_id:
@@ -134,8 +135,10 @@ class HelpPane(ScrollView, FixedRegion, can_focus=True):
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
+        before = self._own_style
         self._own_style = None
-        self._strips.clear()
+        if before is None or not self.is_mounted or self._base_style() != before:
+            self._strips.clear()  # a focus change that changes no colour keeps the lines
 
     def _base_style(self) -> Style:
         if self._own_style is None:

@@ -1,16 +1,16 @@
-"""Issue 11's figure: key latency (cursor move and open) while a refresh of 300 served feeds
-runs against the 100k-item store, for the app before the core (b5718b1) and now, in one run.
-
-Each side runs in a process of its own on its own copy of the store, against the same feed
-server: `git archive b5718b1 reader feeds` is unpacked in the work folder and put first on the
-child's path, so `import reader` there is the old tree (checked before anything is measured).
-The app runs headless under Pilot; after R, while `screen.refreshing` holds, keys go onto the
-driver's queue one at a time, as a terminal delivers typed keys, 10-20 ms apart: j, j, j, j,
-Enter, Escape, and again. A key's latency runs from the send to the first frame composed after
-it took effect; a key without effect after 5 s is lost. Three rounds per side (one with
---quick), alternating before/now, each on a fresh copy of a store the old code wrote (the old
-code refuses a newer schema; the code now upgrades it as it opens it). This module imports no
-`reader` at module level, so the child can choose its tree first.
+"""Issue 11's figure: key latency (cursor move and open) while a refresh of 300 served feeds runs
+against the 100k-item store, for the app before the core (b5718b1) and now, in one run. Each
+side runs in a process of its own on its own copy of the store, against the same feed server:
+`git archive b5718b1 reader feeds` is unpacked in the work folder and put first on the child's
+path, so `import reader` there is the old tree (checked before anything is measured). The app
+runs headless under Pilot; after R, while `screen.refreshing` holds, keys go onto the driver's
+queue one at a time, as a terminal delivers typed keys, 10-20 ms apart: j, j, j, j, Enter,
+Escape, and again; every 23rd key is ? and Escape to close the help. A key's latency runs from
+the send to the first frame composed after it took effect; a key without effect after 5 s is
+lost. Three rounds per side (one with --quick), alternating before/now, each on a fresh copy of
+a store the old code wrote (the old code refuses a newer schema; the code now upgrades it as it
+opens it). This module imports no `reader` at module level, so the child can choose its tree
+first.
 """
 
 from __future__ import annotations
@@ -43,7 +43,9 @@ SCREEN = (120, 40)
 LOST_AFTER = 5.0  # seconds; a key not handled by then counts as lost
 GAP = (0.010, 0.020)  # seconds between one key's effect and the next send
 OPEN_EVERY = 5  # j, j, j, j, Enter (+ Escape)
+HELP_EVERY = 23  # and now and then ? (+ Escape): the help must answer as fast (not in the p99)
 TARGET = 0.050  # p99
+KINDS = ("j", "enter", "escape", "help", "help_close")
 IDLE_KEYS = 20  # j keys before the refresh: what the same measurement gives on an idle app
 
 
@@ -191,13 +193,14 @@ def _figures(result: dict[str, Any]) -> tuple[float, float, float]:
 
 def _merge(rounds: list[dict[str, Any]]) -> dict[str, Any]:
     """One side's rounds as one result: keys pooled, counts summed, refreshes listed."""
-    merged: dict[str, Any] = {name: [] for name in ("j", "enter", "escape", "idle",
-                                                    "lost_why", "worst")}
-    merged.update(lost={"j": 0, "enter": 0, "escape": 0}, sent=0, handled=0, inside=0,
+    merged: dict[str, Any] = {name: [] for name in ("j", "enter", "escape", "help",
+                                                    "help_close", "idle", "lost_why",
+                                                    "worst")}
+    merged.update(lost={kind: 0 for kind in KINDS}, sent=0, handled=0, inside=0,
                   refreshes=[], due=rounds[0]["due"], reader_file=rounds[0]["reader_file"])
     for number, result in enumerate(rounds, 1):
-        for name in ("j", "enter", "escape", "idle"):
-            merged[name] += result[name]
+        for name in ("j", "enter", "escape", "help", "help_close", "idle"):
+            merged[name] += result.get(name, [])
         for kind, count in result["lost"].items():
             merged["lost"][kind] += count
         for name in ("sent", "handled", "inside"):
@@ -256,7 +259,8 @@ def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
         notes = [
             f"{result['sent']} keys sent, {result['handled']} handled, {lost} lost "
             f"(j {result['lost']['j']}, Enter {result['lost']['enter']}, Escape "
-            f"{result['lost']['escape']}); {result['inside']} sent and handled while "
+            f"{result['lost']['escape']}, ? {result['lost']['help']}, Escape from the help "
+            f"{result['lost']['help_close']}); {result['inside']} sent and handled while "
             f"the refresh ran ({len(result['j'])} j, {len(result['enter'])} Enter "
             "measured)",
             "slowest: " + ", ".join(f"{kind} {seconds(latency)} (round {number}, sent "
@@ -265,6 +269,8 @@ def _rows(results: dict[str, dict[str, Any]], stored: int, feeds: int,
             f"before R, {IDLE_KEYS} j with no refresh: {_brief(result['idle'])}",
             f"j: {_brief(result['j'])}; Enter: {_brief(result['enter'])}; Escape (not in "
             f"the p99): {_brief(escapes)}",
+            f"? opening the help (not in the p99): {_brief(result['help'])}; Escape closing "
+            f"it: {_brief(result['help_close'])}",
             f"{len(result['refreshes'])} refreshes of {result['due']} due feeds, each on a "
             f"fresh copy of the store: {_refreshes(result)}",
             f"`reader` from {result['reader_file']}",
@@ -341,8 +347,8 @@ async def _measure(store: Any, database: Path, rows: int,
 
     app = ReaderApp(store)
     rng = random.Random(11)
-    result: dict[str, Any] = {"j": [], "enter": [], "escape": [],
-                              "lost": {"j": 0, "enter": 0, "escape": 0},
+    result: dict[str, Any] = {"j": [], "enter": [], "escape": [], "help": [],
+                              "help_close": [], "lost": {kind: 0 for kind in KINDS},
                               "sent": 0, "handled": 0, "inside": 0, "lost_why": [],
                               "worst": []}
     async with app.run_test(size=SCREEN) as pilot:
@@ -411,7 +417,11 @@ async def _measure(store: Any, database: Path, rows: int,
         count = 0
         while screen.refreshing and count < plan["keys"] and \
                 time.perf_counter() - started < plan["seconds"]:
-            if count % OPEN_EVERY == OPEN_EVERY - 1:
+            if count % HELP_EVERY == HELP_EVERY - 1:
+                await press("help", "question_mark", "?", _screen_is(app, "HelpScreen"))
+                await asyncio.sleep(rng.uniform(*GAP))
+                await press("help_close", "escape", None, _screen_is(app, "MainScreen"))
+            elif count % OPEN_EVERY == OPEN_EVERY - 1:
                 await press("enter", "enter", None, _Opened(screen, headlines, article, opened))
                 await asyncio.sleep(rng.uniform(*GAP))
                 await press("escape", "escape", None, _after(backs))
@@ -475,6 +485,11 @@ def _after(moments: list[float]) -> Callable[[], float | None]:
     """The moment the next recorded action runs."""
     seen = len(moments)
     return lambda: moments[seen] if len(moments) > seen else None
+
+
+def _screen_is(app: Any, name: str) -> Callable[[], float | None]:
+    """The moment the active screen is of the class named (the help opened or closed)."""
+    return lambda: time.perf_counter() if type(app.screen).__name__ == name else None
 
 
 class _Opened:
