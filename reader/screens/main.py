@@ -539,7 +539,13 @@ class MainScreen(Screen[None]):
             return
         self._hold_timer.stop()
         self._hold_timer = None
-        self.app._end_batch()  # noqa: SLF001
+        app = self.app
+        app._end_batch()  # noqa: SLF001
+        if not app._batch_count:  # noqa: SLF001
+            # Draw the article now. The screen's update timer would first wait for an idle
+            # moment, behind every message queued meanwhile (a refresh's progress): 5-10 ms
+            # more on a busy machine. This is the call that timer makes.
+            app.screen._on_timer_update()  # noqa: SLF001
 
     @on(HeadlineList.Highlighted)
     def headline_highlighted(self, event: HeadlineList.Highlighted) -> None:

@@ -98,6 +98,8 @@ def corekeys(bench: Bench) -> list[Row]:
                 result["server"] = server.counts()
                 rounds[label].append(result)
                 bench.log(f"corekeys round {round_number + 1}: {label}: {_summary(result)}")
+                for line in _trace_lines(result.get("trace", [])):
+                    bench.log(f"corekeys trace, Enter: {line}")
     results = {label: _merge(done) for label, done in rounds.items() if done}
     return _rows(results, stored, feeds, items, now_label)
 
@@ -359,6 +361,7 @@ async def _measure(store: Any, database: Path, rows: int,
         await _until(lambda: len(headlines.rows) == rows, 600, "every row")
         await pilot.pause()
         moved, opened, backs = _instrument(screen, headlines)
+        stages = _trace_enter(screen) if os.environ.get("COREKEYS_TRACE") else None
 
         ended: list[float] = []
         idle: list[float] = []
@@ -417,6 +420,9 @@ async def _measure(store: Any, database: Path, rows: int,
         count = 0
         while screen.refreshing and count < plan["keys"] and \
                 time.perf_counter() - started < plan["seconds"]:
+            if stages is not None and count % OPEN_EVERY == OPEN_EVERY - 1:
+                stages.clear()
+                stages["sent"] = time.perf_counter()
             if count % HELP_EVERY == HELP_EVERY - 1:
                 await press("help", "question_mark", "?", _screen_is(app, "HelpScreen"))
                 await asyncio.sleep(rng.uniform(*GAP))
@@ -427,6 +433,9 @@ async def _measure(store: Any, database: Path, rows: int,
                 await press("escape", "escape", None, _after(backs))
             else:
                 await press("j", "j", "j", _after(moved))
+            if stages is not None and "sent" in stages and "traced" not in stages:
+                stages["traced"] = 1.0
+                result.setdefault("trace", []).append(dict(stages))
             count += 1
             await asyncio.sleep(rng.uniform(*GAP))
         await pilot.pause()
@@ -446,6 +455,78 @@ async def _measure(store: Any, database: Path, rows: int,
         result["rows_after"] = len(headlines.rows)
         app.exit()
     return result
+
+
+def _trace_enter(screen: Any) -> dict[str, float]:
+    """COREKEYS_TRACE=1: when each stage of an Enter ran (the parent prints them), to see
+    where an open's time goes."""
+    stages: dict[str, float] = {}
+    app = screen.app
+
+    def wrap(owner: Any, name: str, before: str, after: str | None = None) -> None:
+        original = getattr(owner, name)
+        if asyncio.iscoroutinefunction(original):
+            async def traced_async(*args: Any, **kwargs: Any) -> Any:
+                stages.setdefault(before, time.perf_counter())
+                value = await original(*args, **kwargs)
+                if after:
+                    stages.setdefault(after, time.perf_counter())
+                return value
+            setattr(owner, name, traced_async)
+            return
+
+        def traced(*args: Any, **kwargs: Any) -> Any:
+            stages.setdefault(before, time.perf_counter())
+            value = original(*args, **kwargs)
+            if after:
+                stages.setdefault(after, time.perf_counter())
+            return value
+        setattr(owner, name, traced)
+
+    wrap(screen, "open_article", "open")
+    wrap(screen.core, "item_details", "details asked", "details back")
+    wrap(screen.article, "show", "show", "shown")
+    wrap(screen, "_release_frames", "released")
+    tick, layout = screen._on_timer_update, screen._refresh_layout
+
+    def traced_tick() -> None:
+        if "released" in stages:
+            stages.setdefault("tick", time.perf_counter())
+        tick()
+
+    def traced_layout(*args: Any, **kwargs: Any) -> None:
+        if "released" in stages and "frame" not in stages:
+            stages.setdefault("layout", time.perf_counter())
+            layout(*args, **kwargs)
+            stages.setdefault("laid out", time.perf_counter())
+            return
+        layout(*args, **kwargs)
+
+    screen._update_timer._callback = traced_tick  # the timer holds the bound method
+    screen._refresh_layout = traced_layout
+    display = app._display
+
+    def recording(target: Any, renderable: Any) -> None:
+        if renderable is not None and "released" in stages:
+            stages.setdefault("frame start", time.perf_counter())
+        display(target, renderable)
+        if renderable is not None and "released" in stages:
+            stages.setdefault("frame", time.perf_counter())
+    app._display = recording
+    return stages
+
+
+def _trace_lines(trace: list[dict[str, float]]) -> list[str]:
+    """Each stage of the traced Enters as p50/p90 from the key's send."""
+    names = ["open", "details asked", "details back", "show", "shown", "released", "tick",
+             "layout", "laid out", "frame"]
+    lines = []
+    for name in names:
+        values = [one[name] - one["sent"] for one in trace if name in one]
+        if values:
+            lines.append(f"{name}: p50 {seconds(_percentile(values, 0.5))}, "
+                         f"p90 {seconds(_percentile(values, 0.9))} ({len(values)})")
+    return lines
 
 
 def _count(database: Path) -> int:
@@ -478,6 +559,32 @@ def _instrument(screen: Any, headlines: Any) -> tuple[list[float], list[tuple], 
     headlines.action_cursor_down = recording_down
     screen.open_article = recording_open
     screen.action_back = recording_back
+    article = screen.article
+    show = article.show
+    shown: list[tuple[float, int]] = []  # when the article pane was given an item
+
+    def recording_show(meta: Any, *args: Any, **kwargs: Any) -> None:
+        show(meta, *args, **kwargs)
+        shown.append((time.perf_counter(), meta.item_id))
+
+    article.show = recording_show
+    screen._shown_moments = shown  # read by _Opened
+    app = screen.app
+    push, pop = app.push_screen, app.pop_screen
+    switched: list[float] = []  # when the screen stack changed (the help opened or closed)
+
+    def recording_push(*args: Any, **kwargs: Any) -> Any:
+        value = push(*args, **kwargs)
+        switched.append(time.perf_counter())
+        return value
+
+    def recording_pop(*args: Any, **kwargs: Any) -> Any:
+        value = pop(*args, **kwargs)
+        switched.append(time.perf_counter())
+        return value
+
+    app.push_screen, app.pop_screen = recording_push, recording_pop
+    app._screen_switches = switched  # read by _screen_is
     return moved, opened, backs
 
 
@@ -488,8 +595,17 @@ def _after(moments: list[float]) -> Callable[[], float | None]:
 
 
 def _screen_is(app: Any, name: str) -> Callable[[], float | None]:
-    """The moment the active screen is of the class named (the help opened or closed)."""
-    return lambda: time.perf_counter() if type(app.screen).__name__ == name else None
+    """The moment the screen stack changed, once the active screen is of the class named (the
+    help opened or closed). The moment recorded, not the moment this poll saw it: a frame
+    drawn between the two would otherwise not count and the next one would."""
+    seen = len(app._screen_switches)
+
+    def done() -> float | None:
+        switches = app._screen_switches
+        if type(app.screen).__name__ != name or len(switches) <= seen:
+            return None
+        return switches[-1]
+    return done
 
 
 class _Opened:
@@ -511,7 +627,11 @@ class _Opened:
         if (item is not None and item.id == item_id and highlighted is not None
                 and highlighted.id == item_id and meta is not None and meta is not meta_before
                 and meta.item_id == item_id and meta.title == item.title):
-            return time.perf_counter()
+            # when the pane was given this item (as j's moment is when the cursor moved),
+            # not when this poll saw it: the frame may already have been drawn in between
+            shown = [moment for moment, shown_id in self.screen._shown_moments
+                     if shown_id == item_id and moment >= _asked]
+            return shown[-1] if shown else time.perf_counter()
         return None
 
     def why(self) -> str:
