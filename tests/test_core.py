@@ -3,6 +3,7 @@ re-reading the view, marks that never wait on the UI thread, and the composable 
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from pathlib import Path
 
@@ -353,3 +354,44 @@ async def test_enter_holds_frames_only_until_its_article_is_shown(tmp_path: Path
         await pilot.pause()
         assert main.article.meta is not None and main.article.meta.item_id == \
             main.headlines.highlighted.id
+
+
+async def test_the_highlighted_item_is_read_ahead_and_enter_uses_it(tmp_path: Path) -> None:
+    """Resting on a headline reads its details on a reader thread; Enter then opens it with
+    no trip to the urgent reader. A write of ours (a mark) makes what was read ahead
+    unusable."""
+    store = Store(tmp_path / "r.db")
+    fill(store, "http://one.example/feed", rss("Alpha", 5))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        core = main.core
+        urgent: list[int] = []
+        read = core.db.read
+
+        async def counting(call, **options):  # noqa: ANN001, ANN202
+            if options.get("urgent"):
+                urgent.append(1)
+            return await read(call, **options)
+
+        core.db.read = counting  # type: ignore[method-assign]
+        await pilot.press("j")
+        await pilot.pause()
+        await pilot.pause()
+        highlighted = main.headlines.highlighted
+        assert highlighted is not None
+        ahead = core._ahead
+        assert ahead is not None and ahead.item_id == highlighted.id
+        await asyncio.wait_for(asyncio.shield(ahead.task), 5)
+        await pilot.pause()
+        assert ahead.usable(highlighted.id, core.db.writes)
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.article.meta is not None and main.article.meta.item_id == highlighted.id
+        assert urgent == []  # opened from what was read ahead
+        assert store.item(highlighted.id).read  # and marked read as any open
+        assert not ahead.usable(highlighted.id, core.db.writes)  # the mark was a write

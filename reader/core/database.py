@@ -41,6 +41,7 @@ class Database:
         self._lock = threading.Lock()
         self._readers: list[Store] = []
         self._closed = False
+        self.writes = 0  # writes asked so far: what was read before one may be out of date
 
     def _reader(self) -> Store:
         store = getattr(self._local, "store", None)
@@ -61,6 +62,7 @@ class Database:
     async def write(self, call: Callable[[Store], T]) -> T:
         """Run `call(store)` on the one writer connection, in submission order."""
         loop = asyncio.get_running_loop()
+        self.writes += 1
         return await loop.run_in_executor(self._writes, call, self.writer)
 
     def close(self) -> None:

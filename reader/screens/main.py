@@ -557,6 +557,13 @@ class MainScreen(Screen[None]):
         item_id = event.headline.id
         self._preview_timer = self.set_timer(PREVIEW_DELAY,
                                              lambda: self.preview_article(item_id))
+        # After the cursor's frame: its details read ahead, for an Enter that follows.
+        self.call_after_refresh(self._read_ahead, item_id)
+
+    def _read_ahead(self, item_id: int) -> None:
+        highlighted = self.headlines.highlighted
+        if highlighted is not None and highlighted.id == item_id and self.is_current:
+            self.core.read_ahead(item_id)
 
     def clear_article(self, message: str = "") -> None:
         """Empty the article and timeline panes (the item they showed is gone or out of
