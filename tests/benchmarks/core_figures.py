@@ -430,6 +430,8 @@ async def _measure(store: Any, database: Path, rows: int,
             elif count % OPEN_EVERY == OPEN_EVERY - 1:
                 await press("enter", "enter", None, _Opened(screen, headlines, article, opened))
                 await asyncio.sleep(rng.uniform(*GAP))
+                if stages is not None:
+                    stages["escape sent"] = time.perf_counter()
                 await press("escape", "escape", None, _after(backs))
             else:
                 await press("j", "j", "j", _after(moved))
@@ -492,6 +494,8 @@ def _trace_enter(screen: Any) -> dict[str, float]:
     def traced_tick() -> None:
         if "released" in stages:
             stages.setdefault("tick", time.perf_counter())
+        if "escape back" in stages:
+            stages.setdefault("escape tick", time.perf_counter())
         tick()
 
     def traced_layout(*args: Any, **kwargs: Any) -> None:
@@ -512,7 +516,18 @@ def _trace_enter(screen: Any) -> dict[str, float]:
         display(target, renderable)
         if renderable is not None and "released" in stages:
             stages.setdefault("frame", time.perf_counter())
+        if renderable is not None and "escape back" in stages:
+            stages.setdefault("escape frame", time.perf_counter())
     app._display = recording
+    back = screen.action_back
+
+    def traced_back() -> None:
+        if "escape sent" in stages:
+            stages.setdefault("escape back", time.perf_counter())
+        back()
+        if "escape sent" in stages:
+            stages.setdefault("escape acted", time.perf_counter())
+    screen.action_back = traced_back
     return stages
 
 
@@ -523,6 +538,11 @@ def _trace_lines(trace: list[dict[str, float]]) -> list[str]:
     lines = []
     for name in names:
         values = [one[name] - one["sent"] for one in trace if name in one]
+        if values:
+            lines.append(f"{name}: p50 {seconds(_percentile(values, 0.5))}, "
+                         f"p90 {seconds(_percentile(values, 0.9))} ({len(values)})")
+    for name in ["escape back", "escape acted", "escape tick", "escape frame"]:
+        values = [one[name] - one["escape sent"] for one in trace if name in one]
         if values:
             lines.append(f"{name}: p50 {seconds(_percentile(values, 0.5))}, "
                          f"p90 {seconds(_percentile(values, 0.9))} ({len(values)})")
