@@ -127,7 +127,8 @@ class HelpPane(ScrollView, FixedRegion, can_focus=True):
         if width <= 0 or width == self._width:
             return
         self._width = width
-        self._lines = lay_out(self.content, width, self.app.console)
+        # one cell kept free before the scrollbar, so the id column never touches it
+        self._lines = lay_out(self.content, max(1, width - 1), self.app.console)
         self._strips.clear()
         self.virtual_size = Size(width, self.virtual_size.height)
         set_virtual_height(self, len(self._lines))
