@@ -24,6 +24,8 @@ from reader.screens.main import MainScreen
 from reader.store import Store
 
 if TYPE_CHECKING:
+    from textual.driver import Driver
+
     from reader.cli import FirstPage
 
 log = logging.getLogger("reader.app")
@@ -216,6 +218,16 @@ class ReaderApp(App[None]):
         from reader.locations import log_path
 
         return log_path()
+
+    def get_driver_class(self) -> type[Driver]:
+        """Textual's own driver, but on Linux/macOS one whose Escape arrives in tens of
+        milliseconds (reader.escape_key)."""
+        driver = super().get_driver_class()
+        if driver.__name__ == "LinuxDriver" and driver.__module__.startswith("textual."):
+            from reader.escape_key import prompt_driver_class
+
+            return prompt_driver_class() or driver
+        return driver
 
     def action_help(self) -> None:
         from reader.screens.dialogs import HelpScreen

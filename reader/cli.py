@@ -221,6 +221,9 @@ def launch_app(data_dir: str | None) -> int:
 
 def _launch_app(data_dir: str | None) -> int:
     from reader.core.config import load
+    from reader.escape_key import shorten_escape_delay
+
+    shorten_escape_delay()  # before Textual is imported: its constants read ESCDELAY once
 
     config = load()  # a bad config is one line before the screen changes
     store = Store(locations.database_path(data_dir))

@@ -23,6 +23,7 @@ from tests.benchmarks import (
     refresh_figures,
     store_figures,
     sync_figures,
+    terminal_keys,
 )
 from tests.benchmarks.baseline import newsboat_version
 from tests.benchmarks.context import FULL, QUICK, Bench
@@ -48,6 +49,8 @@ FIGURES: dict[str, tuple[str, Figure]] = {
     "related": ("10. related items", store_figures.related),
     "corekeys": ("11. keys during a refresh, before the core and now (issue 11)",
                  core_figures.corekeys),
+    "termkeys": ("11b. ?, Escape and j in a real terminal during a refresh (issue 11)",
+                 terminal_keys.termkeys),
     "filters": ("12. saved-view counts and filtering (issue 16)", filter_figures.filters),
     "fts-detail": ("13. full-text positions (detail=full) cost (issue 16)",
                    filter_figures.fts_detail),

@@ -335,7 +335,13 @@ def _child(request: dict[str, Any]) -> None:
     store = Store(data / "reader.db")
     due = len(store.feeds_due())
     try:
-        result = asyncio.run(_measure(store, data / "reader.db", rows, request["plan"]))
+        slow_log = os.environ.get("COREKEYS_SLOW")  # a file: callbacks that held the loop
+        if slow_log:
+            import logging
+
+            logging.basicConfig(filename=slow_log, level=logging.WARNING)
+        result = asyncio.run(_measure(store, data / "reader.db", rows, request["plan"]),
+                             debug=bool(slow_log))
     finally:
         store.close()
     result.update(reader_file=reader_file, rows=rows, due=due)
@@ -348,6 +354,8 @@ async def _measure(store: Any, database: Path, rows: int,
     from tests.benchmarks.app_figures import Frames, _send, _until
 
     app = ReaderApp(store)
+    if os.environ.get("COREKEYS_SLOW"):
+        asyncio.get_running_loop().slow_callback_duration = 0.015
     rng = random.Random(11)
     result: dict[str, Any] = {"j": [], "enter": [], "escape": [], "help": [],
                               "help_close": [], "lost": {kind: 0 for kind in KINDS},

@@ -35,6 +35,9 @@ class Terminal:
         self.rows = rows
         # A keeper session starts the server now, so no figure pays the server's start.
         self._tmux("new-session", "-d", "-s", "keeper", "-x", "80", "-y", "24", "cat")
+        # tmux holds an Escape back escape-time ms (500 by default) to tell it from a key
+        # sequence; the figures time the reader, so tmux passes it on at once.
+        self._tmux("set-option", "-s", "escape-time", "0")
 
     def _tmux(self, *args: str, check: bool = True) -> str:
         done = subprocess.run(["tmux", "-L", self.socket, *args], env=self.env,
