@@ -36,6 +36,7 @@ if TYPE_CHECKING:
 FEEDS, ITEMS = 300, 50
 GAP = (0.06, 0.12)  # seconds between one key's effect and the next key, as typed
 LOST_AFTER = 3.0
+BURST = 0.002  # seconds waited after an output before the capture
 HELP_MARK = "headline-list.cursor-down"  # a binding id: only the help shows it
 METER = re.compile(r"\d+%")
 CSI = re.compile(r"\x1b\[([0-9;]*)m")
@@ -179,6 +180,7 @@ def _press(terminal: Terminal, outputs: _Outputs, results: dict[str, list[float]
         if output is None:
             results["lost"].append(time.perf_counter() - sent)
             return
+        time.sleep(BURST)  # a frame comes in several chunks: let them all arrive
         asked = time.perf_counter()
         screen = _capture(terminal)
         captures += 1
@@ -186,7 +188,7 @@ def _press(terminal: Terminal, outputs: _Outputs, results: dict[str, list[float]
             results[key].append((outputs.last_before(asked) or output) - sent)
             results["captures"].append(captures)
             return
-        seen = max(output, outputs.last_before(asked) or output)
+        seen = asked  # what came while capturing may not be in this capture: look again
 
 
 def _wait(terminal: Terminal, condition: object, timeout: float) -> None:
