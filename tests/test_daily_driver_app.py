@@ -398,3 +398,30 @@ async def test_the_new_keys_are_in_help_and_the_palette(tmp_path: Path) -> None:
         from reader.screens.dialogs import _key_label
 
         assert _key_label("vertical_line") == "|"  # the help screen shows the key itself
+
+
+async def test_items_a_refresh_adds_get_their_media_mark_without_reading_every_row(
+        tmp_path: Path, http_server: LocalServer) -> None:
+    """A refresh's new rows get their ♪ from a read of the new items alone; marks that did
+    not change draw nothing again."""
+    store, _ = podcast_store(tmp_path, http_server)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(app, pilot)
+        main = screen_of(app)
+        asked: list[int | None] = []
+        row_marks = main.core.row_marks
+
+        async def recording(after_id: int | None = None) -> Any:
+            asked.append(after_id)
+            return await row_marks(after_id)
+
+        main.core.row_marks = recording  # type: ignore[method-assign]
+        await refresh_in_app(app, pilot)
+        episode = next(row for row in main.headlines.rows if row.title == HOSTILE)
+        assert main.headlines.media_mark(episode.id) == "♪"
+        assert asked and asked[-1] is not None  # the new items' marks only
+        drawn = dict(main.headlines._strips)
+        main.headlines.set_marks(dict(main.headlines._media), dict(main.headlines._lights),
+                                 [rule.style for rule in main.core.config.highlights])
+        assert dict(main.headlines._strips) == drawn  # the same marks: nothing redrawn

@@ -275,21 +275,25 @@ class AppCore:
             return query.but(exclude=Killfile.of(self.config.kill))
         return query
 
-    async def row_marks(self) -> tuple[dict[int, str], dict[int, int]]:
+    async def row_marks(self, after_id: int | None = None
+                        ) -> tuple[dict[int, str], dict[int, int]]:
         """Item id -> "audio"/"video" for items carrying media, and item id -> highlight
         rule index for headlines a `[[highlight]]` rule colours. Read once per view, from
-        the few rows that have them, not per headline."""
+        the few rows that have them, not per headline; `after_id`: only for the items a
+        refresh just added (ids above it), not the whole store again."""
         import time
 
         from reader.enclosures import media_kind
         from reader.filters.rules import highlight_sql
 
         rules = self.config.highlights
+        floor = -1 if after_id is None else after_id
 
         def read(store: Store) -> tuple[dict[int, str], dict[int, int]]:
             media: dict[int, str] = {}
             for item_id, kind, url in store._query(
-                    "SELECT item_id, type, url FROM enclosures ORDER BY item_id, position"):
+                    "SELECT item_id, type, url FROM enclosures WHERE item_id > ? "
+                    "ORDER BY item_id, position", (floor,)):
                 found = media_kind(kind, url)
                 if found and item_id not in media:
                     media[item_id] = found
@@ -298,7 +302,8 @@ class AppCore:
             if compiled is not None:
                 case, params = compiled
                 lights = {row[0]: row[1] for row in store._query(
-                    f"SELECT id, {case} AS rule FROM items WHERE rule IS NOT NULL", params)}
+                    f"SELECT id, {case} AS rule FROM items WHERE id > ? AND rule IS NOT NULL",
+                    [*params, floor])}
             return media, lights
 
         return await self.db.read(read)

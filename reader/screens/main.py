@@ -433,7 +433,7 @@ class MainScreen(Screen[None]):
         self._newest_id = max(newest, self._newest_id)
         if rows:
             self.headlines.insert_rows(rows)
-            self.load_marks()
+            self.load_new_marks(since)
             self.update_status()
 
     @work(exclusive=True, group="feeds")
@@ -1097,9 +1097,20 @@ class MainScreen(Screen[None]):
     @unless_closing
     async def load_marks(self) -> None:
         """The ♪/▶ marks and highlight colours of the rows (AppCore.row_marks)."""
+        newest = self._newest_id
         media, lights = await self.core.row_marks()
         styles = [rule.style for rule in self.core.config.highlights]
         self.headlines.set_marks(media, lights, styles)
+        if self._newest_id > newest:  # items came in while this read: theirs too
+            self.load_new_marks(newest)
+
+    @work(group="marks-new")
+    @unless_closing
+    async def load_new_marks(self, after_id: int) -> None:
+        """The marks of the items a refresh just added, not every row's again."""
+        media, lights = await self.core.row_marks(after_id)
+        self.headlines.add_marks(media, lights)
+
     # -- issue 15: enclosures, commands (no shell), editing a feed --------------------------
 
     _downloading: frozenset[int] = frozenset()  # items whose enclosure is being downloaded

@@ -311,9 +311,24 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
                 parsed.append(foreground(Style.parse(text)))
             except StyleSyntaxError:
                 parsed.append(None)
+        if (media, lights, parsed) == (self._media, self._lights, self._light_styles):
+            return  # nothing to draw again (a refresh's every batch of new items asked)
         self._media, self._lights, self._light_styles = media, lights, parsed
         self._strips.clear()
         self.refresh()
+
+    def add_marks(self, media: Mapping[int, str], lights: Mapping[int, int]) -> None:
+        """Marks of rows just added (their ids are new): merged, and only those rows are
+        drawn again, when they are on screen."""
+        if not media and not lights:
+            return
+        self._media = {**self._media, **media}
+        self._lights = {**self._lights, **lights}
+        first = round(self.scroll_y)
+        shown = {row.id for row in self._rows[first:first + self.size.height + 1]}
+        if shown & (media.keys() | lights.keys()):
+            self._strips.clear()
+            self.refresh()
 
     def media_mark(self, item_id: int) -> str:
         return MEDIA_MARKS.get(self._media.get(item_id, ""), " ")
