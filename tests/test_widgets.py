@@ -582,3 +582,14 @@ def test_an_untitled_feed_is_named_by_its_url_with_the_path_end_kept() -> None:
     assert len(set(names)) == 3 and all(cell_len(name) <= 20 for name in names)
     assert names[2].endswith("/f300.xml") and not names[2].startswith("http")
     assert _fit_url("https://example.org/", 20) == "example.org"
+
+
+def test_a_view_read_by_the_core_brings_its_ids_to_the_list() -> None:
+    """The set of ids the list checks new rows against is made where the rows were read
+    (HeadlineRows, on a reader thread), not gathered on the UI thread at the first insert."""
+    from reader.rows import HeadlineRows
+
+    rows = HeadlineRows([Headline(id=n, feed_id=1, feed_title="f", title=f"t{n}", link=None,
+                                  published=None, read=False, starred=False)
+                         for n in range(5, 0, -1)])
+    assert rows.ids == {1, 2, 3, 4, 5} and list(rows)[0].id == 5

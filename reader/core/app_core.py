@@ -23,7 +23,7 @@ from reader.core.config import Config
 from reader.core.database import Database
 from reader.core.query import ALL, Query
 from reader.core.refresh_service import RefreshService
-from reader.rows import FeedRow, Headline
+from reader.rows import FeedRow, Headline, HeadlineRows
 from reader.store import Item, Store, StoreError
 
 if TYPE_CHECKING:
@@ -361,10 +361,11 @@ class AppCore:
         return query
 
     async def headlines(self, query: Query = ALL, *, limit: int | None = None,
-                        after_id: int | None = None) -> list[Headline]:
+                        after_id: int | None = None) -> HeadlineRows:
+        """The view's rows, with their ids as a set made on the reader thread."""
         query = await self._ready(query)
-        return await self.db.read(
-            lambda store: store.headlines(query, limit=limit, after_id=after_id))
+        return await self.db.read(lambda store: HeadlineRows(
+            store.headlines(query, limit=limit, after_id=after_id)))
 
     async def newest_id(self) -> int:
         return await self.db.read(lambda store: store.max_item_id())

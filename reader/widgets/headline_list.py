@@ -240,7 +240,10 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
             keep_id = before.id
         self._rows = list(rows)
         self._index = None
-        self._ids = None
+        # A view read by the core brings its ids, made on the reader thread (the list takes
+        # that set over and keeps it up to date); else they are gathered when first needed.
+        known = getattr(rows, "ids", None)
+        self._ids = known if isinstance(known, set) else None
         self._strips.clear()
         set_virtual_height(self, len(self._rows))
         target = self.index_of(keep_id) if keep_id is not None else None

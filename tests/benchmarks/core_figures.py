@@ -100,6 +100,9 @@ def corekeys(bench: Bench) -> list[Row]:
                 bench.log(f"corekeys round {round_number + 1}: {label}: {_summary(result)}")
                 for line in _trace_lines(result.get("trace", [])):
                     bench.log(f"corekeys trace, Enter: {line}")
+                for name, values in result.get("costs", {}).items():
+                    bench.log(f"corekeys trace, UI thread in {name}: {len(values)} calls, "
+                              f"{_brief(values)}")
     results = {label: _merge(done) for label, done in rounds.items() if done}
     return _rows(results, stored, feeds, items, now_label)
 
@@ -429,7 +432,9 @@ async def _measure(store: Any, database: Path, rows: int,
         while screen.refreshing and count < plan["keys"] and \
                 time.perf_counter() - started < plan["seconds"]:
             if stages is not None and count % OPEN_EVERY == OPEN_EVERY - 1:
+                costs_kept = stages.get("costs")
                 stages.clear()
+                stages["costs"] = costs_kept
                 stages["sent"] = time.perf_counter()
             if count % HELP_EVERY == HELP_EVERY - 1:
                 await press("help", "question_mark", "?", _screen_is(app, "HelpScreen"))
@@ -445,7 +450,10 @@ async def _measure(store: Any, database: Path, rows: int,
                 await press("j", "j", "j", _after(moved))
             if stages is not None and "sent" in stages and "traced" not in stages:
                 stages["traced"] = 1.0
-                result.setdefault("trace", []).append(dict(stages))
+                result.setdefault("trace", []).append(
+                    {name: value for name, value in stages.items() if name != "costs"})
+        if stages is not None:
+            result["costs"] = stages.get("costs", {})
             count += 1
             await asyncio.sleep(rng.uniform(*GAP))
         await pilot.pause()
@@ -494,6 +502,23 @@ def _trace_enter(screen: Any) -> dict[str, float]:
         setattr(owner, name, traced)
 
     wrap(screen, "open_article", "open")
+    costs = stages.setdefault("costs", {})  # type: ignore[assignment]
+
+    def timed(owner: Any, name: str) -> None:
+        original = getattr(owner, name)
+
+        def measured(*args: Any, **kwargs: Any) -> Any:
+            began = time.perf_counter()
+            try:
+                return original(*args, **kwargs)
+            finally:
+                costs.setdefault(name, []).append(time.perf_counter() - began)
+        setattr(owner, name, measured)
+
+    for owner, name in [(screen.feed_panel, "set_feeds"), (screen.headlines, "insert_rows"),
+                        (screen, "update_status"), (screen.headlines, "set_marks"),
+                        (screen.headlines, "add_marks")]:
+        timed(owner, name)
     wrap(screen.core, "item_details", "details asked", "details back")
     wrap(screen.article, "show", "show", "shown")
     wrap(screen, "_release_frames", "released")
