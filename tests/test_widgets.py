@@ -593,3 +593,30 @@ def test_a_view_read_by_the_core_brings_its_ids_to_the_list() -> None:
                                   published=None, read=False, starred=False)
                          for n in range(5, 0, -1)])
     assert rows.ids == {1, 2, 3, 4, 5} and list(rows)[0].id == 5
+
+
+@pytest.mark.parametrize("new_count", [3, 40])  # one by one, and merged in one pass
+async def test_inserted_rows_take_their_place_and_the_cursor_stays_on_its_item(
+        new_count: int) -> None:
+    import random
+
+    rng = random.Random(new_count)
+    existing = [headline(n) for n in range(0, 400, 2)]  # every other hour
+    app = Recorder(HeadlineList)
+    async with app.run_test(size=(120, 40)) as pilot:
+        widget = app.query_one(HeadlineList)
+        widget.set_rows(existing)
+        await pilot.pause()
+        widget.move_to(existing[150].id)
+        widget.scroll_to(y=150 - 8, animate=False)  # the cursor mid-screen: it stays in view
+        await pilot.pause()
+        top_item = widget.rows[round(widget.scroll_y)].id
+        fresh = [headline(n) for n in rng.sample(range(1, 400, 2), new_count)]
+        fresh += [headline(n) for n in range(-new_count, 0)]  # newer than every row
+        added = widget.insert_rows(fresh + [existing[3]])  # a row already listed: skipped
+        await pilot.pause()
+        assert added == 2 * new_count
+        expected = sorted(existing + fresh, key=lambda row: row.id)  # id order = newest first
+        assert [row.id for row in widget.rows] == [row.id for row in expected]
+        assert widget.highlighted is not None and widget.highlighted.id == existing[150].id
+        assert widget.rows[round(widget.scroll_y)].id == top_item  # the lines stay put

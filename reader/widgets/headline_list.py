@@ -85,6 +85,9 @@ def foreground(style: Style) -> Style:
     )
 
 
+FEW_INSERTS = 8  # new rows inserted one by one; more are merged into the list in one pass
+
+
 def _order_key(row: Headline) -> tuple[float, int]:
     """The store's order (newest first, then highest id) as an ascending key."""
     moment = row.published.timestamp() if row.published is not None else 0.0
@@ -266,13 +269,24 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
             return 0
         before = self.highlighted
         top = round(self.scroll_y)
-        above_top = 0
-        for row in sorted(fresh, key=_order_key):
-            index = bisect.bisect_left(self._rows, _order_key(row), key=_order_key)
-            self._rows.insert(index, row)
-            known.add(row.id)
-            if index <= top and self._rows:
-                above_top += 1
+        ordered = sorted(fresh, key=_order_key)
+        # Where each goes in the list as it is (a new row goes before the row now there).
+        places = [bisect.bisect_left(self._rows, _order_key(row), key=_order_key)
+                  for row in ordered]
+        above_top = sum(1 for place in places if place <= top) if self._rows else 0
+        known.update(row.id for row in ordered)
+        if len(ordered) <= FEW_INSERTS:
+            for offset, (place, row) in enumerate(zip(places, ordered, strict=True)):
+                self._rows.insert(place + offset, row)
+        else:  # one pass: each insert into 100k rows moves all the rows after it
+            merged: list[Headline] = []
+            start = 0
+            for place, row in zip(places, ordered, strict=True):
+                merged.extend(self._rows[start:place])
+                merged.append(row)
+                start = place
+            merged.extend(self._rows[start:])
+            self._rows = merged
         # Positions moved: the id -> index map is rebuilt when next asked for (a dict of
         # 100k rows at every feed a refresh stores costs the UI thread ~10 ms each time).
         self._index = None

@@ -452,10 +452,10 @@ async def _measure(store: Any, database: Path, rows: int,
                 stages["traced"] = 1.0
                 result.setdefault("trace", []).append(
                     {name: value for name, value in stages.items() if name != "costs"})
-        if stages is not None:
-            result["costs"] = stages.get("costs", {})
             count += 1
             await asyncio.sleep(rng.uniform(*GAP))
+        if stages is not None:
+            result["costs"] = stages.get("costs", {})
         await pilot.pause()
         result["refresh_done"] = not screen.refreshing
         watcher.cancel()
