@@ -515,6 +515,18 @@ def _trace_enter(screen: Any) -> dict[str, float]:
                 costs.setdefault(name, []).append(time.perf_counter() - began)
         setattr(owner, name, measured)
 
+    import gc
+
+    collecting: dict[str, float] = {}
+
+    def collector(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            collecting["began"] = time.perf_counter()
+        elif "began" in collecting:
+            name = f"gc generation {info.get('generation')}"
+            costs.setdefault(name, []).append(time.perf_counter() - collecting.pop("began"))
+
+    gc.callbacks.append(collector)
     for owner, name in [(screen.feed_panel, "set_feeds"), (screen.headlines, "insert_rows"),
                         (screen, "update_status"), (screen.headlines, "set_marks"),
                         (screen.headlines, "add_marks")]:
