@@ -90,7 +90,9 @@ def lay_out(content: HelpContent, width: int, console: Console) -> list[Text]:
                 line.append(row.binding_id, style="dim")
                 lines.append(line)
         lines.append(Text())
-    for note in content.notes:
+    for number, note in enumerate(content.notes):
+        if number:
+            lines.append(Text())
         lines.extend(Text(note, style="dim").wrap(console, max(1, width)))
     if len(_LAID_OUT) > 16:
         _LAID_OUT.clear()
