@@ -4,10 +4,11 @@ The issue asks that, during a 300-feed refresh against the 100k-item store, `?`,
 `j` answer within a frame in a real terminal. The Pilot figure (corekeys) times frames inside
 the app; this one times what a person sees: `reader` runs in tmux (120x40), R starts the
 refresh of 300 served feeds, and while its meter shows, keys are sent as a person types them
-(60-120 ms apart): j, j, j, ?, Escape, again. A key's latency runs from `tmux send-keys` to the
-moment tmux passed on the app's output that shows its effect: a control-mode client (tmux -C)
-reports each output of the pane as it comes, and the pane is captured after each to see
-whether the effect is there (no polling: a capture costs a tmux client process):
+(60-120 ms apart): j, j, j, ?, Escape, again. A tmux control-mode client (tmux -C) types each
+key (send-keys written to it: no tmux process started per key) and reports each output of the
+pane as it comes; after each output the pane is captured to see whether the key's effect is
+there. A key's latency runs from typing it to the last output tmux passed on before the capture
+that shows its effect:
 - j: the highlighted row (the one line drawn in the cursor's background) moved or changed;
 - ?: the help's binding ids are on the screen; Escape: they are gone.
 tmux's escape-time is 0 here (its default, 500 ms, holds every Escape back in any program
@@ -36,7 +37,7 @@ if TYPE_CHECKING:
 FEEDS, ITEMS = 300, 50
 GAP = (0.06, 0.12)  # seconds between one key's effect and the next key, as typed
 LOST_AFTER = 3.0
-BURST = 0.002  # seconds waited after an output before the capture
+QUIET = 0.010  # seconds without output after which a pane is taken as drawn
 HELP_MARK = "headline-list.cursor-down"  # a binding id: only the help shows it
 METER = re.compile(r"\d+%")
 CSI = re.compile(r"\x1b\[([0-9;]*)m")
@@ -124,6 +125,15 @@ class _Outputs:
             earlier = [seen for seen in self.moments[-64:] if seen <= moment]
         return earlier[-1] if earlier else None
 
+    def send(self, key: str) -> float:
+        """Type `key` through the control client (no tmux process started for it, which took
+        several milliseconds on a busy machine); returns the moment it was written."""
+        assert self._process.stdin is not None
+        sent = time.perf_counter()
+        self._process.stdin.write(f"send-keys -t {WINDOW} {key}\n".encode())
+        self._process.stdin.flush()
+        return sent
+
     def close(self) -> None:
         if self._process.stdin is not None:
             self._process.stdin.close()
@@ -140,11 +150,12 @@ def _measure(terminal: Terminal) -> dict[str, list[float]]:
 
 
 def _keys(terminal: Terminal, outputs: _Outputs) -> dict[str, list[float]]:
+    """j, j, j, then ? and Escape, while the refresh's meter shows."""
     results: dict[str, list[float]] = {"j": [], "?": [], "Escape": [], "lost": [],
                                        "captures": []}
     rng = random.Random(11)
     cursor_code = _cursor_code(_capture(terminal))
-    terminal.keys(WINDOW, "R")
+    outputs.send("R")
     _wait(terminal, lambda screen: bool(METER.search(_plain_tail(screen))), 30)
     started = time.perf_counter()
     count = 0
@@ -170,25 +181,30 @@ def _press(terminal: Terminal, outputs: _Outputs, results: dict[str, list[float]
            key: str, shows: object) -> None:
     """Send `key`; after each output of the app, capture the pane until it shows the effect.
     The latency ends at the last output that reached tmux before that capture began."""
-    sent = time.perf_counter()
-    terminal.keys(WINDOW, key)
+    sent = outputs.send(key)
     seen = sent
     captures = 0
     while True:
         left = sent + LOST_AFTER - time.perf_counter()
-        output = outputs.next_after(seen, max(0.0, left))
-        if output is None:
+        if outputs.next_after(seen, max(0.0, left)) is None:
             results["lost"].append(time.perf_counter() - sent)
             return
-        time.sleep(BURST)  # a frame comes in several chunks: let them all arrive
-        asked = time.perf_counter()
-        screen = _capture(terminal)
-        captures += 1
-        if shows(screen):  # type: ignore[operator]
-            results[key].append((outputs.last_before(asked) or output) - sent)
-            results["captures"].append(captures)
-            return
-        seen = asked  # what came while capturing may not be in this capture: look again
+        # The pane is being written: capture until it shows the effect or has been quiet
+        # for QUIET (tmux reads a frame in several chunks; a capture may fall between two).
+        while True:
+            asked = time.perf_counter()
+            screen = _capture(terminal)
+            captures += 1
+            if shows(screen):  # type: ignore[operator]
+                last = outputs.last_before(asked)
+                results[key].append((last if last and last > sent else asked) - sent)
+                results["captures"].append(captures)
+                return
+            latest = outputs.last_before(time.perf_counter()) or sent
+            if time.perf_counter() - latest > QUIET:
+                break
+            time.sleep(0.001)
+        seen = time.perf_counter()
 
 
 def _wait(terminal: Terminal, condition: object, timeout: float) -> None:
