@@ -901,13 +901,14 @@ def test_store_scoring_of_200_candidates_of_800_words_is_fast(labelled: Labelled
     assert best < SPEED_LIMIT_MS
 
 
-# Floors on the held-out split of tests/eval (python -m tests.eval.related_score prints all).
-HELDOUT_RECALL_FLOOR = 0.95
-HELDOUT_MAP_FLOOR = 0.90
-HELDOUT_FALSE_POSITIVES_PER_LOOKUP = 0.10
-# The dev split is what the rules were tuned on: its figures are the goal of issue 17 (at most
-# one unrelated item in twenty lookups, every story-mate found), kept here so they do not slip.
+# Floors (python -m tests.eval.related_score prints every figure). dev: the 181 Scrapinghub
+# pages the rules were tuned on; the goal of issue 17 (at most one unrelated item in twenty
+# lookups, every story-mate found), kept here so it does not slip. held-out: the 85
+# mozilla/readability pages labelled before any run (no two on one story: it measures false
+# positives only).
 DEV_FALSE_POSITIVES_PER_LOOKUP = 0.05
+DEV_MAP_FLOOR = 0.95
+HELDOUT_FALSE_POSITIVES_PER_LOOKUP = 0.05
 
 
 @pytest.mark.slow
@@ -920,15 +921,22 @@ def test_related_items_on_others_pages_per_split() -> None:
         pytest.skip("the Scrapinghub benchmark checkout (READER_AEB_GIT) or ../shared is absent")
     extra = related_score.distractors()
     figures, one_sided = related_score.evaluate(pages, data, extra)
-    for name, result in figures.items():
-        print("\n" + result.line(name))
-    print(f"one-sided pairs: {one_sided}")
-    heldout, dev = figures["heldout"], figures["dev"]
+    dev = figures["dev"]
+    print("\n" + dev.line("dev") + f"\none-sided pairs: {one_sided}")
     assert one_sided == 0
     assert dev.recall == 1.0, "\n".join(dev.errors)
+    assert dev.mean_ap >= DEV_MAP_FLOOR
     assert dev.per_lookup <= DEV_FALSE_POSITIVES_PER_LOOKUP, "\n".join(dev.errors)
-    assert heldout.recall >= HELDOUT_RECALL_FLOOR, "\n".join(heldout.errors)
-    assert heldout.mean_ap >= HELDOUT_MAP_FLOOR
+    held = related_score.heldout_pages()
+    if held is None:
+        pytest.skip("the mozilla/readability checkout (READER_READABILITY_GIT) is absent")
+    held_pages, held_labels = held
+    result, one_sided = related_score.evaluate(
+        held_pages, held_labels, extra, lookups=len(held_pages) - len(pages),
+        split=lambda key: "heldout")
+    heldout = result["heldout"]
+    print(heldout.line("heldout") + f"\none-sided pairs: {one_sided}")
+    assert one_sided == 0
     assert heldout.per_lookup <= HELDOUT_FALSE_POSITIVES_PER_LOOKUP, "\n".join(heldout.errors)
 
 
