@@ -187,6 +187,16 @@ EVENT_NOUNS_PLURAL = frozenset(
     "bushfires results figures accounts rules reforms budgets estimates demonstrations strikes "
     "clashes earthquakes".split()
 )
+# "the 2020 Sentra", "the 2016 MacBook Pro keyboard": a model year before a name, unless one of
+# the words after the year names an event ("the 2019 Auto Show", "the 2017 NFL Draft").
+YEAR_EVENT_WORDS = EVENT_NOUNS_PLURAL | frozenset(
+    "show expo fair festival olympics paralympics games cup championship election primary "
+    "caucus caucuses convention conference summit award awards oscars emmys grammys draft "
+    "season tour race marathon open prix final playoffs bowl series derby war crisis attack "
+    "earthquake flood fire protest riot uprising revolution coup referendum census campaign "
+    "debate recession crash collapse pandemic outbreak epidemic hurricane storm tsunami strike "
+    "shutdown meeting session week congress assembly exhibition biennale treaty accord "
+    "agreement deal act law ruling vote midterm midterms budget report survey study".split())
 VERBS_AFTER_YEAR = frozenset("was has is saw marks as its this were had brought".split())
 WEEKDAY_NAMES_BEFORE = frozenset(
     "bloody black good easter palm ash cyber super holy maundy shrove giving whit low "

@@ -74,6 +74,19 @@ COMMON_NAME_SHARE = 0.1
 # (sum c)^2 / sum c^2) is at least this. "Hong Kong" alone carried a stock listing to the
 # city's protests (4.1-4.5 terms); story-mates in the dev split of tests/eval: 6.0 and up.
 MIN_SHARED_SPREAD = 5.0
+# ... and each is about what the other says, not mentioning it in passing (a roundup's one item,
+# a paragraph on Europa in a piece on moon landers). Two measures, each the smaller of the two
+# directions (so still symmetric), chosen on the dev split of tests/eval:
+# - the lead (title and first LEAD_CHARS of the text) of each is like the other's whole text:
+#   a cosine of at least MIN_LEAD_COVER (story-mates 0.124 and up; moon landers and Europa's
+#   water 0.107);
+# - the paragraphs that hold MATCH_SHARE of the match make up at least MIN_MATCHED_SHARE of
+#   each text (story-mates 0.298 and up; a "10 things in tech" roundup and its WeWork item
+#   0.272). A text in one paragraph (most feed summaries) is wholly matched.
+LEAD_CHARS = 1_000
+MIN_LEAD_COVER = 0.115
+MATCH_SHARE = 0.8
+MIN_MATCHED_SHARE = 0.285
 
 # How much the title's similarity counts against the text's, and how much more a title word
 # weighs than a body word when picking query terms.
@@ -408,6 +421,57 @@ def _shared_spread(vector: dict[str, float], counts: dict[str, int],
     return math.fsum(parts) ** 2 / squares if squares else 0.0
 
 
+def _lead_counts(doc: Doc) -> dict[str, int]:
+    """Term counts of a document's title and the start of its text: what the story is."""
+    return _term_counts(f"{(doc.title or '')[:MAX_TITLE_CHARS]}\n{(doc.text or '')[:LEAD_CHARS]}")
+
+
+def _lead_cover(a: _Side, b: _Side, idf: dict[str, float]) -> float:
+    """How well each one's lead matches the other's whole head (title and text): the smaller."""
+    covers = []
+    for lead_of, whole_of in ((a, b), (b, a)):
+        lead = _lead_counts(lead_of.doc)
+        whole = Counter(whole_of.text)
+        whole.update(whole_of.title)
+        terms = lead.keys() | whole.keys()
+        if any(term not in idf for term in terms):  # a term cut from the pool's counts
+            idf = {**dict.fromkeys(terms, 1.0), **idf}
+        covers.append(_cosine(lead, whole, idf))
+    return min(covers)
+
+
+def _matched_share(a: _Side, b: _Side, idf: dict[str, float]) -> float:
+    """How much of each text (in characters) the paragraphs holding MATCH_SHARE of the match
+    with the other make up: the smaller. Small when one text matches the other in one place
+    only (a roundup's item, a paragraph in passing)."""
+    shares = []
+    for side, other in ((a, b), (b, a)):
+        paragraphs = _paragraphs(side)
+        if len(paragraphs) < 2:
+            shares.append(1.0)
+            continue
+        parts = []
+        for paragraph in paragraphs:
+            counts = _term_counts(paragraph)
+            shared = counts.keys() & other.text.keys()
+            part = math.fsum(idf.get(term, 1.0) ** 2 * _tf(other.text[term]) * counts[term]
+                             for term in shared)
+            parts.append((part, len(paragraph)))
+        total = math.fsum(part for part, _ in parts)
+        chars = sum(length for _, length in parts)
+        if not total or not chars:
+            shares.append(0.0)
+            continue
+        held, used = 0.0, 0
+        for part, length in sorted(parts, key=lambda entry: -entry[0] / max(entry[1], 1)):
+            if held >= MATCH_SHARE * total:
+                break
+            held += part
+            used += length
+        shares.append(used / chars)
+    return min(shares)
+
+
 @functools.lru_cache(maxsize=512)
 def _counts_of(doc: Doc) -> tuple[dict[str, int], dict[str, int]]:
     """Term counts of a document's title and text head. Remembered (by value: id, feed, title,
@@ -655,6 +719,10 @@ def rank(
                     or (has_text and _shared_spread(target_text, side.text, idf)
                         < MIN_SHARED_SPREAD)):
                 score = 0.0  # "stabbed to death" in San Francisco and in Berlin
+            elif score >= limit and has_text and (
+                    _lead_cover(target_side, side, idf) < MIN_LEAD_COVER
+                    or _matched_share(target_side, side, idf) < MIN_MATCHED_SHARE):
+                score = 0.0  # one mentions the other's story in passing
         # How alike the two are as copies: their texts, or their titles when there is no text.
         copy = text_cosine if has_text else title_cosine
         if score >= limit or copy >= duplicate_threshold:

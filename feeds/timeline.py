@@ -55,6 +55,7 @@ from feeds.date_words import (
     WEEK_OF_BEFORE,
     WEEKDAY_NAMES_AFTER,
     WEEKDAY_NAMES_BEFORE,
+    YEAR_EVENT_WORDS,
 )
 from feeds.mentions import (
     Mention,
@@ -86,6 +87,8 @@ class _Story:
     anchor: tuple[date, str] | None = None
     dated: tuple[date, str] | None = None
     dated_sentence: int = -2
+    # "Monday night (Nov. 18)": the weekday the bracketed date after it falls on
+    glossed_weekday: int | None = None
 
     def narrative(self, sentence: int) -> tuple[date, str] | None:
         """An explicit date in this sentence or the one before: "in August 2020 ... in
@@ -113,7 +116,8 @@ def _resolve(
         if found:
             yield found, "day"
     elif kind in ("month_day", "day_month"):
-        yield from _resolve_day_of_month(mention, doc, sentence, ref, story.narrative(sentence))
+        yield from _resolve_day_of_month(mention, doc, sentence, ref, story.narrative(sentence),
+                                         story.glossed_weekday)
     elif kind == "month_year":
         yield date(int(f["year"] or 0), month_number(f["month"] or ""), 1), "month"
     elif kind in ("month_alone", "month_pair"):
@@ -130,6 +134,13 @@ def _resolve(
         if unit == "fortnight":
             unit, count = "week", 2 * count
         if kind == "ago":
+            if _AGO_TODAY.match(doc.text, mention.end):
+                # "ten years ago today": that very day, ten years back
+                day = safe_date(ref.year - count, ref.month, ref.day) if unit == "year" else (
+                    shift(ref, unit, -count)[0] if unit == "day" else None)
+                if day:
+                    yield day, "day"
+                    return
             yield shift(ref, unit, -count)
         elif anchor is not None:
             backwards = (f["dir"] or "").startswith(("earlier", "before"))
@@ -150,7 +161,7 @@ def _resolve(
 
 def _resolve_day_of_month(
     mention: Mention, doc: Document, sentence: int, ref: date,
-    narrative: tuple[date, str] | None,
+    narrative: tuple[date, str] | None, glossed_weekday: int | None = None,
 ) -> Iterator[tuple[date, str]]:
     f = mention.fields
     month = month_number(f["month"] or "")
@@ -162,7 +173,7 @@ def _resolve_day_of_month(
         if after in QUANTITY_AFTER:
             return  # "March 3 people" is not a date
     future = doc.is_future(mention, sentence)
-    weekday = weekday_number(f["weekday"]) if f["weekday"] else None
+    weekday = weekday_number(f["weekday"]) if f["weekday"] else glossed_weekday
     first: date | None = None
     for day in days:
         if f["year"]:
@@ -260,6 +271,9 @@ def _resolve_relative(mention: Mention, text: str, ref: date) -> Iterator[tuple[
         return  # "USA Today", "the Today programme"
     if phrase == "today" and _today_means_nowadays(text, mention, before):
         return
+    if phrase == "today" and _AGO_BEFORE_TODAY.search(text, max(0, mention.start - 8),
+                                                      mention.start):
+        return  # "ten years ago today": the day ten years back, given by "ago"
     if phrase == "the day after tomorrow":
         yield ref + timedelta(days=2), "day"
     elif phrase == "the day before yesterday":
@@ -279,6 +293,8 @@ def _resolve_relative(mention: Mention, text: str, ref: date) -> Iterator[tuple[
         yield shift(ref, f["unit"], -1 if f["step"] == "last" else 1)
 
 
+_AGO_TODAY = re.compile(r"\s+today\b")
+_AGO_BEFORE_TODAY = re.compile(r"(?i:\bago\s+)$")
 _STILL = re.compile(r"(?i:\b(?:still|continues?|continuing|remains?|nowadays)\b)")
 
 
@@ -346,6 +362,8 @@ def _resolve_year(mention: Mention, text: str) -> Iterator[tuple[date, str]]:
         return  # "(2018)": a citation or a film's year, not the story's
     if after_lower in PRODUCT_AFTER_YEAR or before in PRODUCT_BEFORE_YEAR:
         return  # "WeWork's 2025 bond", "Windows Server 2019"
+    if _model_year(text, mention, before, after):
+        return  # "the 2020 Sentra"
     lower_case_next = after == after_lower and text[mention.end:mention.end + 1] == " "
     if lower_case_next and after_lower in QUANTITY_AFTER:
         if not strong or before == "of" or after_lower in ("million", "billion", "percent"):
@@ -358,6 +376,26 @@ def _resolve_year(mention: Mention, text: str) -> Iterator[tuple[date, str]]:
     second = f["year2"]
     if second and len(second) == 4 and int(second) > year:
         yield date(int(second), 1, 1), "year"
+
+
+_WORDS_AFTER = re.compile(r"[\s\-]*([\w’'.\-]+)")
+
+
+def _model_year(text: str, mention: Mention, before: str, after: str) -> bool:
+    """ "the 2020 Sentra", "a 2016 MacBook Pro keyboard": a year right after an article and
+    before a capitalised name, with no word naming an event among the four after it."""
+    if before not in ("the", "a", "an") or not after[:1].isupper():
+        return False
+    if after.lower() in MONTHS or after.lower() in MONTH_ABBREVIATIONS:
+        return False  # "the 2019 May elections"
+    position, words = mention.end, []
+    for _ in range(4):
+        found = _WORDS_AFTER.match(text, position)
+        if found is None:
+            break
+        words.append(found.group(1).lower().strip(".’'"))
+        position = found.end()
+    return not any(word in YEAR_EVENT_WORDS for word in words)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -435,23 +473,31 @@ def _scan(
     seen: set[tuple[int, date, str]] = set()
     snippets: dict[int, str] = {}
     mentions = find_mentions(text)
+    glossing: dict[int, int] = {}  # mention index -> the weekday glossed by it
     for index, mention in enumerate(mentions):
         sentence = doc.sentence_of(mention.start)
         start, end = doc.spans[sentence]
         if mention.end > end:
             continue  # a match across a sentence break is not one mention
         if _glossed(text, mention, mentions[index + 1] if index + 1 < len(mentions) else None):
-            continue  # "today (Nov. 18)": the date in brackets says which day; one event
+            # "today (Nov. 18)": the date in brackets says which day; one event. A weekday
+            # gives that date its year: "Monday night (Nov. 18)" is the Nov. 18 on a Monday.
+            if mention.kind == "weekday":
+                glossing[index + 1] = weekday_number(mention.fields["weekday"] or "")
+            continue
         needs_date = not anchored and _needs_reference(mention)
         if needs_date and not keep_undated:
             continue
         if end - start < 120 and BYLINE.match(text, start):
             continue  # "By Ruben Schade in Sydney, 2023-01-10": the page's own date
         explicit = mention.kind in EXPLICIT_YEAR_KINDS or bool(mention.fields.get("year"))
+        story.glossed_weekday = glossing.get(index)
         try:
             resolved = list(_resolve(mention, doc, sentence, ref, story))
         except (OverflowError, ValueError):
             continue  # "tomorrow" on 31 December 9999: no such date
+        finally:
+            story.glossed_weekday = None
         if needs_date:
             # Resolved against the placeholder only to pass the same checks ("May" the verb,
             # "today" meaning nowadays); the dates themselves mean nothing and are dropped.

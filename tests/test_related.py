@@ -901,13 +901,14 @@ def test_store_scoring_of_200_candidates_of_800_words_is_fast(labelled: Labelled
     assert best < SPEED_LIMIT_MS
 
 
-# Floors on the held-out split of tests/eval (python -m tests.eval.related_score prints all).
-HELDOUT_RECALL_FLOOR = 0.95
-HELDOUT_MAP_FLOOR = 0.90
-HELDOUT_FALSE_POSITIVES_PER_LOOKUP = 0.10
-# The dev split is what the rules were tuned on: its figures are the goal of issue 17 (at most
-# one unrelated item in twenty lookups, every story-mate found), kept here so they do not slip.
+# Floors (python -m tests.eval.related_score prints every figure). dev: the 181 Scrapinghub
+# pages the rules were tuned on; the goal of issue 17 (at most one unrelated item in twenty
+# lookups, every story-mate found), kept here so it does not slip. held-out: the 85
+# mozilla/readability pages labelled before any run (no two on one story: it measures false
+# positives only).
 DEV_FALSE_POSITIVES_PER_LOOKUP = 0.05
+DEV_MAP_FLOOR = 0.95
+HELDOUT_FALSE_POSITIVES_PER_LOOKUP = 0.05
 
 
 @pytest.mark.slow
@@ -920,15 +921,22 @@ def test_related_items_on_others_pages_per_split() -> None:
         pytest.skip("the Scrapinghub benchmark checkout (READER_AEB_GIT) or ../shared is absent")
     extra = related_score.distractors()
     figures, one_sided = related_score.evaluate(pages, data, extra)
-    for name, result in figures.items():
-        print("\n" + result.line(name))
-    print(f"one-sided pairs: {one_sided}")
-    heldout, dev = figures["heldout"], figures["dev"]
+    dev = figures["dev"]
+    print("\n" + dev.line("dev") + f"\none-sided pairs: {one_sided}")
     assert one_sided == 0
     assert dev.recall == 1.0, "\n".join(dev.errors)
+    assert dev.mean_ap >= DEV_MAP_FLOOR
     assert dev.per_lookup <= DEV_FALSE_POSITIVES_PER_LOOKUP, "\n".join(dev.errors)
-    assert heldout.recall >= HELDOUT_RECALL_FLOOR, "\n".join(heldout.errors)
-    assert heldout.mean_ap >= HELDOUT_MAP_FLOOR
+    held = related_score.heldout_pages()
+    if held is None:
+        pytest.skip("the mozilla/readability checkout (READER_READABILITY_GIT) is absent")
+    held_pages, held_labels = held
+    result, one_sided = related_score.evaluate(
+        held_pages, held_labels, extra, lookups=len(held_pages) - len(pages),
+        split=lambda key: "heldout")
+    heldout = result["heldout"]
+    print(heldout.line("heldout") + f"\none-sided pairs: {one_sided}")
+    assert one_sided == 0
     assert heldout.per_lookup <= HELDOUT_FALSE_POSITIVES_PER_LOOKUP, "\n".join(heldout.errors)
 
 
@@ -974,3 +982,58 @@ def test_store_scoring_wants_a_match_resting_on_several_terms() -> None:
                                doc_count=1_000)] == [3]
     assert [m.id for m in rank(protests, [listing, again], doc_freq=doc_freq,
                                doc_count=1_000)] == []
+
+
+def test_store_scoring_leaves_out_a_roundup_that_mentions_the_story_in_passing(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Issue 17: a "10 things in tech" roundup with one paragraph on WeWork is not on the
+    WeWork story; two reports of the story are. Without the passing-mention conditions the
+    roundup would be listed (checked at the end)."""
+    from feeds import related
+
+    when = datetime(2019, 11, 18, tzinfo=timezone.utc)
+    WEWORK = ("New York's attorney general Letitia James is investigating WeWork and its former "
+              "chief executive Adam Neumann, according to people familiar with the matter.\n"
+              "The inquiry looks at whether Neumann profited from leasing buildings he owned to "
+              "WeWork, and at the deals SoftBank struck to rescue the office-sharing company.\n"
+              "SoftBank took control of WeWork after its failed IPO and agreed to pay Neumann "
+              "nearly $1.7 billion to step away.\n")
+    A = Doc(1, 1, "New York attorney general investigating WeWork and Adam Neumann", WEWORK, when)
+    B = Doc(2, 2, "WeWork lays off thousands as SoftBank takes control",
+            "WeWork will lay off thousands of employees this week, weeks after SoftBank took "
+            "control of the office-sharing company and agreed to pay Adam Neumann to leave.\n"
+            "Letitia James, New York's attorney general, is also investigating WeWork and Neumann "
+            "over the leases and the SoftBank rescue deals.\n"
+            "The layoffs follow the failed IPO that wiped billions off WeWork's valuation.\n", when)
+    others = [
+        "Apple unveiled a 16-inch MacBook Pro with a scissor keyboard, answering years of "
+        "complaints about the butterfly design and its failures.",
+        "Google Stadia launches on Tuesday with 22 games; early reviews of the streaming service "
+        "complain about lag and missing features promised at the reveal.",
+        "Tesla will show its electric pickup truck in Los Angeles on Thursday, Elon Musk said, "
+        "with a design he promised would look like nothing else on the road.",
+        "Disney+ signed up ten million subscribers on its first day despite login glitches that "
+        "kept many viewers from watching The Mandalorian.",
+        "Uber lost its licence to operate in London after regulators found thousands of trips "
+        "taken with drivers who had faked their identities.",
+        "Amazon challenged the Pentagon's award of the JEDI cloud contract to Microsoft, saying "
+        "political pressure from the White House shaped the decision.",
+        "Netflix shares rose after analysts said competition from Disney and Apple would not slow "
+        "its subscriber growth overseas as much as feared.",
+    ]
+    C = Doc(3, 3, "10 things in tech you need to know today",
+            "\n".join([*others[:4], " ".join(WEWORK.split("\n")[0:3:2]), *others[4:]]),
+            when)
+
+    def doc_freq(words: list[str]) -> dict[str, int]:
+        return dict.fromkeys(words, 3)
+
+    def ids(doc: Doc, pool: list[Doc]) -> list[int]:
+        return [m.id for m in rank(doc, pool, doc_freq=doc_freq, doc_count=1_000)]
+
+    assert ids(A, [B, C]) == [2]
+    assert ids(B, [A, C]) == [1]
+    assert ids(C, [A, B]) == []
+    monkeypatch.setattr(related, "MIN_MATCHED_SHARE", 0.0)
+    monkeypatch.setattr(related, "MIN_LEAD_COVER", 0.0)
+    assert ids(C, [A, B]) == [1, 2]

@@ -1,20 +1,24 @@
 """MAP, false positives per lookup, recall and symmetry of related items on others' pages.
 
-    python -m tests.eval.related_score            # per split, and all lookups
+    python -m tests.eval.related_score            # dev and held-out
     python -m tests.eval.related_score --errors   # every false match and miss in dev
     python -m tests.eval.related_score --pool     # as before issue 17: IDF from the pool
-    python -m tests.eval.related_score --labels FILE   # against other labels (an older version)
+    python -m tests.eval.related_score --labels FILE   # dev against other labels (an older version)
 
 By default `rank` is given document frequencies over the whole collection (pages and
 distractors), as `Store.related` gives it the store's: the symmetric scoring.
 
-Every one of the 181 Scrapinghub benchmark pages is looked up in turn (`feeds.related.rank`)
-against the 180 others (one feed per site, each page with its own date) and 400 real feed
-items from ../shared/corpus as distractors (each dated a few days from the looked-up page, so
-that the store's date window would keep them in the pool). Story labels: the 22 pages of
-../shared/articles plus tests/eval/related_stories.json. A returned page that is neither a
-story-mate nor "acceptable" is a false positive. Lookups are split by story (a page without
-one by its own key), as the timeline set is, and only the dev split is used to tune.
+dev: every one of the 181 Scrapinghub benchmark pages is looked up in turn
+(`feeds.related.rank`) against the 180 others (one feed per site, each page with its own date)
+and 400 real feed items from ../shared/corpus as distractors (each dated a few days from the
+looked-up page, so that the store's date window would keep them in the pool). Story labels: the
+22 pages of ../shared/articles plus tests/eval/related_stories.json. A returned page that is
+neither a story-mate nor "acceptable" is a false positive. All 181 lookups are dev now (the
+first held-out split, by story, was seen: `--old-split` still prints its two parts).
+
+held-out: the 85 test pages of mozilla/readability listed in related_readability.json (labelled
+before any run), each looked up against the 84 others, the 181 benchmark pages and the same
+400 distractors. Never used to tune.
 """
 
 from __future__ import annotations
@@ -23,14 +27,14 @@ import argparse
 import json
 import random
 import statistics
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 
 from feeds.related import Doc, rank
 from tests.eval.candidates import split_of
-from tests.eval.sources import Page, aeb_pages, shared_dir
+from tests.eval.sources import Page, aeb_pages, readability_pages, shared_dir
 
 HERE = Path(__file__).resolve().parent
 DISTRACTOR_COUNT = 400
@@ -54,6 +58,26 @@ class Labels:
 
     def split(self, key: str) -> str:
         return split_of(self.story.get(key, key))
+
+
+def readability_labels(path: Path | None = None) -> tuple[list[str], Labels]:
+    """The held-out pages' keys and their labels (related_readability.json)."""
+    own = json.loads((path or HERE / "related_readability.json").read_text())
+    story = {key: name for name, keys in own["stories"].items() for key in keys}
+    pairs = set()
+    for group in own["acceptable"]:
+        pairs.update(frozenset((a, b)) for a in group for b in group if a != b)
+    return own["pages"], Labels(story, pairs)
+
+
+def heldout_pages() -> tuple[list[Page], Labels] | None:
+    """The held-out pages (first) and the benchmark's (as more distractors), with labels."""
+    keys, data = readability_labels()
+    found, aeb = readability_pages(), aeb_pages()
+    if found is None or aeb is None:
+        return None
+    by_key = {page.key: page for page in found}
+    return [by_key[key] for key in keys if key in by_key] + aeb, data
 
 
 def labels(path: Path | None = None) -> Labels | None:
@@ -127,9 +151,11 @@ class Figures:
     def line(self, name: str) -> str:
         mean_ap = statistics.fmean(self.average_precisions) if self.average_precisions else 1.0
         per_lookup = self.false_positives / max(self.lookups, 1)
-        recall = self.mates_found / max(self.mates_wanted, 1)
+        recall = (f"{self.mates_found / self.mates_wanted:.3f}" if self.mates_wanted
+                  else "n/a")
+        shown_map = f"{mean_ap:.3f}" if self.average_precisions else "n/a"
         return (f"{name:<8} lookups {self.lookups:>3} (with story-mates "
-                f"{len(self.average_precisions):>2})  MAP {mean_ap:.3f}  recall {recall:.3f} "
+                f"{len(self.average_precisions):>2})  MAP {shown_map}  recall {recall} "
                 f"({self.mates_found}/{self.mates_wanted})  false positives {self.false_positives}"
                 f" = {per_lookup:.3f}/lookup ({per_lookup * 20:.2f} per 20) in "
                 f"{self.lookups_with_false_positives} lookups, {self.distractor_hits} of them "
@@ -168,8 +194,13 @@ def collection_frequencies(docs: list[Doc]) -> dict[str, int]:
 
 
 def evaluate(pages: list[Page], data: Labels, extra: list[Doc], *, pool_idf: bool = False,
+             lookups: int | None = None, split: Callable[[str], str] | None = None,
              **options: object) -> tuple[dict[str, Figures], int]:
-    """Figures per split (and "all"), and the number of one-sided pairs."""
+    """Figures per split (and "all"), and the number of one-sided pairs among the lookups.
+
+    Only the first `lookups` pages (all by default) are looked up; every page is in the pool.
+    `split` names a lookup's split (by default "dev", or the old split with `data.split`)."""
+    split = split or (lambda key: "dev")
     docs = page_docs(pages)
     if not pool_idf:
         frequencies = collection_frequencies([*docs, *extra])
@@ -177,17 +208,17 @@ def evaluate(pages: list[Page], data: Labels, extra: list[Doc], *, pool_idf: boo
                                               if w in frequencies},
                    "doc_count": len(docs) + len(extra), **options}
     key_of = {doc.id: page.key for doc, page in zip(docs, pages, strict=True)}
-    figures = {"dev": Figures(), "heldout": Figures(), "all": Figures()}
+    figures: dict[str, Figures] = {}
     returned: dict[int, set[int]] = {}
-    for doc in docs:
+    for doc in docs[:lookups]:
         key = key_of[doc.id]
         pool = [other for other in docs if other.id != doc.id]
         matches = rank(doc, [*pool, *_dated_near(extra, doc.published, doc.id)], **options)
         ranked = [match.id for match in matches]
         returned[doc.id] = {item for item in ranked if item in key_of}
         mates = data.mates(key, key_of.values())
-        for name in (data.split(key), "all"):
-            f = figures[name]
+        for name in (split(key), "all"):
+            f = figures.setdefault(name, Figures())
             f.lookups += 1
             wrong = [item for item in ranked
                      if item not in key_of or not data.allowed(key, key_of[item])]
@@ -213,7 +244,7 @@ def evaluate(pages: list[Page], data: Labels, extra: list[Doc], *, pool_idf: boo
                 for missing in mates - {key_of[item] for item in found}:
                     f.errors.append(f"MISS {key} {doc.title[:60]!r} -> {missing}")
         for name in ("all",):
-            f = figures[name]
+            f = figures.setdefault(name, Figures())
             if mates:
                 found = [item for item in ranked if key_of.get(item) in mates]
                 hits, total = 0, 0.0
@@ -225,7 +256,7 @@ def evaluate(pages: list[Page], data: Labels, extra: list[Doc], *, pool_idf: boo
                 f.mates_wanted += len(mates)
                 f.mates_found += len(found)
     one_sided = sum(1 for a, found in returned.items() for b in found
-                    if a not in returned.get(b, set()))
+                    if b in returned and a not in returned[b])
     return figures, one_sided
 
 
@@ -234,19 +265,38 @@ def main() -> None:
     parser.add_argument("--errors", action="store_true", help="list dev errors")
     parser.add_argument("--pool", action="store_true", help="IDF from the pool (before)")
     parser.add_argument("--labels", type=Path, help="another labels file (an older version)")
+    parser.add_argument("--old-split", action="store_true",
+                        help="dev in the two parts of the first split (dev, seen held-out)")
+    parser.add_argument("--no-heldout", action="store_true", help="dev only")
     args = parser.parse_args()
     pages, data = aeb_pages(), labels(args.labels)
     if pages is None or data is None:
         raise SystemExit("related_score: the benchmark checkout or ../shared is absent")
     extra = distractors()
-    figures, one_sided = evaluate(pages, data, extra, pool_idf=args.pool)
-    print(f"related items ({'pool' if args.pool else 'store'} IDF): {len(pages)} pages (one "
-          f"feed per site, own dates) + {len(extra)} corpus items as distractors")
+    split = (lambda key: "old-" + data.split(key)) if args.old_split else None
+    figures, one_sided = evaluate(pages, data, extra, pool_idf=args.pool, split=split)
+    print(f"related items ({'pool' if args.pool else 'store'} IDF), dev: {len(pages)} benchmark "
+          f"pages (one feed per site, own dates) + {len(extra)} corpus items as distractors")
     for name, result in figures.items():
         print(result.line(name))
     print(f"one-sided pairs (A lists B, B does not list A): {one_sided}")
+    if not args.no_heldout:
+        held = heldout_pages()
+        if held is None:
+            print("held-out: the mozilla/readability checkout (READER_READABILITY_GIT) is absent")
+        else:
+            held_pages, held_labels = held
+            count = len(held_pages) - len(pages)
+            result, sided = evaluate(held_pages, held_labels, extra, pool_idf=args.pool,
+                                     lookups=count, split=lambda key: "heldout")
+            print(f"held-out: {count} mozilla/readability pages looked up, against each other, "
+                  f"the {len(pages)} benchmark pages and the {len(extra)} distractors")
+            print(result["heldout"].line("heldout"))
+            print(f"one-sided pairs among the held-out lookups: {sided}")
     if args.errors:
-        print("\n".join("    " + line for line in figures["dev"].errors))
+        for name, result in figures.items():
+            if name != "all":
+                print("\n".join("    " + line for line in result.errors))
 
 
 if __name__ == "__main__":

@@ -102,3 +102,71 @@ def _read_pages(git_dir: Path) -> list[dict[str, str | None]]:
             "text": gold["articleBody"], "published": published,
         })
     return rows
+
+
+READABILITY_GIT_DEFAULT = "/work/.mirror/mozilla+readability/repo"
+READABILITY_PAGES = "test/test-pages"
+
+
+def readability_git_dir() -> Path | None:
+    """A git directory of mozilla/readability (READER_READABILITY_GIT)."""
+    path = Path(os.environ.get("READER_READABILITY_GIT", READABILITY_GIT_DEFAULT))
+    return path if (path / "HEAD").exists() else None
+
+
+def readability_pages() -> list[Page] | None:
+    """mozilla/readability's test pages (Apache-2.0): gold text from expected.html, title from
+    expected-metadata.json, date and site from the page's own HTML (trafilatura's metadata).
+    Cached in a temp folder like the benchmark's pages; None when the checkout is absent."""
+    git_dir = readability_git_dir()
+    if git_dir is None:
+        return None
+    head = _git_show(git_dir, "HEAD").split(b"\n", 1)[0]
+    digest = hashlib.sha256(head).hexdigest()[:16]
+    folder = Path(os.environ.get("READER_EVAL_CACHE", Path(tempfile.gettempdir()) / "reader-eval"))
+    folder.mkdir(parents=True, exist_ok=True)
+    cache = folder / f"readability-{digest}.json"
+    if cache.exists():
+        rows = json.loads(cache.read_text())
+    else:
+        rows = _read_readability(git_dir)
+        cache.write_text(json.dumps(rows))
+    return [Page(r["key"], r["url"], r["site"], r["title"], r["text"],
+                 date.fromisoformat(r["published"]) if r["published"] else None) for r in rows]
+
+
+def _read_readability(git_dir: Path) -> list[dict[str, str | None]]:
+    import re
+
+    from trafilatura import extract_metadata
+
+    from feeds.text import html_to_text
+
+    listing = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "ls-tree", "--name-only", f"HEAD:{READABILITY_PAGES}"],
+        check=True, capture_output=True, text=True).stdout.split()
+    rows: list[dict[str, str | None]] = []
+    for name in sorted(listing):
+        base = f"HEAD:{READABILITY_PAGES}/{name}"
+        try:
+            source = _git_show(git_dir, f"{base}/source.html").decode("utf-8", "replace")
+            expected = _git_show(git_dir, f"{base}/expected.html").decode("utf-8", "replace")
+            meta_json = json.loads(_git_show(git_dir, f"{base}/expected-metadata.json"))
+        except (subprocess.CalledProcessError, ValueError):
+            continue
+        meta = extract_metadata(source)
+        published = None
+        if meta is not None and meta.date:
+            try:
+                published = date.fromisoformat(meta.date[:10]).isoformat()
+            except ValueError:
+                published = None
+        url = (meta.url if meta is not None and meta.url else "") or ""
+        host = (urlsplit(url).hostname or "").removeprefix("www.")
+        rows.append({
+            "key": name, "url": url,
+            "site": host or re.sub(r"-\d+$", "", name),
+            "title": meta_json.get("title") or (meta.title if meta is not None else "") or "",
+            "text": html_to_text(expected).text, "published": published,
+        })
+    return rows
