@@ -52,13 +52,16 @@ class FeedRow:
     account: str | None = None  # the sync account whose server fetches it; None: local
 
 
+UNDATED = "undated"  # the granularity of a row with no date of its own (kept off the chart)
+
+
 @dataclass(frozen=True, slots=True)
 class TimelineEntry:
     """One row of the timeline pane: a related item, the open article, or a dated event."""
 
     kind: str  # "item" (a related item), "current" (the open article), "event"
     when: date  # the day it sorts by (an event: the first day of its period)
-    granularity: str  # "day", "week", "month", "year", "decade"
+    granularity: str  # "day", "week", "month", "year", "decade", or UNDATED
     title: str  # the item's title, or the event's short sentence
     feed_title: str = ""
     item_id: int | None = None

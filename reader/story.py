@@ -6,14 +6,13 @@ Shared by the app's timeline pane and `reader show`, so both tell the same story
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from feeds.model import Article, Event, UndatedEvent
-from reader.rows import Headline, TimelineEntry
+from reader.rows import UNDATED, Headline, TimelineEntry
 from reader.store import Item, Store
 
 WINDOW_DAYS = 30
-UNDATED = "undated"  # the granularity of an undated event's row (placed at the article's day)
 DATE_COLUMN = 16  # cells of the date column in `reader show`'s timeline, at least
 # A season's event is dated by its first month (northern hemisphere, as the words are read).
 SEASONS = {3: "spring", 6: "summer", 9: "autumn", 12: "winter"}
@@ -39,6 +38,7 @@ class Story:
     # Events of an undated article that only its date could date: listed as "undated" at the
     # article's own row, never dated against the day it was fetched (issue 17).
     undated: tuple[UndatedEvent, ...] = ()
+    dated: bool = True  # the open article has a date (its own, or its page's)
 
     @property
     def header(self) -> str:
@@ -59,14 +59,19 @@ class Story:
 
     def entries(self) -> list[TimelineEntry]:
         """Related items, the article itself and its events, in date order."""
-        rows = [TimelineEntry(kind="current", when=self.when, granularity="day",
+        rows = [TimelineEntry(kind="current", when=self.when,
+                              granularity="day" if self.dated else UNDATED,
                               title=self.title, feed_title=self.feed_title,
                               item_id=self.item_id)]
         for related in self.related:
             headline = related.headline
-            when = (headline.published or datetime.now(UTC)).date()
+            # An item its feed gave no date is listed next to the article as undated, not
+            # at the day it was fetched (that stretched the chart from the story to today).
+            dated = headline.dated and headline.published is not None
+            when = headline.published.date() if dated and headline.published else self.when
             rows.append(TimelineEntry(
-                kind="item", when=when, granularity="day", title=headline.title,
+                kind="item", when=when, granularity="day" if dated else UNDATED,
+                title=headline.title,
                 feed_title=headline.feed_title, item_id=headline.id, read=headline.read,
                 duplicate=related.duplicate_of is not None,
             ))
@@ -175,6 +180,7 @@ def story_for(store: Store, item: Item, text: str) -> Story:
         title=item.title,
         feed_title=item.feed_title,
         when=when or item.first_seen.date(),
+        dated=when is not None,
         related=tuple(RelatedItem(h, url, score, dup, declared)
                       for h, url, score, dup, declared in found),
         # The feed's declared language settles numeric dates such as 06/01/2022.

@@ -280,6 +280,39 @@ def test_a_long_span_is_grouped_into_cells_that_fit() -> None:
     assert cells[0].first == date(2019, 1, 1) and cells[-1].last == date(2019, 3, 29)
 
 
+def test_grouped_days_count_a_feed_once() -> None:
+    """One feed writing on three days that share a cell is one feed, not three."""
+    entries = [TimelineEntry("item", date(2019, 1, 1) + timedelta(days=n), "day", "x", "Same",
+                             item_id=n) for n in range(90)]
+    cells, _width = spark_cells(story_days(entries), 30)
+    assert all(cell.feeds == 1 for cell in cells) and sum(c.articles for c in cells) == 90
+
+
+def test_a_related_item_without_a_date_is_listed_undated_and_left_off_the_chart() -> None:
+    """Its feed gave no date: not placed at the day it was fetched (which stretched a 2019
+    story's chart to today), but next to the article, as undated."""
+    from datetime import UTC, datetime
+
+    from reader.rows import UNDATED, Headline
+    from reader.story import RelatedItem, Story
+
+    def headline(item_id: int, when: datetime, dated: bool = True) -> Headline:
+        return Headline(id=item_id, feed_id=item_id, feed_title=f"Feed {item_id}",
+                        title=f"Item {item_id}", link=None, published=when, read=False,
+                        starred=False, dated=dated)
+
+    fetched = datetime(2026, 12, 5, tzinfo=UTC)  # first seen: the day it was fetched
+    story = Story(item_id=1, title="Open", when=date(2019, 11, 19), events=(),
+                  related=(RelatedItem(headline(2, datetime(2019, 11, 18, tzinfo=UTC)),
+                                       "u", 1.0),
+                           RelatedItem(headline(3, fetched, dated=False), "u", 1.0)))
+    rows = {row.item_id: row for row in story.entries()}
+    assert rows[3].granularity == UNDATED and rows[3].when == date(2019, 11, 19)
+    days = story_days(story.entries())
+    assert days[0].first == date(2019, 11, 18) and days[-1].last == date(2019, 11, 19)
+    assert "undated" in "\n".join(story.lines())
+
+
 class SparkRecorder(App[None]):
     def __init__(self) -> None:
         super().__init__()

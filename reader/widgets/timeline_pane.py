@@ -25,7 +25,7 @@ from textual.widget import Widget
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from reader.rows import TimelineEntry
+from reader.rows import UNDATED, TimelineEntry
 from reader.widgets.headline_list import plain
 from reader.widgets.scrolling import FixedRegion
 from reader.wording import UNTITLED
@@ -39,7 +39,7 @@ DUPLICATE_NOTE = "(same story, copy)"
 def when_text(when: date, granularity: str) -> str:
     """A date at the precision it is known: "10 Jan 2022", "week of 3 Jan 2022", "weekend of
     8 Jan 2022", "Dec 2021", "summer 2021", "Q3 2021", "2020", "1990s"."""
-    if granularity == "undated":
+    if granularity == UNDATED:
         return "undated"  # an undated article's "on Wednesday" (issue 17)
     if granularity == "decade":
         return f"{when.year // 10 * 10}s"
@@ -102,14 +102,16 @@ class DayCount:
     last: date
     articles: int
     feeds: int
+    feed_names: frozenset[str] = frozenset()  # the feeds counted (several days: one set)
 
 
 def story_days(entries: Sequence[TimelineEntry]) -> list[DayCount]:
     """One count per day from the first article to the last (events are left out: their dates
-    may lie years away); empty when fewer than two articles tell the story."""
+    may lie years away; so are articles with no date of their own); empty when fewer than two
+    articles tell the story."""
     by_day: dict[date, list[str]] = {}
     for entry in entries:
-        if entry.kind in ("item", "current"):
+        if entry.kind in ("item", "current") and entry.granularity != UNDATED:
             by_day.setdefault(entry.when, []).append(entry.feed_title or f"#{entry.kind}")
     if sum(len(feeds) for feeds in by_day.values()) < 2:
         return []
@@ -117,8 +119,8 @@ def story_days(entries: Sequence[TimelineEntry]) -> list[DayCount]:
     days = []
     for offset in range((last - first).days + 1):
         day = first + timedelta(days=offset)
-        feeds = by_day.get(day, [])
-        days.append(DayCount(day, day, len(feeds), len(set(feeds))))
+        feeds = frozenset(by_day.get(day, []))
+        days.append(DayCount(day, day, len(by_day.get(day, [])), len(feeds), feeds))
     return days
 
 
@@ -133,8 +135,9 @@ def spark_cells(days: Sequence[DayCount], width: int) -> tuple[list[DayCount], i
     cells = []
     for start in range(0, len(days), per_cell):
         group = days[start:start + per_cell]
+        names = frozenset().union(*(day.feed_names for day in group))
         cells.append(DayCount(group[0].first, group[-1].last, sum(d.articles for d in group),
-                              sum(d.feeds for d in group)))  # feeds: a bound, per day summed
+                              len(names), names))  # one feed over three days is one feed
     return cells, 1
 
 
