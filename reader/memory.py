@@ -16,9 +16,12 @@ from __future__ import annotations
 import gc
 
 
-def freeze_now() -> None:
-    """Exempt what exists from later collections, after a cheap collection of the young."""
-    gc.collect(1)
+def freeze_now(*, collect_young: bool = True) -> None:
+    """Exempt what exists from later collections, after a cheap collection of the young
+    (`collect_young=False`: none at all, for a refresh's every batch of rows; the cyclic
+    garbage frozen with them waits for `freeze_long_lived` after the refresh)."""
+    if collect_young:
+        gc.collect(1)
     gc.freeze()
 
 
