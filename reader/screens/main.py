@@ -611,7 +611,8 @@ class MainScreen(Screen[None]):
         meta = ArticleMeta(item_id=item.id, title=item.title, feed_title=item.feed_title,
                            author=item.author, published=item.published, link=item.link,
                            enclosures=details.enclosures)
-        if not preview and not item.read:
+        if not preview:  # even when `item` says read: it may have been read ahead before
+            # a mark made elsewhere or still being written (a no-op write when it is read)
             self.set_read([item.id], True)
         summary_only = needs_page(item)
         fetch_page = not preview and summary_only and (
