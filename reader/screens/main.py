@@ -336,12 +336,14 @@ class MainScreen(Screen[None]):
     def refresh_finished(self, event: messages.RefreshFinished) -> None:
         from reader.wording import refresh_line
 
+        # The rows the refresh added join the frozen ones, and the garbage frozen with them
+        # is collected (a flight that synced too ends here as well).
+        self._settle_memory()
         if self.sync_result_shown(event):
             return
         self.query_one(RefreshMeter).clear()
         summary = event.summary
         self.update_status()
-        self._settle_memory()  # the rows the refresh added join the frozen ones
         if event.reason != "manual":  # automatic: one announcement of what is new, if any
             if event.announcement:
                 self.app.notify(event.announcement, markup=False)
