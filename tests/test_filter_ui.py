@@ -51,10 +51,24 @@ def main_of(app: ReaderApp) -> MainScreen:
 
 
 async def settle(pilot, app: ReaderApp) -> None:  # noqa: ANN001 - Pilot
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
+
+
+async def workers_done(app: ReaderApp) -> None:
+    """Every worker ended. One cancelled meanwhile (an exclusive worker a newer one
+    replaced, as a preview's story when the view changes) is normal, not a failure: the
+    read-ahead made previews fast enough to start their story before the view changed."""
+    from textual.worker import WorkerCancelled
+
+    for _ in range(50):
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
 
 
 async def type_filter(pilot, app: ReaderApp, text: str) -> FilterBar:  # noqa: ANN001
