@@ -1105,12 +1105,17 @@ class MainScreen(Screen[None]):
     @unless_closing
     async def load_marks(self) -> None:
         """The ♪/▶ marks and highlight colours of the rows (AppCore.row_marks)."""
-        newest = self._newest_id
+        newest, added = self._newest_id, self._new_marks_added
         media, lights = await self.core.row_marks()
         styles = [rule.style for rule in self.core.config.highlights]
         self.headlines.set_marks(media, lights, styles)
-        if self._newest_id > newest:  # items came in while this read: theirs too
+        # Items came in while this read (their marks, added meanwhile, were just replaced):
+        # theirs again. The newest id alone does not tell: a batch read right after a
+        # commit may list rows above the newest id it read first.
+        if self._newest_id > newest or self._new_marks_added != added:
             self.load_new_marks(newest)
+
+    _new_marks_added = 0  # how many times load_new_marks added marks (load_marks compares)
 
     @work(group="marks-new")
     @unless_closing
@@ -1118,6 +1123,7 @@ class MainScreen(Screen[None]):
         """The marks of the items a refresh just added, not every row's again."""
         media, lights = await self.core.row_marks(after_id)
         self.headlines.add_marks(media, lights)
+        self._new_marks_added += 1
 
     # -- issue 15: enclosures, commands (no shell), editing a feed --------------------------
 
