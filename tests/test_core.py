@@ -507,15 +507,19 @@ async def test_review5_what_a_syncing_refresh_froze_is_collected_once_quiet(
         await pilot.pause(0.3)  # the first view's settle is done
         main = app.screen
         assert isinstance(main, MainScreen)
-        junk = _Junk()
-        gone = weakref.ref(junk)
-        gc.collect()  # the cycle is old: the young collection before a freeze leaves it
-        del junk
-        await main.core.db.write(lambda writer: fill(writer, "http://two.example/feed",
-                                                     rss("Beta", 3)))
-        main.take_in_new_items()
-        await app.workers.wait_for_complete()
-        await pilot.pause()
+        gc.disable()  # no collection of the cycle on its own before the freeze
+        try:
+            junk = _Junk()
+            gone = weakref.ref(junk)
+            gc.collect()  # the cycle is old: the young collection before a freeze leaves it
+            del junk
+            await main.core.db.write(lambda writer: fill(writer, "http://two.example/feed",
+                                                         rss("Beta", 3)))
+            main.take_in_new_items()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        finally:
+            gc.enable()
         assert len(main.headlines.rows) == 8 and gone() is not None  # frozen with the rows
         main.post_message(messages.SyncFinished(lines=("example: nothing new",)))
         main.post_message(messages.RefreshFinished(RefreshSummary(), reason="schedule"))
