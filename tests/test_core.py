@@ -395,3 +395,134 @@ async def test_the_highlighted_item_is_read_ahead_and_enter_uses_it(tmp_path: Pa
         assert urgent == []  # opened from what was read ahead
         assert store.item(highlighted.id).read  # and marked read as any open
         assert not ahead.usable(highlighted.id, core.db.writes)  # the mark was a write
+
+
+async def _rest_on_second_row(app: ReaderApp, pilot) -> tuple[MainScreen, int]:  # noqa: ANN001
+    """Move to the second headline and wait until its details were read ahead."""
+    await pilot.pause()
+    await app.workers.wait_for_complete()
+    main = app.screen
+    assert isinstance(main, MainScreen)
+    await pilot.press("j")
+    await pilot.pause()
+    await pilot.pause()
+    highlighted = main.headlines.highlighted
+    assert highlighted is not None
+    ahead = main.core._ahead
+    assert ahead is not None and ahead.item_id == highlighted.id
+    await asyncio.wait_for(asyncio.shield(ahead.task), 5)
+    await pilot.pause()
+    return main, highlighted.id
+
+
+async def test_review5_enter_marks_read_an_item_another_process_marked_unread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A sync or `reader mark` in another process marks the highlighted item unread after
+    its details were read ahead: Enter still leaves it read (it stayed unread, bold in the
+    list, because the details read ahead said it was read already)."""
+    from reader.core import app_core
+
+    monkeypatch.setattr(app_core, "AHEAD_FRESH", 60.0)  # the race, without the clock
+    store = Store(tmp_path / "r.db")
+    fill(store, "http://one.example/feed", rss("Alpha", 5))
+    store.mark_read([row.id for row in store.headlines()], True)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main, item_id = await _rest_on_second_row(app, pilot)
+        elsewhere = Store(tmp_path / "r.db")
+        elsewhere.mark_read([item_id], False)
+        elsewhere.close()
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.article.meta is not None and main.article.meta.item_id == item_id
+        assert store.item(item_id).read
+
+
+async def test_review5_enter_after_a_mark_still_being_written_leaves_the_item_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """m (unread) waits behind a busy writer; the cursor leaves and comes back, so the
+    item's details are read ahead before the mark is committed; Enter then found "read" in
+    them and did not mark the opened item read: it stayed unread."""
+    from reader.core import app_core
+
+    monkeypatch.setattr(app_core, "AHEAD_FRESH", 60.0)
+    store = Store(tmp_path / "r.db")
+    fill(store, "http://one.example/feed", rss("Alpha", 5))
+    store.mark_read([row.id for row in store.headlines()], True)
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        main, item_id = await _rest_on_second_row(app, pilot)
+        core = main.core
+        gate = threading.Event()
+        busy = asyncio.ensure_future(core.db.write(lambda _store: gate.wait(10)))
+        await pilot.press("m")  # unread, queued behind the busy writer
+        await pilot.pause()
+        await pilot.press("k", "j")
+        await pilot.pause()
+        await pilot.pause()
+        ahead = core._ahead
+        assert ahead is not None and ahead.item_id == item_id
+        await asyncio.wait_for(asyncio.shield(ahead.task), 5)
+        assert ahead.task.result().item.read  # read before the mark was committed
+        gate.set()
+        await busy
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not store.item(item_id).read  # the m landed
+        assert not ahead.usable(item_id, core.db.writes)  # read before it: out of date
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert main.article.meta is not None and main.article.meta.item_id == item_id
+        assert store.item(item_id).read
+
+
+class _Junk:
+    """A cycle: only the collector frees it."""
+
+    def __init__(self) -> None:
+        self.me = self
+
+
+async def test_review5_what_a_syncing_refresh_froze_is_collected_once_quiet(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows a refresh adds are frozen with whatever cyclic garbage exists then; the
+    refresh's end lets a quiet moment collect it. A refresh that also synced an account
+    ended without that: with automatic refresh and a sync account, memory grew at every
+    refresh until the next view change."""
+    import gc
+    import weakref
+
+    from reader.refresh import RefreshSummary
+    from reader.screens import main as main_module
+
+    monkeypatch.setattr(main_module, "SETTLE_AFTER", 0.1)
+    store = Store(tmp_path / "r.db")
+    fill(store, "http://one.example/feed", rss("Alpha", 5))
+    app = make_app(store)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause(0.3)  # the first view's settle is done
+        main = app.screen
+        assert isinstance(main, MainScreen)
+        gc.disable()  # no collection of the cycle on its own before the freeze
+        try:
+            junk = _Junk()
+            gone = weakref.ref(junk)
+            gc.collect()  # the cycle is old: the young collection before a freeze leaves it
+            del junk
+            await main.core.db.write(lambda writer: fill(writer, "http://two.example/feed",
+                                                         rss("Beta", 3)))
+            main.take_in_new_items()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        finally:
+            gc.enable()
+        assert len(main.headlines.rows) == 8 and gone() is not None  # frozen with the rows
+        main.post_message(messages.SyncFinished(lines=("example: nothing new",)))
+        main.post_message(messages.RefreshFinished(RefreshSummary(), reason="schedule"))
+        await pilot.pause(0.5)
+        await pilot.pause()
+        assert gone() is None

@@ -41,7 +41,7 @@ class Database:
         self._lock = threading.Lock()
         self._readers: list[Store] = []
         self._closed = False
-        self.writes = 0  # writes asked so far: what was read before one may be out of date
+        self.writes = 0  # writes asked and done: what was read before either may be out of date
 
     def _reader(self) -> Store:
         store = getattr(self._local, "store", None)
@@ -63,7 +63,10 @@ class Database:
         """Run `call(store)` on the one writer connection, in submission order."""
         loop = asyncio.get_running_loop()
         self.writes += 1
-        return await loop.run_in_executor(self._writes, call, self.writer)
+        try:
+            return await loop.run_in_executor(self._writes, call, self.writer)
+        finally:
+            self.writes += 1  # and done: a read made while it waited did not see it
 
     def close(self) -> None:
         """Wait for the calls under way (a mark in flight is committed), then close the

@@ -336,12 +336,14 @@ class MainScreen(Screen[None]):
     def refresh_finished(self, event: messages.RefreshFinished) -> None:
         from reader.wording import refresh_line
 
+        # The rows the refresh added join the frozen ones, and the garbage frozen with them
+        # is collected (a flight that synced too ends here as well).
+        self._settle_memory()
         if self.sync_result_shown(event):
             return
         self.query_one(RefreshMeter).clear()
         summary = event.summary
         self.update_status()
-        self._settle_memory()  # the rows the refresh added join the frozen ones
         if event.reason != "manual":  # automatic: one announcement of what is new, if any
             if event.announcement:
                 self.app.notify(event.announcement, markup=False)
@@ -612,7 +614,8 @@ class MainScreen(Screen[None]):
         meta = ArticleMeta(item_id=item.id, title=item.title, feed_title=item.feed_title,
                            author=item.author, published=item.published, link=item.link,
                            enclosures=details.enclosures)
-        if not preview and not item.read:
+        if not preview:  # even when `item` says read: it may have been read ahead before
+            # a mark made elsewhere or still being written (a no-op write when it is read)
             self.set_read([item.id], True)
         summary_only = needs_page(item)
         fetch_page = not preview and summary_only and (
@@ -1103,12 +1106,17 @@ class MainScreen(Screen[None]):
     @unless_closing
     async def load_marks(self) -> None:
         """The ♪/▶ marks and highlight colours of the rows (AppCore.row_marks)."""
-        newest = self._newest_id
+        newest, added = self._newest_id, self._new_marks_added
         media, lights = await self.core.row_marks()
         styles = [rule.style for rule in self.core.config.highlights]
         self.headlines.set_marks(media, lights, styles)
-        if self._newest_id > newest:  # items came in while this read: theirs too
+        # Items came in while this read (their marks, added meanwhile, were just replaced):
+        # theirs again. The newest id alone does not tell: a batch read right after a
+        # commit may list rows above the newest id it read first.
+        if self._newest_id > newest or self._new_marks_added != added:
             self.load_new_marks(newest)
+
+    _new_marks_added = 0  # how many times load_new_marks added marks (load_marks compares)
 
     @work(group="marks-new")
     @unless_closing
@@ -1116,6 +1124,7 @@ class MainScreen(Screen[None]):
         """The marks of the items a refresh just added, not every row's again."""
         media, lights = await self.core.row_marks(after_id)
         self.headlines.add_marks(media, lights)
+        self._new_marks_added += 1
 
     # -- issue 15: enclosures, commands (no shell), editing a feed --------------------------
 
