@@ -78,3 +78,24 @@ def side(request: pytest.FixtureRequest) -> Iterator[Any]:
         yield made
     finally:
         made.close()
+
+
+@pytest.fixture(autouse=True)
+def superseded_workers_count_as_done(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A worker that a newer one of its exclusive group cancelled (a view change cancels a
+    preview's story) has done its part: waiting for every worker takes it as finished, as
+    the app does, instead of failing the test with WorkerCancelled. A worker that failed
+    still fails the wait."""
+    import asyncio
+
+    from textual.worker import WorkerCancelled
+    from textual.worker_manager import WorkerManager
+
+    async def wait_for_complete(self: WorkerManager, workers: Any = None) -> None:
+        for worker in list(workers or self):
+            try:
+                await worker.wait()
+            except (WorkerCancelled, asyncio.CancelledError):
+                pass
+
+    monkeypatch.setattr(WorkerManager, "wait_for_complete", wait_for_complete)
