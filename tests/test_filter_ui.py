@@ -330,3 +330,27 @@ async def test_review5_a_new_episode_keeps_its_mark_when_a_full_marks_read_lands
         gate.set()  # the full read lands last
         await settle(pilot, app)
         assert main.headlines.media_mark(fresh.id) == "♪"
+
+
+async def test_highlight_rules_are_checked_again_for_every_row_when_a_refresh_ends(
+        store: Store) -> None:
+    """During a refresh only the new rows' marks are read; a rule on age is checked again
+    for all rows at its end (an item no longer "new" loses its colour)."""
+    from reader.refresh import RefreshSummary
+
+    config = {"highlight": [{"expr": "feed:Beta", "style": "bold magenta"}]}
+    app = make_app(store, config)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        main = main_of(app)
+        asked: list[object] = []
+        row_marks = main.core.row_marks
+
+        async def recording(after_id: int | None = None):  # noqa: ANN202
+            asked.append(after_id)
+            return await row_marks(after_id)
+
+        main.core.row_marks = recording  # type: ignore[method-assign]
+        main.post_message(messages.RefreshFinished(RefreshSummary(), reason="schedule"))
+        await settle(pilot, app)
+        assert None in asked  # every row's marks, read again

@@ -339,6 +339,10 @@ class MainScreen(Screen[None]):
         # The rows the refresh added join the frozen ones, and the garbage frozen with them
         # is collected (a flight that synced too ends here as well).
         self._settle_memory()
+        if self.core.config.highlights:
+            # During the refresh only the new rows' marks were read; a rule on age ("newer
+            # than an hour") is checked again for every row once it has ended.
+            self.load_marks()
         if self.sync_result_shown(event):
             return
         self.query_one(RefreshMeter).clear()
