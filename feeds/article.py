@@ -13,12 +13,14 @@ import asyncio
 import codecs
 import re
 from datetime import date, timedelta
-
-import httpx
+from typing import TYPE_CHECKING
 
 from feeds.fetch import FetchLimits, fetch
 from feeds.model import Article, Rendered
 from feeds.text import html_to_text, safe_url, strip_tags
+
+if TYPE_CHECKING:
+    import aiohttp
 
 # A summary this long, without a "read more" ending, is taken to be the whole article.
 FULL_SUMMARY_WORDS = 150
@@ -201,7 +203,7 @@ async def load(
     summary_html: str,
     content_html: str,
     *,
-    client: httpx.AsyncClient | None = None,
+    client: aiohttp.ClientSession | None = None,
     limits: FetchLimits | None = None,
 ) -> Article:
     """The article to show for an entry. Never raises.

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-import httpx
+import aiohttp
 import pytest
 
 import feeds
@@ -135,7 +135,7 @@ async def test_shared_client_without_our_headers_still_sends_user_agent(
     http_server: LocalServer,
 ) -> None:
     url = http_server.route("/ua2.xml", Reply(200, FEED))
-    async with httpx.AsyncClient() as client:
+    async with aiohttp.ClientSession() as client:
         result = await fetch(url, client=client, accept="text/html")
     assert result.ok
     seen = http_server.requests_for("/ua2.xml")[0].headers
@@ -522,7 +522,7 @@ async def test_fetch_all_with_a_shared_client_leaves_it_open(http_server: LocalS
     async with make_client() as client:
         results = [r async for r in fetch_all([(http_server.url("/s1"), None)], client=client)]
         assert results[0].ok
-        assert not client.is_closed
+        assert not client.closed
         assert (await fetch(http_server.url("/s1"), client=client)).ok
 
 
