@@ -48,6 +48,14 @@ class ItemRecord:
     related_links: tuple[str, ...] = ()
     enclosures: tuple[Enclosure, ...] = ()  # http(s) only (issue 15)
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its values, rebuilt by the constructor: a refresh's parsing workers send
+        thousands of records, and the default for a frozen dataclass with slots (a Python
+        `__setstate__` setting each field) took twice as long to unpickle (issue 13)."""
+        return (ItemRecord, (self.entry_id, self.title, self.link, self.author,
+                             self.published, self.updated, self.summary, self.content,
+                             self.text, self.related_links, self.enclosures))
+
 
 @dataclass(frozen=True, slots=True)
 class Item:
