@@ -249,7 +249,7 @@ def _http_floor(bench: Bench, server: MultiHostServer, runs: int, theirs: list[f
         times.append(float(done.stdout) / 1000)
         _check_counts(server, {304: len(pairs)}, f"{client} alone")
     share = f" = {ratio(median(times), median(theirs))} of newsboat" if theirs else ""
-    what = {"fetch_all": "feeds.fetch.fetch_all (httpx's client and our checks)",
+    what = {"fetch_all": "feeds.fetch.fetch_all (aiohttp's client and our checks)",
             "httpx": "httpx's transport (httpcore)",
             "aiohttp": "aiohttp's ClientSession"}[client]
     return (f"{what} alone, our limits, no start-up, store or parsing, the same {len(pairs)} "
