@@ -15,8 +15,7 @@ import re
 from datetime import date, timedelta
 from typing import TYPE_CHECKING
 
-from feeds.fetch import FetchLimits, fetch
-from feeds.model import Article, Rendered
+from feeds.model import Article, FetchLimits, Rendered
 from feeds.text import html_to_text, safe_url, strip_tags
 
 if TYPE_CHECKING:
@@ -221,6 +220,8 @@ async def load(
         if base is None:
             why = "the entry has no link" if not link else "its link is not an http(s) URL"
             return _fallback(summary_html, content_html, None, why)
+        from feeds.fetch import fetch  # the HTTP client loads only when a page is fetched
+
         if limits is None:
             result = await fetch(base, client=client, accept=HTML_ACCEPT)
         else:
