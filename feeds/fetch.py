@@ -730,8 +730,11 @@ def _describe(exc: Exception, url: str, limits: FetchLimits) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
-def _describe_connect(exc: aiohttp.ClientConnectorError, host: str) -> str:
-    for cause in (exc.os_error, *_causes(exc)):
+def _describe_connect(exc: Exception, host: str) -> str:
+    """A connection that failed, in one line: aiohttp's ClientConnectorError, or httpx's
+    ConnectError for `feeds.download` (enclosures stay on httpx, issue 13)."""
+    os_error = getattr(exc, "os_error", None)
+    for cause in (*((os_error,) if os_error is not None else ()), *_causes(exc)):
         if isinstance(cause, socket.gaierror):
             if cause.errno == socket.EAI_AGAIN:
                 return f"{host}: host lookup failed (temporary DNS failure; offline?)"
@@ -746,7 +749,12 @@ def _describe_connect(exc: aiohttp.ClientConnectorError, host: str) -> str:
         for marker in ("Name or service not known", "nodename nor servname", "No address")
     ):
         return f"{host}: host not found"
-    strerror = exc.os_error.strerror if isinstance(exc.os_error, OSError) else None
+    strerror = os_error.strerror if isinstance(os_error, OSError) else None
+    for cause in _causes(exc):
+        if strerror:
+            break
+        if isinstance(cause, OSError):
+            strerror = cause.strerror
     if strerror:
         return f"could not connect to {host}: {strerror[:1].lower()}{strerror[1:]}"
     return f"could not connect to {host}: {text or type(exc).__name__}"
