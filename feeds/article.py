@@ -13,12 +13,13 @@ import asyncio
 import codecs
 import re
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
-import httpx
-
-from feeds.fetch import FetchLimits, fetch
-from feeds.model import Article, Rendered
+from feeds.model import Article, FetchLimits, Rendered
 from feeds.text import html_to_text, safe_url, strip_tags
+
+if TYPE_CHECKING:
+    import aiohttp
 
 # A summary this long, without a "read more" ending, is taken to be the whole article.
 FULL_SUMMARY_WORDS = 150
@@ -201,7 +202,7 @@ async def load(
     summary_html: str,
     content_html: str,
     *,
-    client: httpx.AsyncClient | None = None,
+    client: aiohttp.ClientSession | None = None,
     limits: FetchLimits | None = None,
 ) -> Article:
     """The article to show for an entry. Never raises.
@@ -219,6 +220,8 @@ async def load(
         if base is None:
             why = "the entry has no link" if not link else "its link is not an http(s) URL"
             return _fallback(summary_html, content_html, None, why)
+        from feeds.fetch import fetch  # the HTTP client loads only when a page is fetched
+
         if limits is None:
             result = await fetch(base, client=client, accept=HTML_ACCEPT)
         else:

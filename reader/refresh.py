@@ -17,7 +17,7 @@ from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from feeds.model import (
     DiscoveredFeed,
@@ -118,6 +118,8 @@ class Prepared:
 
 _IMPORTS = threading.Lock()
 _imported = False
+_PARSER_MODULES = ("chardet", "feedparser", "feedparser.datetimes", "feedparser.mixin",
+                   "feedparser.urls", "feeds.parse")
 
 
 def _import_parsers() -> None:
@@ -129,13 +131,10 @@ def _import_parsers() -> None:
         return
     with _IMPORTS:
         if not _imported:
-            import chardet  # noqa: F401
-            import feedparser  # noqa: F401
-            import feedparser.datetimes  # noqa: F401
-            import feedparser.mixin  # noqa: F401
-            import feedparser.urls  # noqa: F401
+            import importlib
 
-            import feeds.parse  # noqa: F401
+            for name in _PARSER_MODULES:
+                importlib.import_module(name)
             _imported = True
 
 
@@ -292,6 +291,11 @@ class _Writer:
     refresh where every server answers 304 is hundreds of one-row writes)."""
 
     NOT_MODIFIED_BATCH = 256
+    # Feeds stored in one transaction at most (and items: a batch ends after the feed that
+    # passes APPLY_ITEMS), so a mark made in the app beside `reader refresh` waits for
+    # one short transaction, not for the refresh.
+    APPLY_FEEDS = 32
+    APPLY_ITEMS = 2000
 
     def __init__(self, store: Store) -> None:
         from concurrent.futures import ThreadPoolExecutor
@@ -299,6 +303,45 @@ class _Writer:
         self.store = store
         self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="reader-store")
         self.not_modified: list[tuple[int, str | None, str | None]] = []
+        # Parsed feeds waiting for the writer's thread, which stores every one queued by the
+        # time it gets to them in one transaction (`Store.apply_many`): one commit for the
+        # feeds that arrived together instead of one each.
+        self._lock = threading.Lock()
+        self._applies: list[tuple[int, Sequence[ItemRecord], dict[str, Any],
+                                  asyncio.Future[ApplyStats]]] = []
+
+    async def apply(self, feed_id: int, records: Sequence[ItemRecord], **fields: Any
+                    ) -> ApplyStats:
+        """`Store.apply` on the writer's thread, batched with the feeds queued with it."""
+        loop = asyncio.get_running_loop()
+        done: asyncio.Future[ApplyStats] = loop.create_future()
+        with self._lock:
+            self._applies.append((feed_id, records, fields, done))
+            first = len(self._applies) == 1
+        if first:
+            self.pool.submit(self._apply_queued, loop)
+        return await done
+
+    def _apply_queued(self, loop: asyncio.AbstractEventLoop) -> None:
+        """In the writer's thread: store the queued feeds, a bounded batch at a time."""
+        while True:
+            with self._lock:
+                batch: list = []
+                items = 0
+                while (self._applies and len(batch) < self.APPLY_FEEDS
+                       and items < self.APPLY_ITEMS):
+                    batch.append(self._applies.pop(0))
+                    items += len(batch[-1][1])
+                if not batch:
+                    return
+            try:
+                outcome: list[ApplyStats] | BaseException = self.store.apply_many(
+                    [(feed_id, records, fields) for feed_id, records, fields, _ in batch])
+            except Exception as error:  # StoreError (a full disk): every feed of it learns
+                outcome = error
+            for index, (*_, done) in enumerate(batch):
+                result = outcome if isinstance(outcome, BaseException) else outcome[index]
+                loop.call_soon_threadsafe(_settle, done, result)
 
     async def __call__(self, function: Callable[..., T], *args: object, **kwargs: object) -> T:
         loop = asyncio.get_running_loop()
@@ -321,6 +364,17 @@ class _Writer:
 
     def close(self) -> None:
         self.pool.shutdown(wait=False)
+
+
+def _settle(done: asyncio.Future[T], result: T | BaseException) -> None:
+    """On the event loop: hand a batched write's outcome to the feed waiting for it (unless
+    the refresh stopped waiting)."""
+    if done.done():
+        return
+    if isinstance(result, BaseException):
+        done.set_exception(result)
+    else:
+        done.set_result(result)
 
 
 async def _next_event(events: asyncio.Queue[RefreshEvent], producer: asyncio.Task) -> RefreshEvent:
@@ -361,7 +415,9 @@ class Parsers:
 
             # forkserver: the app runs threads, and forking a threaded process is unsafe.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(["feeds.parse", "reader.refresh"])
+            # What `_import_parsers` loads is imported once, in the forkserver, not in
+            # every worker (feedparser and chardet: ~30 ms each time).
+            context.set_forkserver_preload(["feeds.parse", "reader.refresh", *_PARSER_MODULES])
             try:
                 _start_process_helpers()
                 self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
@@ -508,12 +564,12 @@ async def _store_result(store: Store, feed_id: int, result: FetchResult,
         await write(store.record_error, feed_id, prepared)
         return FeedFailed(feed_id, url, prepared)
     records, dropped = drop(prepared.records, url, tags) if drop else (prepared.records, 0)
-    stats: ApplyStats = await write(
-        store.apply, feed_id, records, title=prepared.title,
-        site_link=prepared.site_link, etag=validators.etag,
+    fields: dict[str, Any] = dict(
+        title=prepared.title, site_link=prepared.site_link, etag=validators.etag,
         last_modified=validators.last_modified, warning=prepared.warning,
-        ttl_seconds=prepared.ttl_seconds, language=prepared.language,
-    )
+        ttl_seconds=prepared.ttl_seconds, language=prepared.language)
+    stats: ApplyStats = (await writer.apply(feed_id, records, **fields) if writer is not None
+                         else await write(store.apply, feed_id, records, **fields))
     return FeedDone(feed_id, url, new=stats.new, updated=stats.updated, moved_to=moved,
                     warning=prepared.warning, dropped=dropped)
 

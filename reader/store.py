@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 from feeds.model import Enclosure
 from reader.core.query import ALL, Query
@@ -47,6 +48,14 @@ class ItemRecord:
     text: str  # plain display text of content (or summary): searched and compared
     related_links: tuple[str, ...] = ()
     enclosures: tuple[Enclosure, ...] = ()  # http(s) only (issue 15)
+
+    def __reduce__(self) -> tuple:
+        """Pickled as its values, rebuilt by the constructor: a refresh's parsing workers send
+        thousands of records, and the default for a frozen dataclass with slots (a Python
+        `__setstate__` setting each field) took twice as long to unpickle (issue 13)."""
+        return (ItemRecord, (self.entry_id, self.title, self.link, self.author,
+                             self.published, self.updated, self.summary, self.content,
+                             self.text, self.related_links, self.enclosures))
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,70 +643,91 @@ class Store:
         `warning` (items skipped, document repaired) is kept apart from errors: the fetch
         worked, so `last_error` is cleared. `language`: the feed's declared one (None keeps
         what is stored: a feed that stops declaring it has not changed language)."""
+        with self.transaction() as conn:
+            return self._apply(conn, feed_id, records, title=title, site_link=site_link,
+                               etag=etag, last_modified=last_modified, new_url=new_url,
+                               warning=warning, ttl_seconds=ttl_seconds, language=language)
+
+    def apply_many(self, batch: Sequence[tuple[int, Sequence[ItemRecord], dict[str, Any]]]
+                   ) -> list[ApplyStats]:
+        """`apply` for several feeds (feed id, records, apply's keyword arguments) in one
+        transaction: a refresh stores the feeds that arrived together with one commit, so
+        the pages every feed touches (the indexes' upper levels, the feeds table) go to the
+        write-ahead log once per batch, not once per feed (issue 13)."""
+        if not batch:
+            return []
+        with self.transaction() as conn:
+            return [self._apply(conn, feed_id, records, **fields)
+                    for feed_id, records, fields in batch]
+
+    def _apply(self, conn: sqlite3.Connection, feed_id: int, records: Sequence[ItemRecord], *,
+               title: str = "", site_link: str | None = None, etag: str | None = None,
+               last_modified: str | None = None, new_url: str | None = None,
+               warning: str | None = None, ttl_seconds: int | None = None,
+               language: str | None = None) -> ApplyStats:
         now = time.time()
         new = updated = 0
-        with self.transaction() as conn:
-            known = dict(
-                conn.execute(
-                    "SELECT entry_id, id FROM items WHERE feed_id = ?", (feed_id,)
-                ).fetchall()
-            )
-            inserts = []
-            changes = []
-            seen: set[str] = set(
-                row[0] for row in conn.execute(
-                    "SELECT entry_id FROM pruned WHERE feed_id = ?", (feed_id,)))
-            kept: list[ItemRecord] = []
-            for record in records:
-                if record.entry_id in seen:
-                    continue
-                seen.add(record.entry_id)
-                kept.append(record)
-                sort_time = record.published or record.updated or now
-                values = (
-                    record.title, record.link, record.author, record.published,
-                    record.updated, sort_time, record.summary, record.content, record.text,
-                    json.dumps(list(record.related_links)),
-                )
-                if record.entry_id in known:
-                    changes.append((*values, known[record.entry_id]))
-                else:
-                    inserts.append((feed_id, record.entry_id, *values, now))
-            if inserts:
-                conn.executemany(
-                    """INSERT INTO items (feed_id, entry_id, title, link, author, published,
-                       updated, sort_time, summary, content, text, related_links, first_seen)
-                       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
-                    inserts,
-                )
-                new = len(inserts)
-            if changes:
-                # Only rows whose text really changed are written (and lose the cached
-                # article); the sort time of a known item never moves.
-                cursor = conn.executemany(
-                    """UPDATE items SET title = ?1, link = ?2, author = ?3, published = ?4,
-                           updated = ?5, summary = ?7, content = ?8,
-                           text = CASE WHEN article IS NOT NULL AND content IS ?8
-                                       AND summary IS ?7 THEN text ELSE ?9 END,
-                           related_links = ?10,
-                           article = CASE WHEN content IS ?8 AND summary IS ?7
-                                          THEN article ELSE NULL END
-                       WHERE id = ?11 AND (title IS NOT ?1 OR link IS NOT ?2 OR author IS NOT ?3
-                           OR summary IS NOT ?7 OR content IS NOT ?8 OR updated IS NOT ?5)""",
-                    changes,
-                )
-                updated = cursor.rowcount
-            updated += _store_enclosures(conn, feed_id, kept, known)
+        known = dict(
             conn.execute(
-                """UPDATE feeds SET title = coalesce(nullif(?, ''), title),
-                       site_link = coalesce(?, site_link), etag = ?, last_modified = ?,
-                       last_fetched = ?, last_error = NULL, last_warning = ?, error_count = 0,
-                       not_before = NULL, url = coalesce(?, url), ttl_seconds = ?,
-                       language = coalesce(?, language)
-                   WHERE id = ?""",
-                (title, site_link, etag, last_modified, now, warning, new_url,
-                 _int64(ttl_seconds), language, feed_id),
+                "SELECT entry_id, id FROM items WHERE feed_id = ?", (feed_id,)
+            ).fetchall()
+        )
+        inserts = []
+        changes = []
+        seen: set[str] = set(
+            row[0] for row in conn.execute(
+                "SELECT entry_id FROM pruned WHERE feed_id = ?", (feed_id,)))
+        kept: list[ItemRecord] = []
+        for record in records:
+            if record.entry_id in seen:
+                continue
+            seen.add(record.entry_id)
+            kept.append(record)
+            sort_time = record.published or record.updated or now
+            values = (
+                record.title, record.link, record.author, record.published,
+                record.updated, sort_time, record.summary, record.content, record.text,
+                json.dumps(list(record.related_links)),
             )
+            if record.entry_id in known:
+                changes.append((*values, known[record.entry_id]))
+            else:
+                inserts.append((feed_id, record.entry_id, *values, now))
+        if inserts:
+            conn.executemany(
+                """INSERT INTO items (feed_id, entry_id, title, link, author, published,
+                   updated, sort_time, summary, content, text, related_links, first_seen)
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                inserts,
+            )
+            new = len(inserts)
+        if changes:
+            # Only rows whose text really changed are written (and lose the cached
+            # article); the sort time of a known item never moves.
+            cursor = conn.executemany(
+                """UPDATE items SET title = ?1, link = ?2, author = ?3, published = ?4,
+                       updated = ?5, summary = ?7, content = ?8,
+                       text = CASE WHEN article IS NOT NULL AND content IS ?8
+                                   AND summary IS ?7 THEN text ELSE ?9 END,
+                       related_links = ?10,
+                       article = CASE WHEN content IS ?8 AND summary IS ?7
+                                      THEN article ELSE NULL END
+                   WHERE id = ?11 AND (title IS NOT ?1 OR link IS NOT ?2 OR author IS NOT ?3
+                       OR summary IS NOT ?7 OR content IS NOT ?8 OR updated IS NOT ?5)""",
+                changes,
+            )
+            updated = cursor.rowcount
+        updated += _store_enclosures(conn, feed_id, kept, known)
+        conn.execute(
+            """UPDATE feeds SET title = coalesce(nullif(?, ''), title),
+                   site_link = coalesce(?, site_link), etag = ?, last_modified = ?,
+                   last_fetched = ?, last_error = NULL, last_warning = ?, error_count = 0,
+                   not_before = NULL, url = coalesce(?, url), ttl_seconds = ?,
+                   language = coalesce(?, language)
+               WHERE id = ?""",
+            (title, site_link, etag, last_modified, now, warning, new_url,
+             _int64(ttl_seconds), language, feed_id),
+        )
         return ApplyStats(new=new, updated=updated)
 
     def record_not_modified(self, feed_id: int, etag: str | None, last_modified: str | None,

@@ -12,7 +12,7 @@ from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
 
-import httpx
+import aiohttp
 import pytest
 
 import feeds
@@ -135,7 +135,7 @@ async def test_shared_client_without_our_headers_still_sends_user_agent(
     http_server: LocalServer,
 ) -> None:
     url = http_server.route("/ua2.xml", Reply(200, FEED))
-    async with httpx.AsyncClient() as client:
+    async with aiohttp.ClientSession() as client:
         result = await fetch(url, client=client, accept="text/html")
     assert result.ok
     seen = http_server.requests_for("/ua2.xml")[0].headers
@@ -522,7 +522,7 @@ async def test_fetch_all_with_a_shared_client_leaves_it_open(http_server: LocalS
     async with make_client() as client:
         results = [r async for r in fetch_all([(http_server.url("/s1"), None)], client=client)]
         assert results[0].ok
-        assert not client.is_closed
+        assert not client.closed
         assert (await fetch(http_server.url("/s1"), client=client)).ok
 
 
@@ -577,3 +577,32 @@ async def test_http_proxy_from_the_environment_is_used(
     assert http_server.requests_for(target)[0].headers["proxy-authorization"] == "Basic bWU6cHc="
     assert one_line(by_url["http://bypassed.example.invalid/y"]).startswith(
         "bypassed.example.invalid: host ")
+
+
+async def test_fetch_all_asks_a_host_again_on_the_connection_it_left_open(
+    http_server: LocalServer,
+) -> None:
+    """While other hosts keep the runners busy, a host's requests go one after the other on
+    one kept-alive connection (issue 13: the steady refresh opened a connection per request)
+    instead of opening up to `per_host` connections at once. The test server serves each
+    connection on a thread of its own, so threads count connections."""
+    seen: dict[str, set[int]] = {}
+    lock = threading.Lock()
+
+    def route(request: Request) -> Reply:
+        with lock:
+            seen.setdefault(request.headers["host"].split(":")[0], set()).add(
+                threading.get_ident())
+        time.sleep(0.02)
+        return Reply(200, FEED)
+
+    requests: list[tuple[str, Validators | None]] = []
+    for index in range(8):
+        http_server.route(f"/kept/{index}", route)
+        url = http_server.url(f"/kept/{index}")
+        requests.append((url.replace("127.0.0.1", "localhost") if index >= 4 else url, None))
+    limits = FetchLimits(concurrency=2, per_host=4)  # the two first requests: one host
+    results = [result async for result in fetch_all(requests, limits=limits)]
+    assert len(results) == 8 and all(result.ok for result in results)
+    assert {host: len(threads) for host, threads in seen.items()} == {"127.0.0.1": 1,
+                                                                      "localhost": 1}

@@ -14,7 +14,7 @@ from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
-import httpx
+import aiohttp
 import pytest
 
 from feeds.fetch import FetchLimits, fetch, fetch_all
@@ -266,7 +266,7 @@ async def test_trusted_certificate_works(
 ) -> None:
     tls_server.route("/feed.xml", Reply(200, FEED))
     trust = ssl.create_default_context(cafile=str(certificate[0]))
-    async with httpx.AsyncClient(verify=trust) as client:
+    async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trust)) as client:
         result = await fetch(tls_server.https_url("/feed.xml"), client=client)
     assert result.ok and result.body == FEED
 

@@ -263,3 +263,21 @@ async def test_a_refresh_keeps_the_feed_s_declared_language(
     http_server.route("/lang.xml", Reply(200, rss("Wire", 3)))
     await run(store, [feed], force=True)
     assert store.feed_language(feed) == "en-US"
+
+
+def test_item_records_cross_to_the_workers_whole() -> None:
+    """ItemRecord pickles as its values (issue 13: cheaper for the parsing workers' results);
+    a field added to the class and not to `__reduce__` would be lost on the way."""
+    import dataclasses
+    import pickle
+
+    from feeds.model import Enclosure
+    from reader.store import ItemRecord
+
+    record = ItemRecord(entry_id="e", title="t", link="https://a.example/1", author="me",
+                        published=1.5, updated=2.5, summary="<p>s</p>", content="<p>c</p>",
+                        text="c", related_links=("https://b.example/",),
+                        enclosures=(Enclosure("https://a.example/x.mp3", "audio/mpeg", 3, 4),))
+    assert all(getattr(record, f.name) != f.default for f in dataclasses.fields(ItemRecord))
+    assert pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)) == record
+    assert len(record.__reduce__()[1]) == len(dataclasses.fields(ItemRecord))

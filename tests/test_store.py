@@ -220,3 +220,23 @@ def test_rename_tag_and_mark_a_feed_read(store: Store) -> None:
     assert store.mark_feed_read(feed) == 3
     assert store.count(Query(unread=True)) == 1
     assert len(store.headlines(Query(folder="Daily"))) == 3
+
+
+def test_several_feeds_stored_in_one_transaction_keep_read_marks(store: Store) -> None:
+    """apply_many (a refresh's batch of feeds, issue 13): each feed's own stats, marks kept,
+    validators stored; a batch that fails stores none of its feeds."""
+    first = store.add_feed("http://example.org/a")
+    second = store.add_feed("http://example.org/b")
+    store.apply(first, [record("a1"), record("a2")])
+    store.mark_read([store.headlines()[0].id])
+    stats = store.apply_many([
+        (first, [record("a1"), record("a2"), record("a3")], {"title": "A", "etag": '"x"'}),
+        (second, [record("b1")], {"title": "B"}),
+    ])
+    assert [(s.new, s.updated) for s in stats] == [(1, 0), (1, 0)]
+    assert store.counts() == {"total": 4, "unread": 3, "starred": 0}
+    assert store.fetch_state(first)["etag"] == '"x"'
+    assert {row.title for row in store.feeds()} == {"A", "B"}
+    with pytest.raises(TypeError):  # a bad batch: nothing of it is stored
+        store.apply_many([(second, [record("b2")], {}), (first, [record("a4")], {"nope": 1})])
+    assert store.counts()["total"] == 4

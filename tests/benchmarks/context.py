@@ -62,6 +62,10 @@ class Bench:
         self.only: set[str] = set()  # the figures asked for (some share their setup)
         self.env = private_env(workdir / "home")
         self.fresh_store = fresh_store
+        # `--compare TREE`: another checkout's reader, run in the same refresh runs (e.g. the
+        # code before a change), its times shown in the rows' notes.
+        self.compare: Path | None = None
+        self.compared: dict[str, tuple[list[float], Path]] = {}  # label: (times, data folder)
         self._feeds: dict[tuple[int, int], list[Document]] = {}
         self._real: dict[int, list[Document]] = {}
         self._mix: Any = None
@@ -160,12 +164,15 @@ class Bench:
     def reader_command(self, *args: str) -> list[str]:
         return [self.python, "-m", "reader", *args]
 
-    def run_reader(self, data_dir: Path, *args: str, timeout: float = 900) -> tuple[float, str]:
-        """Run `reader --data-dir DATA ARGS`; returns (wall seconds, stdout)."""
+    def run_reader(self, data_dir: Path, *args: str, timeout: float = 900,
+                   tree: Path | None = None) -> tuple[float, str]:
+        """Run `reader --data-dir DATA ARGS` (from the checkout `tree`, default this one);
+        returns (wall seconds, stdout)."""
         command = self.reader_command("--data-dir", str(data_dir), *args)
+        env = self.env if tree is None else {**self.env, "PYTHONPATH": str(tree)}
         started = time.perf_counter()
-        done = subprocess.run(command, env=self.env, cwd=REPO, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=timeout)
+        done = subprocess.run(command, env=env, cwd=tree or REPO, capture_output=True,
+                              text=True, stdin=subprocess.DEVNULL, timeout=timeout)
         elapsed = time.perf_counter() - started
         if done.returncode != 0:
             raise ReaderFailed(f"reader {' '.join(args)} exited {done.returncode}: "

@@ -2,11 +2,11 @@
 
 `python -m tests.benchmarks.http_floor CLIENT URLS_JSON`, CLIENT one of httpx, aiohttp or
 fetch_all, in a process of its own (no interpreter lock shared with the benchmark's servers):
-every URL with its ETag sent as If-None-Match, with our limits (16 at once, 4 per host). No
+every URL with its ETag sent as If-None-Match, with our limits (32 at once, 4 per host). No
 start-up, no store, no parsing: the least a refresh on that client can take. Prints the
 milliseconds. httpx is measured through httpcore, its transport; aiohttp (C accelerated)
-through a ClientSession, as a reader built on it would use it; fetch_all is our own fetch layer
-on httpx, as `reader refresh` calls it.
+through a bare ClientSession; fetch_all is our own fetch layer (on aiohttp since issue 13), as
+`reader refresh` calls it.
 """
 
 from __future__ import annotations
@@ -62,7 +62,7 @@ async def with_aiohttp(requests: list[tuple[str, str]]) -> float:
 
 
 async def with_our_fetch(requests: list[tuple[str, str]]) -> float:
-    """`feeds.fetch.fetch_all` as the reader calls it (httpx's client, our checks)."""
+    """`feeds.fetch.fetch_all` as the reader calls it (aiohttp's client, our checks)."""
     from feeds.fetch import fetch_all
     from feeds.model import FetchStatus, Validators
 

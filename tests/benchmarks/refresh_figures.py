@@ -59,12 +59,25 @@ def _served(bench: Bench, documents: list[Document], latency: float = 0.0) -> Mu
 def _cold_runs(bench: Bench, server: MultiHostServer, documents: list[Document], runs: int,
                label: str, newsboat: Newsboat | None, *, corpus: bool = False
                ) -> tuple[list[float], list[float], list[float], Path, list[str]]:
+    """`runs` cold refreshes each of newsboat, ours (and the `--compare` tree's, whose times
+    and data folder go to `bench.compared[label]`)."""
     feeds = len(documents)
     items = None if corpus else sum(d.items for d in documents)
     urls_file = bench.workdir / f"{label}-urls"
     urls_file.write_text("\n".join(server.urls()) + "\n", encoding="utf-8")
     ours, theirs, imports, notes = [], [], [], []
-    data = bench.workdir
+    others: list[float] = []
+    data = other_data = bench.workdir
+
+    def reader_run(tree: Path | None, name: str) -> tuple[float, float, Path, str]:
+        folder = bench.fresh_dir(name)
+        server.reset_counts()
+        imported, _ = bench.run_reader(folder, "import", str(urls_file), tree=tree)
+        elapsed, output = bench.run_reader(folder, "refresh", tree=tree)
+        _check_counts(server, {200: feeds}, "reader")
+        _check_summary(output, feeds, items)
+        return elapsed, imported, folder, output
+
     for run in range(runs):
         if newsboat is not None:
             newsboat.reset_cache()
@@ -75,16 +88,22 @@ def _cold_runs(bench: Bench, server: MultiHostServer, documents: list[Document],
             if items is not None and stored != items and run == 0:
                 notes.append(f"newsboat stored {stored} items of {items}")
             bench.log(f"{label} run {run + 1}: newsboat {seconds(theirs[-1])} ({stored} items)")
-        data = bench.fresh_dir(f"{label}-data-{run}")
-        server.reset_counts()
-        imported, _ = bench.run_reader(data, "import", str(urls_file))
-        imports.append(imported)
-        elapsed, output = bench.run_reader(data, "refresh")
-        ours.append(elapsed)
-        _check_counts(server, {200: feeds}, "reader")
-        _check_summary(output, feeds, items)
-        bench.log(f"{label} run {run + 1}: reader {seconds(elapsed)} "
-                  f"(import {seconds(imported)}): {output.strip()[:80]}")
+        order = [None, bench.compare] if run % 2 == 0 else [bench.compare, None]
+        for tree in order:
+            if tree is None:
+                elapsed, imported, data, output = reader_run(None, f"{label}-data-{run}")
+                ours.append(elapsed)
+                imports.append(imported)
+                bench.log(f"{label} run {run + 1}: reader {seconds(elapsed)} "
+                          f"(import {seconds(imported)}): {output.strip()[:80]}")
+            elif bench.compare is not None:
+                elapsed, _, other_data, _ = reader_run(tree, f"{label}-compare-data-{run}")
+                others.append(elapsed)
+                bench.log(f"{label} run {run + 1}: compared reader {seconds(elapsed)}")
+    if bench.compare is not None:
+        bench.compared[label] = (others, other_data)
+        share = f" = {ratio(median(others), median(theirs))} of newsboat" if theirs else ""
+        notes.append(f"the reader of {bench.compare}: {spread(others)}{share}")
     return ours, theirs, imports, data, notes
 
 
@@ -162,7 +181,8 @@ def _steady(bench: Bench, server: MultiHostServer, newsboat: Newsboat | None, da
             raise RuntimeError(f"newsboat never got all 304s: {server.counts()}")
         newsboat.analyze()
         notes.append("newsboat's cache ANALYZEd first")
-    ours = []
+    ours: list[float] = []
+    others: list[float] = []
     for run in range(runs):
         if newsboat is not None:
             server.reset_counts()
@@ -175,9 +195,19 @@ def _steady(bench: Bench, server: MultiHostServer, newsboat: Newsboat | None, da
         _check_summary(output, feeds, 0)
         bench.log(f"steady run {run + 1}: reader {seconds(elapsed)}"
                   + (f", newsboat {seconds(theirs[-1])}" if theirs else ""))
+        if "cold" in bench.compared:
+            server.reset_counts()
+            elapsed, output = bench.run_reader(bench.compared["cold"][1], "refresh", "--all",
+                                               tree=bench.compare)
+            others.append(elapsed)
+            _check_counts(server, {304: feeds}, "compared reader")
+            bench.log(f"steady run {run + 1}: compared reader {seconds(elapsed)}")
     row = _judge(f"steady refresh, {feeds} feeds all 304", ours, theirs, 0.35)
     row.key = "steady"
     row.notes += notes
+    if others:
+        share = f" = {ratio(median(others), median(theirs))} of newsboat" if theirs else ""
+        row.notes.append(f"the reader of {bench.compare}: {spread(others)}{share}")
     row.notes.append(_startup_floor(bench, runs, theirs))
     for client in ("fetch_all", "httpx", "aiohttp"):
         row.notes.append(_http_floor(bench, server, runs, theirs, client))
@@ -219,7 +249,7 @@ def _http_floor(bench: Bench, server: MultiHostServer, runs: int, theirs: list[f
         times.append(float(done.stdout) / 1000)
         _check_counts(server, {304: len(pairs)}, f"{client} alone")
     share = f" = {ratio(median(times), median(theirs))} of newsboat" if theirs else ""
-    what = {"fetch_all": "feeds.fetch.fetch_all (httpx's client and our checks)",
+    what = {"fetch_all": "feeds.fetch.fetch_all (aiohttp's client and our checks)",
             "httpx": "httpx's transport (httpcore)",
             "aiohttp": "aiohttp's ClientSession"}[client]
     return (f"{what} alone, our limits, no start-up, store or parsing, the same {len(pairs)} "
