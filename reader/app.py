@@ -221,10 +221,10 @@ class ReaderApp(App[None]):
 
     def get_driver_class(self) -> type[Driver]:
         """Textual's own driver, but on Linux/macOS one whose Escape arrives in tens of
-        milliseconds (reader.escape_key)."""
+        milliseconds (reader.terminal_input)."""
         driver = super().get_driver_class()
         if driver.__name__ == "LinuxDriver" and driver.__module__.startswith("textual."):
-            from reader.escape_key import prompt_driver_class
+            from reader.terminal_input import prompt_driver_class
 
             return prompt_driver_class() or driver
         return driver

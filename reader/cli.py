@@ -221,7 +221,7 @@ def launch_app(data_dir: str | None) -> int:
 
 def _launch_app(data_dir: str | None) -> int:
     from reader.core.config import load
-    from reader.escape_key import shorten_escape_delay
+    from reader.terminal_input import shorten_escape_delay
 
     shorten_escape_delay()  # before Textual is imported: its constants read ESCDELAY once
 

@@ -62,3 +62,37 @@ def test_first_launch_shows_the_demo_story(tui, tmp_path: Path) -> None:
     else:
         pytest.fail("the reader did not quit on q")
     assert (home / "data" / "reader" / "reader.db").exists()
+
+
+@pytest.mark.slow
+def test_the_app_ends_when_its_terminal_goes_away(tmp_path: Path) -> None:
+    """A closed window or a dropped link whose hang-up signal never reached the reader
+    (started from something that ignores it, as `make run` in a closed tmux window did): its
+    input ends, and the app must end too, not read that end again and again at a third of a
+    core with its refresh schedule running."""
+    if shutil.which("tmux") is None:
+        pytest.skip("tmux is not installed")
+    from tests.benchmarks.terminal import Terminal
+
+    home = tmp_path / "home"
+    env = dict(os.environ, **{f"XDG_{kind}_HOME": str(home / kind.lower())
+                              for kind in ("DATA", "CONFIG", "CACHE", "STATE")})
+    terminal = Terminal(env, columns=100, rows=30)
+    try:
+        line = f"trap '' HUP; exec {sys.executable} -m reader"
+        terminal.start("gone", ["sh", "-c", line], cwd=str(Path(__file__).parents[1]))
+        terminal.wait_for("gone", "Kazakhstan", 30)
+        pid = int(terminal._tmux("list-panes", "-t", "gone", "-F", "#{pane_pid}").split()[0])
+        terminal.stop("gone")  # the window goes away; SIGHUP is ignored
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.2)
+        else:
+            os.kill(pid, 9)
+            pytest.fail("the reader kept running after its terminal went away")
+    finally:
+        terminal.close()

@@ -1,4 +1,6 @@
-"""Escape answers in tens of milliseconds in a real terminal, not 100-200 ms.
+"""The input thread of Textual's Linux driver, made prompt and hang-up safe.
+
+Escape answers in tens of milliseconds in a real terminal, not 100-200 ms.
 
 A terminal sends the Escape key as the byte that also starts every key sequence (arrows,
 function keys, Alt+key), so a program tells them apart by waiting a moment for more bytes:
@@ -9,15 +11,26 @@ of the help, out of a dialog: the key used most after j and Enter.
 Here the wait is 25 ms (newsboat's and vim's choice; ESCDELAY in the environment still wins),
 and while an Escape waits for that decision the input thread looks again every 5 ms instead of
 every 100 ms; the rest of the time it sleeps as Textual has it (no wake-ups while idle).
-This touches Textual's Linux driver (pinned in pyproject.toml) in two names of its module, for
-this process only: the selector and the parser its input thread makes.
+A terminal that went away (a closed window, a dropped ssh link) ends the app. Textual's input
+thread takes an empty read for piped input and looks again at once: with the terminal gone
+that is a loop at a third of a core, forever, whenever the hang-up signal did not reach the
+process (`make run` in a window that was closed left such readers behind, with their refresh
+schedule running).
+
+This touches Textual's Linux driver (pinned in pyproject.toml) in three names of its module,
+for this process only: the selector, the parser and `os` as its input thread sees them.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import selectors
+import time
 from typing import Any
+
+log = logging.getLogger("reader.terminal")
+TERMINAL_GONE = 129  # the exit status of a program its terminal hung up on (128 + SIGHUP)
 
 ESCAPE_DELAY_MS = "25"
 PENDING_LOOK = 0.005  # seconds between looks while a lone Escape waits to be decided
@@ -51,6 +64,9 @@ def prompt_driver_class() -> type[Any] | None:
 
     class PromptSelector(selectors.SelectSelector):
         def select(self, timeout: float | None = None) -> Any:
+            if ended:  # nothing more will come: no spinning while the app shuts down
+                time.sleep(0.1 if timeout is None else min(timeout, 0.1))
+                return []
             if waiting():
                 timeout = PENDING_LOOK if timeout is None else min(timeout, PENDING_LOOK)
             return super().select(timeout)
@@ -62,10 +78,33 @@ def prompt_driver_class() -> type[Any] | None:
         SelectorKey = selectors.SelectorKey
         SelectSelector = PromptSelector
 
+    ended: list[bool] = []  # the terminal's input ended (its window or link is gone)
+
     class ReaderDriver(linux_driver.LinuxDriver):
         def run_input_thread(self) -> None:
+            app = self._app
+
+            def read(fd: int, size: int) -> bytes:
+                data = os.read(fd, size)
+                if not data and not ended:
+                    ended.append(True)
+                    log.warning("the terminal's input ended: quitting")
+                    app.call_later(app.exit, None, TERMINAL_GONE)
+                return data
+
+            class InputOs:
+                """`os` as the input thread sees it: reads note the end of input."""
+
+                def __getattr__(self, name: str) -> Any:
+                    return getattr(os, name)
+
+                @staticmethod
+                def read(fd: int, size: int) -> bytes:
+                    return read(fd, size)
+
             linux_driver.selectors = PromptSelectors  # type: ignore[assignment]
             linux_driver.XTermParser = WatchedParser  # type: ignore[misc]
+            linux_driver.os = InputOs()  # type: ignore[assignment]
             super().run_input_thread()
 
     return ReaderDriver
