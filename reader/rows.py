@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from array import array
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import NamedTuple
@@ -22,16 +24,29 @@ class Headline:
     dated: bool = True  # False: the feed gave no date, `published` is when we first saw it
 
 
-class HeadlineRows(list[Headline]):
-    """A view's rows with the set of their ids, made where the rows were read (a reader
-    thread): built on the UI thread for 100k rows it held it for 30-100 ms, right when a
-    refresh's first new rows came to be taken in."""
+def time_key(row: Headline) -> float:
+    """The first part of the list's order key: rows are ascending in it (newest first; equal
+    times: highest id first)."""
+    return -row.published.timestamp() if row.published is not None else -0.0
 
-    __slots__ = ("ids",)
+
+def time_keys(rows: Sequence[Headline]) -> array:
+    """Every row's time key, in a flat array of doubles (0.8 MB for 100k rows): a new row
+    finds its place by a bisection in C, not ~20 Python key calls each."""
+    return array("d", [time_key(row) for row in rows])
+
+
+class HeadlineRows(list[Headline]):
+    """A view's rows with the set of their ids and their time keys, made where the rows
+    were read (a reader thread): built on the UI thread for 100k rows they held it for
+    30-100 ms, right when a refresh's first new rows came to be taken in."""
+
+    __slots__ = ("ids", "time_keys")
 
     def __init__(self, rows: list[Headline]) -> None:
         super().__init__(rows)
         self.ids = {row.id for row in rows}
+        self.time_keys = time_keys(rows)
 
 
 @dataclass(frozen=True, slots=True)

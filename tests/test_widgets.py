@@ -620,3 +620,37 @@ async def test_inserted_rows_take_their_place_and_the_cursor_stays_on_its_item(
         assert [row.id for row in widget.rows] == [row.id for row in expected]
         assert widget.highlighted is not None and widget.highlighted.id == existing[150].id
         assert widget.rows[round(widget.scroll_y)].id == top_item  # the lines stay put
+
+
+@pytest.mark.parametrize("seed", range(6))
+async def test_inserted_rows_with_equal_times_keep_the_stores_order(seed: int) -> None:
+    """Many rows share a time (a feed's undated items are stamped when first seen): a new
+    one goes after those with higher ids and before those with lower ones, as the store's
+    ORDER BY sort_time DESC, id DESC has them, and the cursor stays on its item."""
+    import random
+
+    from reader.rows import HeadlineRows
+
+    rng = random.Random(seed)
+    ids = rng.sample(range(1, 5000), 400)
+    existing_ids, new_ids = ids[:300], ids[300:]
+
+    def row(item_id: int) -> Headline:
+        return headline(item_id, published=NOW - timedelta(hours=rng.randrange(12)))
+
+    existing = sorted((row(n) for n in existing_ids),
+                      key=lambda r: (-r.published.timestamp(), -r.id))
+    app = Recorder(HeadlineList)
+    async with app.run_test(size=(120, 40)) as pilot:
+        widget = app.query_one(HeadlineList)
+        widget.set_rows(HeadlineRows(existing))
+        await pilot.pause()
+        widget.move_to(existing[120].id)
+        await pilot.pause()
+        fresh = [row(n) for n in new_ids]
+        for start in range(0, len(fresh), 25 if seed % 2 else 5):  # merged, and one by one
+            widget.insert_rows(fresh[start:start + (25 if seed % 2 else 5)])
+        await pilot.pause()
+        expected = sorted(existing + fresh, key=lambda r: (-r.published.timestamp(), -r.id))
+        assert [r.id for r in widget.rows] == [r.id for r in expected]
+        assert widget.highlighted is not None and widget.highlighted.id == existing[120].id

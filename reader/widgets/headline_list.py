@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from array import array
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, tzinfo
 from typing import ClassVar
@@ -25,7 +26,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from reader.rows import Headline
+from reader.rows import Headline, time_key, time_keys
 from reader.widgets.scrolling import FixedRegion, set_virtual_height
 from reader.wording import UNTITLED
 
@@ -90,8 +91,9 @@ FEW_INSERTS = 8  # new rows inserted one by one; more are merged into the list i
 
 def _order_key(row: Headline) -> tuple[float, int]:
     """The store's order (newest first, then highest id) as an ascending key."""
-    moment = row.published.timestamp() if row.published is not None else 0.0
-    return (-moment, -row.id)
+    return (time_key(row), -row.id)
+
+
 
 
 def _local_now() -> datetime:
@@ -194,6 +196,7 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
     ) -> None:
         super().__init__(name=name, id=id, classes=classes, disabled=disabled)
         self._rows: list[Headline] = list(rows)
+        self._time_keys: array | None = None  # time_keys(self._rows), built when first needed
         self._index: dict[int, int] | None = None
         self._ids: set[int] | None = None
         self._strips: LRUCache[tuple[object, ...], Strip] = LRUCache(1024)
@@ -243,10 +246,13 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
             keep_id = before.id
         self._rows = list(rows)
         self._index = None
-        # A view read by the core brings its ids, made on the reader thread (the list takes
-        # that set over and keeps it up to date); else they are gathered when first needed.
+        # A view read by the core brings its ids and time keys, made on the reader thread
+        # (the list takes them over and keeps them up to date); else they are gathered when
+        # first needed.
         known = getattr(rows, "ids", None)
         self._ids = known if isinstance(known, set) else None
+        keys = getattr(rows, "time_keys", None)
+        self._time_keys = keys if isinstance(keys, array) and len(keys) == len(rows) else None
         self._strips.clear()
         set_virtual_height(self, len(self._rows))
         target = self.index_of(keep_id) if keep_id is not None else None
@@ -270,23 +276,42 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
         before = self.highlighted
         top = round(self.scroll_y)
         ordered = sorted(fresh, key=_order_key)
-        # Where each goes in the list as it is (a new row goes before the row now there).
-        places = [bisect.bisect_left(self._rows, _order_key(row), key=_order_key)
-                  for row in ordered]
+        keys = self._time_keys
+        if keys is None or len(keys) != len(self._rows):
+            keys = self._time_keys = time_keys(self._rows)
+        # Where each goes in the list as it is (a new row goes before the row now there):
+        # a bisection over the time keys, then past the rows of the same time with higher ids.
+        places: list[int] = []
+        new_keys: list[float] = []
+        count = len(self._rows)
+        for row in ordered:
+            value = time_key(row)
+            place = bisect.bisect_left(keys, value, lo=places[-1] if places else 0)
+            while place < count and keys[place] == value and self._rows[place].id > row.id:
+                place += 1
+            places.append(place)
+            new_keys.append(value)
         above_top = sum(1 for place in places if place <= top) if self._rows else 0
         known.update(row.id for row in ordered)
         if len(ordered) <= FEW_INSERTS:
-            for offset, (place, row) in enumerate(zip(places, ordered, strict=True)):
+            for offset, (place, row, value) in enumerate(
+                    zip(places, ordered, new_keys, strict=True)):
                 self._rows.insert(place + offset, row)
+                keys.insert(place + offset, value)
         else:  # one pass: each insert into 100k rows moves all the rows after it
             merged: list[Headline] = []
+            merged_keys = array("d")
             start = 0
-            for place, row in zip(places, ordered, strict=True):
+            for place, row, value in zip(places, ordered, new_keys, strict=True):
                 merged.extend(self._rows[start:place])
+                merged_keys.extend(keys[start:place])
                 merged.append(row)
+                merged_keys.append(value)
                 start = place
             merged.extend(self._rows[start:])
+            merged_keys.extend(keys[start:])
             self._rows = merged
+            self._time_keys = merged_keys
         # Positions moved: the id -> index map is rebuilt when next asked for (a dict of
         # 100k rows at every feed a refresh stores costs the UI thread ~10 ms each time).
         self._index = None

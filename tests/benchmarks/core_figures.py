@@ -432,9 +432,9 @@ async def _measure(store: Any, database: Path, rows: int,
         while screen.refreshing and count < plan["keys"] and \
                 time.perf_counter() - started < plan["seconds"]:
             if stages is not None and count % OPEN_EVERY == OPEN_EVERY - 1:
-                costs_kept = stages.get("costs")
+                kept = {name: stages[name] for name in ("costs", "profiles") if name in stages}
                 stages.clear()
-                stages["costs"] = costs_kept
+                stages.update(kept)
                 stages["sent"] = time.perf_counter()
             if count % HELP_EVERY == HELP_EVERY - 1:
                 await press("help", "question_mark", "?", _screen_is(app, "HelpScreen"))
@@ -451,11 +451,18 @@ async def _measure(store: Any, database: Path, rows: int,
             if stages is not None and "sent" in stages and "traced" not in stages:
                 stages["traced"] = 1.0
                 result.setdefault("trace", []).append(
-                    {name: value for name, value in stages.items() if name != "costs"})
+                    {name: value for name, value in stages.items()
+                     if name not in ("costs", "profiles")})
             count += 1
             await asyncio.sleep(rng.uniform(*GAP))
         if stages is not None:
             result["costs"] = stages.get("costs", {})
+            for profile in stages.get("profiles", []):  # COREKEYS_PROFILE=NAME: to a file
+                import pstats
+
+                out = Path(os.environ.get("COREKEYS_PROFILE_FILE", "corekeys-profile.txt"))
+                with out.open("a", encoding="utf-8") as stream:
+                    pstats.Stats(profile, stream=stream).sort_stats("cumulative").print_stats(30)
         await pilot.pause()
         result["refresh_done"] = not screen.refreshing
         watcher.cancel()
@@ -507,11 +514,21 @@ def _trace_enter(screen: Any) -> dict[str, float]:
     def timed(owner: Any, name: str) -> None:
         original = getattr(owner, name)
 
+        profiled = os.environ.get("COREKEYS_PROFILE") == name
+        if profiled:
+            import cProfile
+            profile = cProfile.Profile()
+            stages.setdefault("profiles", []).append(profile)  # type: ignore[union-attr]
+
         def measured(*args: Any, **kwargs: Any) -> Any:
             began = time.perf_counter()
+            if profiled:
+                profile.enable()
             try:
                 return original(*args, **kwargs)
             finally:
+                if profiled:
+                    profile.disable()
                 costs.setdefault(name, []).append(time.perf_counter() - began)
         setattr(owner, name, measured)
 
