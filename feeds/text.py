@@ -72,7 +72,10 @@ def _is_safe(value: str) -> bool:
     if value.isascii():  # only C0 and DEL to look for: delete them from the bytes and count
         data = value.encode("ascii")
         return len(data.translate(None, _ASCII_UNSAFE)) == len(data)
-    if value.replace("\n", " ").replace("\t", " ").isprintable():
+    spaced = value.replace("\n", " ").replace("\t", " ")
+    if "\u00a0" in spaced:  # NBSP is not printable either, and `&nbsp;` is everywhere
+        spaced = spaced.replace("\u00a0", " ")
+    if spaced.isprintable():
         return True
     return not _UNSAFE.search(value)
 
@@ -260,6 +263,8 @@ _URL_ATTRIBUTES = frozenset(
      "dynsrc", "srcset"}
 )
 _LINK_ATTRIBUTES = frozenset(_URL_ATTRIBUTES & _ALLOWED_ATTRIBUTES - {"srcset"})
+# Allowed attributes that are kept as they are (the links are rewritten).
+_KEPT_ATTRIBUTES = _ALLOWED_ATTRIBUTES - _LINK_ATTRIBUTES
 # The attributes feeds' HTML holds most often that are not allowed (counted over the corpus).
 _COMMON_REFUSED = ("class", "style", "id", "target", "rel", "border", "role", "srcset",
                    "sizes", "align", "decoding", "loading", "name", "dir", "onload", "onclick",
@@ -380,8 +385,12 @@ def _sanitize_tree(  # type: ignore[no-untyped-def]
     refused: set[str] = set()
     for value in sanitizer.attributes(root):
         name = value.attrname
+        if name in _KEPT_ATTRIBUTES:  # alt, title, width, height, ...: nothing to do
+            continue
         if name in _LINK_ATTRIBUTES:
-            link = safe_url(str(value), base_url)  # the string itself, not lxml's subclass
+            if _PLAIN_HTTP_URL.fullmatch(value):
+                continue  # what `safe_url` keeps as it is (most links)
+            link = _slow_safe_url(str(value), base_url)  # the string, not lxml's subclass
             if link != value:
                 attrib = value.getparent().attrib
                 if link is None:
@@ -502,7 +511,9 @@ def _sanitize_markup(html: str, base_url: str | None) -> str:
         return escape(strip_tags(html), quote=False)
     if out.startswith("<div>") and out.endswith("</div>"):
         out = out[5:-6]
-    return clean(out)
+    # libxml2 writes the characters of the (cleaned) input and markup of its own; only a
+    # character reference or an entity ("&#x202e;", "&rlm;") can put in one `clean` removes.
+    return clean(out) if "&" in html else out
 
 
 def reading_minutes(text: str) -> int:
