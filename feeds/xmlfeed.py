@@ -737,14 +737,21 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
     spaces = [""] + [f"{{{uri}}}" for uri in set(root.nsmap.values()) if _is_own(root, uri)]
     wanted = [space + local for space in spaces for local in ("item", "entry", "channel")]
     item_tags = [space + local for space in spaces for local in ("item", "entry")]
+    free_channel = None  # the channel, when it is inside no item
     for element in root.iter(*wanted):
         if element is root:
             continue
         if element.tag in item_tags:
-            if next(element.iterancestors(*item_tags), None) is None:  # not inside an item
+            # Not inside an item: a child of the root or of a free channel (nearly every item),
+            # else asked of its ancestors.
+            parent = element.getparent()
+            if parent is root or (parent is free_channel and parent is not None) or next(
+                    element.iterancestors(*item_tags), None) is None:
                 items.append(element)
         elif channel is None:
             channel = element
+            if next(element.iterancestors(*item_tags), None) is None:
+                free_channel = element
     feed_walk = _Walk(document, document.feed, in_entry=False)
     scope = root if version.startswith("atom") else channel
     if scope is not None:
