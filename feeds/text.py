@@ -101,6 +101,8 @@ def clean(value: str | None) -> str:
 
 def clean_line(value: str | None) -> str:
     """`clean`, then every run of whitespace (newlines, tabs, NBSP too) becomes one space."""
+    if value and value.isprintable():  # nothing `clean` removes (see `_is_safe`): no call
+        return " ".join(value.split())
     return " ".join(clean(value).split())
 
 

@@ -94,6 +94,8 @@ _NAMESPACES: dict[str, str] = {
     "http://podlove.org/simple-chapters": "psc",
 }
 _HTML_TYPES = frozenset({"application/xhtml+xml", "text/html"})
+# Default types that `_content_type` keeps as they are and that are never base64.
+_TEXT_KINDS = frozenset({"text/plain", "text/html"})
 _XHTML = "application/xhtml+xml"
 _XHTML_NS = "http://www.w3.org/1999/xhtml"
 _EMAIL = re.compile(
@@ -320,6 +322,24 @@ class _Walk:
     def content(self, element: Any, attributes: dict[str, str], default: str, base: str
                 ) -> tuple[str, dict[str, Any]]:
         """An element that holds text or markup: (value, detail) as feedparser's pop gives."""
+        if not attributes and default in _TEXT_KINDS and not len(element):
+            # Most titles and descriptions: no type, no mode, no children, what the general
+            # path below gives for them without its tests.
+            kind = default
+            value = (element.text or "").strip()
+        else:
+            kind, value = self.typed_content(element, attributes, default)
+        if kind == "text/plain" and not self.document.version.startswith("atom"):
+            if _looks_like_html(value):
+                kind = "text/html"
+        detail: dict[str, Any] = {"type": kind}
+        if base:
+            detail["base"] = base
+        return self.document.repair(value), detail
+
+    def typed_content(self, element: Any, attributes: dict[str, str], default: str
+                      ) -> tuple[str, str]:
+        """`content`'s (type, value) for an element with attributes or children."""
         kind = _content_type(attributes.get("type", default))
         children = len(element) and any(isinstance(child.tag, str) for child in element)
         switched = False
@@ -335,13 +355,7 @@ class _Walk:
                     value = base64.decodebytes(value.encode("utf-8")).decode("utf-8")
                 except (binascii.Error, UnicodeDecodeError, ValueError):
                     pass
-        if kind == "text/plain" and not self.document.version.startswith("atom"):
-            if _looks_like_html(value):
-                kind = "text/html"
-        detail: dict[str, Any] = {"type": kind}
-        if base:
-            detail["base"] = base
-        return self.document.repair(value), detail
+        return kind, value
 
     # --- the walk ----------------------------------------------------------------------------
 
