@@ -169,8 +169,11 @@ def search_text(html: str | None) -> str:
     expressions, about ten times quicker than `html_to_text`); not for display."""
     if not html:
         return ""
-    text = _INVISIBLE_BLOCKS.sub(" ", html)
-    text = _TAG.sub(" ", text.replace("</p>", "\n\n").replace("<br", "\n<br"))
+    if "<" in html:  # (plain text, half the items, has no tag or block to remove)
+        text = _INVISIBLE_BLOCKS.sub(" ", html)
+        text = _TAG.sub(" ", text.replace("</p>", "\n\n").replace("<br", "\n<br"))
+    else:
+        text = html
     text = clean(unescape(text))
     return _BLANK_LINES.sub("\n\n", _collapse_spaces(text)).strip()
 
