@@ -494,7 +494,11 @@ def _title(raw: Any, kind: str = "") -> str:
 def _dates(raw: Mapping[str, Any]) -> tuple[datetime | None, datetime | None]:
     """(published, updated): from the last date element of each kind, as feedparser keeps."""
     if "_published_last" in raw or "_updated_last" in raw:  # read by feeds.xmlfeed
-        return parse_date(raw.get("_published_last")), parse_date(raw.get("_updated_last"))
+        published_raw, updated_raw = raw.get("_published_last"), raw.get("_updated_last")
+        published = parse_date(published_raw)
+        # Atom entries often write one date twice (published = updated): read it once.
+        return published, published if updated_raw == published_raw else parse_date(
+            updated_raw)
     return (struct_to_datetime(raw.get("published_parsed")),
             struct_to_datetime(raw.get("updated_parsed")))
 
@@ -513,8 +517,9 @@ def _detail_base(detail: Any, url: str) -> str:
 
 
 def _entry_from_dict(entry: Mapping[str, Any], url: str) -> Entry:
-    # dict.get: FeedParserDict.get maps updated<->published with a DeprecationWarning.
-    raw = dict(entry)
+    # dict.get: FeedParserDict.get maps updated<->published with a DeprecationWarning (our
+    # own mapping gives plain dicts, read as they are).
+    raw = entry if type(entry) is dict else dict(entry)
     date_raw = str(raw.get("published") or raw.get("updated") or "")
     contents = raw.get("content") or []
     raw_summary = raw.get("summary")

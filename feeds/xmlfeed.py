@@ -94,6 +94,8 @@ _NAMESPACES: dict[str, str] = {
     "http://podlove.org/simple-chapters": "psc",
 }
 _HTML_TYPES = frozenset({"application/xhtml+xml", "text/html"})
+# Default types that `_content_type` keeps as they are and that are never base64.
+_TEXT_KINDS = frozenset({"text/plain", "text/html"})
 _XHTML = "application/xhtml+xml"
 _XHTML_NS = "http://www.w3.org/1999/xhtml"
 _EMAIL = re.compile(
@@ -151,8 +153,15 @@ def repaired(value: str) -> str:
         try:
             value = latin1.decode("utf-8")
         except UnicodeDecodeError:
-            pass
+            # Not UTF-8 read as Latin-1: `value` is these bytes, one a character, and a C1
+            # character is a byte 0x80-0x9F (deleting them is quicker than the class).
+            if len(latin1.translate(None, _C1_BYTES)) == len(latin1):
+                return value
+            return value.translate(_CP1252)
     return value.translate(_CP1252) if _C1.search(value) else value
+
+
+_C1_BYTES = bytes(range(0x80, 0xA0))
 
 
 _NAMES: dict[tuple[str, str | None], str] = {}
@@ -313,6 +322,24 @@ class _Walk:
     def content(self, element: Any, attributes: dict[str, str], default: str, base: str
                 ) -> tuple[str, dict[str, Any]]:
         """An element that holds text or markup: (value, detail) as feedparser's pop gives."""
+        if not attributes and default in _TEXT_KINDS and not len(element):
+            # Most titles and descriptions: no type, no mode, no children, what the general
+            # path below gives for them without its tests.
+            kind = default
+            value = (element.text or "").strip()
+        else:
+            kind, value = self.typed_content(element, attributes, default)
+        if kind == "text/plain" and not self.document.version.startswith("atom"):
+            if _looks_like_html(value):
+                kind = "text/html"
+        detail: dict[str, Any] = {"type": kind}
+        if base:
+            detail["base"] = base
+        return self.document.repair(value), detail
+
+    def typed_content(self, element: Any, attributes: dict[str, str], default: str
+                      ) -> tuple[str, str]:
+        """`content`'s (type, value) for an element with attributes or children."""
         kind = _content_type(attributes.get("type", default))
         children = len(element) and any(isinstance(child.tag, str) for child in element)
         switched = False
@@ -328,13 +355,7 @@ class _Walk:
                     value = base64.decodebytes(value.encode("utf-8")).decode("utf-8")
                 except (binascii.Error, UnicodeDecodeError, ValueError):
                     pass
-        if kind == "text/plain" and not self.document.version.startswith("atom"):
-            if _looks_like_html(value):
-                kind = "text/html"
-        detail: dict[str, Any] = {"type": kind}
-        if base:
-            detail["base"] = base
-        return self.document.repair(value), detail
+        return kind, value
 
     # --- the walk ----------------------------------------------------------------------------
 
@@ -730,14 +751,21 @@ def read(root: Any, has_base: bool, repair: Callable[[str], str] = repaired) -> 
     spaces = [""] + [f"{{{uri}}}" for uri in set(root.nsmap.values()) if _is_own(root, uri)]
     wanted = [space + local for space in spaces for local in ("item", "entry", "channel")]
     item_tags = [space + local for space in spaces for local in ("item", "entry")]
+    free_channel = None  # the channel, when it is inside no item
     for element in root.iter(*wanted):
         if element is root:
             continue
         if element.tag in item_tags:
-            if next(element.iterancestors(*item_tags), None) is None:  # not inside an item
+            # Not inside an item: a child of the root or of a free channel (nearly every item),
+            # else asked of its ancestors.
+            parent = element.getparent()
+            if parent is root or (parent is free_channel and parent is not None) or next(
+                    element.iterancestors(*item_tags), None) is None:
                 items.append(element)
         elif channel is None:
             channel = element
+            if next(element.iterancestors(*item_tags), None) is None:
+                free_channel = element
     feed_walk = _Walk(document, document.feed, in_entry=False)
     scope = root if version.startswith("atom") else channel
     if scope is not None:

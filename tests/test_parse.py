@@ -407,3 +407,32 @@ def test_an_undated_item_is_never_dated_by_its_guid() -> None:
     entries = {entry.id: entry for entry in parse(body, {}, "http://example.org/f").entries}
     assert [entries[guid].published for guid in ("1", "42", "99", "h1")] == [None] * 4
     assert entries["7"].published is not None and entries["7"].published.year == 2022
+
+
+NESTINGS = [
+    # (document, titles of the entries read: items inside no other item, in document order)
+    ("<rss><channel><item><title>a</title></item><item><title>b</title></item></channel></rss>",
+     ["a", "b"]),
+    ("<rss><item><title>a</title></item><channel><item><title>b</title></item></channel></rss>",
+     ["a", "b"]),
+    ("<rss><channel><item><title>a</title><item><title>b</title></item></item></channel></rss>",
+     ["a"]),
+    ("<rss><item><title>a</title><channel><item><title>b</title></item></channel></item>"
+     "<channel><item><title>c</title></item></channel></rss>", ["a", "c"]),
+    ("<rss><channel><x><item><title>a</title></item></x><item><title>b</title></item>"
+     "</channel></rss>", ["a", "b"]),
+    ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+     'xmlns="http://purl.org/rss/1.0/"><channel><title>t</title></channel>'
+     "<item><title>a</title></item><item><title>b</title></item></rdf:RDF>", ["a", "b"]),
+]
+
+
+@pytest.mark.parametrize(("document", "titles"), NESTINGS)
+def test_items_inside_no_other_item_are_the_entries(document: str, titles: list[str]) -> None:
+    """Which elements become entries: every item (or entry) that is inside no other one, the
+    channel's own children found without asking each item's ancestors."""
+    from feeds import xmlfeed
+
+    found = xmlfeed.read(xmlfeed.tree(document.encode()), False)
+    assert found is not None
+    assert [entry.get("title") for entry in found.entries] == titles
