@@ -416,8 +416,11 @@ class Parsers:
             # forkserver: the app runs threads, and forking a threaded process is unsafe.
             context = multiprocessing.get_context("forkserver")
             # What `_import_parsers` loads is imported once, in the forkserver, not in
-            # every worker (feedparser and chardet: ~30 ms each time).
-            context.set_forkserver_preload(["feeds.parse", "reader.refresh", *_PARSER_MODULES])
+            # every worker (feedparser and chardet: ~30 ms each time), and chardet's models
+            # are read there too (feeds.parse_preload: ~55 ms at each worker's first
+            # undeclared 8-bit document).
+            context.set_forkserver_preload(["feeds.parse", "feeds.parse_preload",
+                                            "reader.refresh", *_PARSER_MODULES])
             try:
                 _start_process_helpers()
                 self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
