@@ -240,3 +240,20 @@ def test_several_feeds_stored_in_one_transaction_keep_read_marks(store: Store) -
     with pytest.raises(TypeError):  # a bad batch: nothing of it is stored
         store.apply_many([(second, [record("b2")], {}), (first, [record("a4")], {"nope": 1})])
     assert store.counts()["total"] == 4
+
+
+def test_the_item_count_a_lookup_uses_follows_every_write(tmp_path: Path) -> None:
+    """Related items weigh words by how many items the store holds: the count is kept between
+    lookups, and counted again after a write of this connection or of another."""
+    from tests.feedgen import rss
+    from tests.test_app import fill
+
+    one, other = Store(tmp_path / "r.db"), Store(tmp_path / "r.db")
+    try:
+        fill(one, "http://one.example/feed", rss("Alpha", 3))
+        assert one._item_count() == 3 and other._item_count() == 3
+        fill(other, "http://two.example/feed", rss("Beta", 4))
+        assert one._item_count() == 7 and other._item_count() == 7
+    finally:
+        one.close()
+        other.close()
