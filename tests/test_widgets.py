@@ -593,6 +593,21 @@ def test_a_view_read_by_the_core_brings_its_ids_to_the_list() -> None:
                                   published=None, read=False, starred=False)
                          for n in range(5, 0, -1)])
     assert rows.ids == {1, 2, 3, 4, 5} and list(rows)[0].id == 5
+    assert list(rows.time_keys) == [0.0] * 5  # no dates: every key the same
+
+
+async def test_the_list_takes_over_a_views_ids_and_time_keys() -> None:
+    from reader.rows import HeadlineRows
+
+    rows = HeadlineRows(many_headlines(50))
+    app = Recorder(HeadlineList)
+    async with app.run_test(size=(120, 40)) as pilot:
+        widget = app.query_one(HeadlineList)
+        widget.set_rows(rows)
+        await pilot.pause()
+        assert widget._known_ids() is rows.ids and widget._time_keys is rows.time_keys
+        widget.insert_rows([headline(-1)])  # the newest: on top, both kept up to date
+        assert -1 in rows.ids and len(rows.time_keys) == 51 and widget.rows[0].id == -1
 
 
 @pytest.mark.parametrize("new_count", [3, 40])  # one by one, and merged in one pass

@@ -281,8 +281,6 @@ class AppCore:
         rule index for headlines a `[[highlight]]` rule colours. Read once per view, from
         the few rows that have them, not per headline; `after_id`: only for the items a
         refresh just added (ids above it), not the whole store again."""
-        import time
-
         from reader.enclosures import media_kind
         from reader.filters.rules import highlight_sql
 

@@ -94,8 +94,6 @@ def _order_key(row: Headline) -> tuple[float, int]:
     return (time_key(row), -row.id)
 
 
-
-
 def _local_now() -> datetime:
     return datetime.now().astimezone()
 
@@ -282,15 +280,9 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
         # Where each goes in the list as it is (a new row goes before the row now there):
         # a bisection over the time keys, then past the rows of the same time with higher ids.
         places: list[int] = []
-        new_keys: list[float] = []
-        count = len(self._rows)
-        for row in ordered:
-            value = time_key(row)
-            place = bisect.bisect_left(keys, value, lo=places[-1] if places else 0)
-            while place < count and keys[place] == value and self._rows[place].id > row.id:
-                place += 1
-            places.append(place)
-            new_keys.append(value)
+        new_keys = [time_key(row) for row in ordered]
+        for row, value in zip(ordered, new_keys, strict=True):
+            places.append(self._place(keys, value, row.id, places[-1] if places else 0))
         above_top = sum(1 for place in places if place <= top) if self._rows else 0
         known.update(row.id for row in ordered)
         if len(ordered) <= FEW_INSERTS:
@@ -311,7 +303,7 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
             merged.extend(self._rows[start:])
             merged_keys.extend(keys[start:])
             self._rows = merged
-            self._time_keys = merged_keys
+            self._time_keys = keys = merged_keys
         # Positions moved: the id -> index map is rebuilt when next asked for (a dict of
         # 100k rows at every feed a refresh stores costs the UI thread ~10 ms each time).
         self._index = None
@@ -322,8 +314,7 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
             self.post_message(self.Highlighted(self, self._rows[0]))
         else:
             # The order key is unique (it ends with the id): a binary search finds the row.
-            where: int | None = bisect.bisect_left(self._rows, _order_key(before),
-                                                   key=_order_key)
+            where: int | None = self._place(keys, time_key(before), before.id)
             if where is None or where >= len(self._rows) or self._rows[where].id != before.id:
                 where = self.index_of(before.id)  # a list in another order
             self.set_reactive(HeadlineList.cursor_row, where or 0)
@@ -332,6 +323,16 @@ class HeadlineList(ScrollView, FixedRegion, can_focus=True):
             self._scroll_cursor_visible()
         self.refresh()
         return len(fresh)
+
+    def _place(self, keys: array, value: float, item_id: int, low: int = 0) -> int:
+        """Where a row of time key `value` and id `item_id` stands in the store's order (the
+        index of that row when it is listed): a bisection over the time keys, then past the
+        rows of the same time with higher ids."""
+        place = bisect.bisect_left(keys, value, lo=low)
+        count = len(keys)
+        while place < count and keys[place] == value and self._rows[place].id > item_id:
+            place += 1
+        return place
 
     def update_row(self, headline: Headline) -> None:
         """Replace one row (read or starred changed) and redraw only that line."""

@@ -13,6 +13,7 @@ import json
 import os
 import subprocess
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -56,28 +57,30 @@ def _git_show(git_dir: Path, spec: str) -> bytes:
                           check=True, capture_output=True).stdout
 
 
-def _cache_file(git_dir: Path) -> Path:
-    head = _git_show(git_dir, "HEAD:ground-truth.json")
-    digest = hashlib.sha256(head).hexdigest()[:16]
+def _cached_pages(name: str, version: bytes,
+                  read: Callable[[], list[dict[str, str | None]]]) -> list[Page]:
+    """Pages read once per version of their checkout and kept in a temp folder (reading and
+    dating them takes about half a minute)."""
+    digest = hashlib.sha256(version).hexdigest()[:16]
     folder = Path(os.environ.get("READER_EVAL_CACHE", Path(tempfile.gettempdir()) / "reader-eval"))
     folder.mkdir(parents=True, exist_ok=True)
-    return folder / f"aeb-{digest}.json"
-
-
-def aeb_pages() -> list[Page] | None:
-    """The 181 pages, dated by trafilatura's metadata of each page (cached in a temp folder:
-    reading 181 pages takes about half a minute)."""
-    git_dir = aeb_git_dir()
-    if git_dir is None:
-        return None
-    cache = _cache_file(git_dir)
+    cache = folder / f"{name}-{digest}.json"
     if cache.exists():
         rows = json.loads(cache.read_text())
     else:
-        rows = _read_pages(git_dir)
+        rows = read()
         cache.write_text(json.dumps(rows))
     return [Page(r["key"], r["url"], r["site"], r["title"], r["text"],
                  date.fromisoformat(r["published"]) if r["published"] else None) for r in rows]
+
+
+def aeb_pages() -> list[Page] | None:
+    """The 181 pages, dated by trafilatura's metadata of each page."""
+    git_dir = aeb_git_dir()
+    if git_dir is None:
+        return None
+    return _cached_pages("aeb", _git_show(git_dir, "HEAD:ground-truth.json"),
+                         lambda: _read_pages(git_dir))
 
 
 def _read_pages(git_dir: Path) -> list[dict[str, str | None]]:
@@ -122,17 +125,7 @@ def readability_pages() -> list[Page] | None:
     if git_dir is None:
         return None
     head = _git_show(git_dir, "HEAD").split(b"\n", 1)[0]
-    digest = hashlib.sha256(head).hexdigest()[:16]
-    folder = Path(os.environ.get("READER_EVAL_CACHE", Path(tempfile.gettempdir()) / "reader-eval"))
-    folder.mkdir(parents=True, exist_ok=True)
-    cache = folder / f"readability-{digest}.json"
-    if cache.exists():
-        rows = json.loads(cache.read_text())
-    else:
-        rows = _read_readability(git_dir)
-        cache.write_text(json.dumps(rows))
-    return [Page(r["key"], r["url"], r["site"], r["title"], r["text"],
-                 date.fromisoformat(r["published"]) if r["published"] else None) for r in rows]
+    return _cached_pages("readability", head, lambda: _read_readability(git_dir))
 
 
 def _read_readability(git_dir: Path) -> list[dict[str, str | None]]:
