@@ -39,11 +39,21 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
-import aiohttp
-from yarl import URL
+from feeds.tls import import_aiohttp, trust_context
 
-from feeds import __version__
-from feeds.model import DEFAULT_MAX_BYTES, FetchLimits, FetchResult, FetchStatus, Validators
+import_aiohttp()  # before `import aiohttp`: see feeds.tls
+
+import aiohttp  # noqa: E402
+from yarl import URL  # noqa: E402
+
+from feeds import __version__  # noqa: E402
+from feeds.model import (  # noqa: E402
+    DEFAULT_MAX_BYTES,
+    FetchLimits,
+    FetchResult,
+    FetchStatus,
+    Validators,
+)
 
 __all__ = [
     "DEFAULT_MAX_BYTES",
@@ -94,7 +104,7 @@ def make_client(limits: FetchLimits = FetchLimits(),  # noqa: B008
     read ~/.netrc, and both lookups cost a thread hop per request.
     """
     connector = aiohttp.TCPConnector(limit=max(1, connections or limits.concurrency),
-                                     limit_per_host=0, ssl=_tls_context())
+                                     limit_per_host=0, ssl=trust_context())
     return aiohttp.ClientSession(
         connector=connector,
         headers={
@@ -106,26 +116,6 @@ def make_client(limits: FetchLimits = FetchLimits(),  # noqa: B008
         auto_decompress=False,  # `_Inflater` does it, within the size cap
         cookie_jar=aiohttp.DummyCookieJar(),
     )
-
-
-_TLS: ssl.SSLContext | bool | None = None
-
-
-def _tls_context() -> ssl.SSLContext | bool:
-    """The system's trust store (True: the context aiohttp builds once at import); certifi's
-    bundle, which httpx used, only where the system has none (no CA file or folder)."""
-    global _TLS
-    if _TLS is None:
-        paths = ssl.get_default_verify_paths()
-        _TLS = True
-        if not (paths.cafile or paths.capath):
-            try:
-                import certifi
-            except ImportError:
-                pass
-            else:
-                _TLS = ssl.create_default_context(cafile=certifi.where())
-    return _TLS
 
 
 async def fetch(

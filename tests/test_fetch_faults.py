@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import gzip
+import os
 import shutil
 import socket
 import ssl
 import subprocess
+import sys
 import time
 import tracemalloc
 import zlib
@@ -19,6 +21,7 @@ import pytest
 
 from feeds.fetch import FetchLimits, fetch, fetch_all
 from feeds.model import FetchResult, FetchStatus
+from feeds.tls import reset_trust_context
 from tests.httpserver import LocalServer, Raw, Reply
 
 FEED = b"<?xml version='1.0'?><rss version='2.0'><channel><title>t</title></channel></rss>"
@@ -269,6 +272,46 @@ async def test_trusted_certificate_works(
     async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(ssl=trust)) as client:
         result = await fetch(tls_server.https_url("/feed.xml"), client=client)
     assert result.ok and result.body == FEED
+
+
+async def test_the_system_trust_store_is_read_at_the_first_handshake(
+    tls_server: LocalServer, certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Our client's context reads the system's authorities (here SSL_CERT_FILE, which OpenSSL
+    honours) when it first connects, not when it is made: the server is trusted."""
+    tls_server.route("/feed.xml", Reply(200, FEED))
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    reset_trust_context()
+    try:
+        result = await fetch(tls_server.https_url("/feed.xml"), limits=FetchLimits(total_timeout=5))
+    finally:
+        reset_trust_context()
+    assert result.ok and result.body == FEED
+
+
+def test_aiohttp_is_imported_without_reading_the_trust_store() -> None:
+    """feeds.fetch imports aiohttp without its import-time contexts loading any authority (the
+    ~40 ms a refresh paid at start); those contexts then trust nobody, and contexts made
+    afterwards, or by other code, load the store as usual."""
+    code = (
+        "import ssl, feeds.fetch, aiohttp.connector as c;"
+        "print(c._SSL_CONTEXT_VERIFIED.cert_store_stats()['x509_ca'],"
+        " 'set_default_verify_paths' in ssl.SSLContext.__dict__,"
+        " ssl.create_default_context().cert_store_stats()['x509_ca'] > 0)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, check=True,
+                          env={**os.environ, "SSL_CERT_FILE": certifi_or_system_bundle()})
+    assert done.stdout.split() == ["0", "False", "True"]
+
+
+def certifi_or_system_bundle() -> str:
+    """A CA bundle that exists here, so 'loads the store as usual' has something to load."""
+    paths = ssl.get_default_verify_paths()
+    if paths.cafile:
+        return paths.cafile
+    certifi = pytest.importorskip("certifi", reason="no system CA bundle and no certifi")
+    return str(certifi.where())
 
 
 async def test_https_to_a_plain_http_server(http_server: LocalServer) -> None:
