@@ -39,6 +39,7 @@ from email.utils import parsedate_to_datetime
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
+from feeds.header_text import unsendable
 from feeds.tls import import_aiohttp, trust_context
 
 import_aiohttp()  # before `import aiohttp`: see feeds.tls
@@ -577,13 +578,9 @@ def _header_value(value: str | None) -> str | None:
     value = value.strip()
     if not value or len(value) > 1024:
         return None
-    if _UNSENDABLE.search(value):
+    if unsendable(value):
         return None
     return value
-
-
-# Characters that may not go back out in a header: controls, DEL, C1 and anything past Latin-1.
-_UNSENDABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u0100-\U0010ffff]")
 
 
 def _timeouts(limits: FetchLimits) -> aiohttp.ClientTimeout:

@@ -30,6 +30,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import TYPE_CHECKING, Any
 
+from feeds.header_text import unsendable
 from reader.locations import ConfigError
 from reader.schedule import RefreshSettings, parse_duration
 
@@ -38,7 +39,6 @@ if TYPE_CHECKING:
 
 PASSWORD_TIMEOUT = 30.0
 _HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
-_UNSENDABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u0100-\U0010ffff]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -194,7 +194,7 @@ def _number(value: Any, key: str, *, whole: bool = False) -> float:
 
 def _header_value(value: Any, key: str) -> str:
     text = _text(value, key)
-    if _UNSENDABLE.search(text):
+    if unsendable(text):
         raise ConfigError(f"config.toml: {key} holds characters an HTTP header cannot carry")
     return text
 
@@ -233,7 +233,7 @@ def auth_headers(auth: Auth, secret: str) -> dict[str, str]:
     if auth.kind == "basic":
         token = base64.b64encode(f"{auth.username}:{secret}".encode()).decode("ascii")
         return {"Authorization": f"Basic {token}"}
-    if _UNSENDABLE.search(secret):
+    if unsendable(secret):
         raise SecretError("password_command printed characters an HTTP header cannot carry")
     return {auth.header: secret}
 
