@@ -413,9 +413,18 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
 
 
 def _refresh_command(store: Store, args: argparse.Namespace) -> int:
-    from reader.refresh import FeedDone, FeedFailed, RefreshStarted, RefreshSummary, refresh
+    from reader.refresh import (
+        FeedDone,
+        FeedFailed,
+        RefreshStarted,
+        RefreshSummary,
+        refresh,
+        start_parsers_early,
+    )
 
     ids = [_feed_by_url(store, url) for url in args.urls] if args.urls else None
+    due_only = not (args.all or ids)
+    start_parsers_early(store, ids, due_only=due_only)  # before the HTTP client loads
     summary = RefreshSummary()
     limits = _limits(args)
     show_progress = sys.stderr.isatty()
@@ -429,7 +438,6 @@ def _refresh_command(store: Store, args: argparse.Namespace) -> int:
         from reader.filters.rules import Dropper
 
         drop = Dropper(config.kill) or None
-    due_only = not (args.all or ids)
 
     async def run() -> None:
         progress = task = None

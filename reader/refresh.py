@@ -13,7 +13,7 @@ import sys
 import threading
 import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
-from concurrent.futures import BrokenExecutor, Executor, ProcessPoolExecutor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -30,6 +30,8 @@ from feeds.model import (
 from reader.store import ApplyStats, ItemRecord, Store, StoreError
 
 if TYPE_CHECKING:
+    from multiprocessing.context import ForkServerContext
+
     from reader.feed_settings import RefreshPlan
 
 T = TypeVar("T")
@@ -409,19 +411,13 @@ class Parsers:
         server answers 304 never pays for them (the forkserver alone costs a Python start
         and its imports)."""
         self._tried = True
-        workers = self._workers = min(os.cpu_count() or 1, 4)
+        workers = self._workers = _worker_count()
         if self._wanted and workers > 1:
-            import multiprocessing
+            # concurrent.futures.process (and multiprocessing's pieces) load only here.
+            from concurrent.futures import ProcessPoolExecutor
 
-            # forkserver: the app runs threads, and forking a threaded process is unsafe.
-            context = multiprocessing.get_context("forkserver")
-            # What `_import_parsers` loads is imported once, in the forkserver, not in
-            # every worker (feedparser and chardet: ~30 ms each time), and chardet's models
-            # are read there too (feeds.parse_preload: ~55 ms at each worker's first
-            # undeclared 8-bit document).
-            context.set_forkserver_preload(["feeds.parse", "feeds.parse_preload",
-                                            "reader.refresh", *_PARSER_MODULES])
             try:
+                context = _parsing_context()
                 _start_process_helpers()
                 self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
                                                 initializer=_exit_with,
@@ -478,6 +474,44 @@ class Parsers:
             # A worker died (out of memory?) or could not start: parse here instead.
             self.pool = None
             return await asyncio.to_thread(prepare_or_error, body, headers, url)
+
+
+def _worker_count() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
+def _parsing_context() -> ForkServerContext:
+    """forkserver: the app runs threads, and forking a threaded process is unsafe.
+
+    What `_import_parsers` loads is imported once, in the forkserver, not in every worker
+    (feedparser and chardet: ~30 ms each time), and chardet's models are read there too
+    (feeds.parse_preload: ~55 ms at each worker's first undeclared 8-bit document)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["feeds.parse", "feeds.parse_preload", "reader.refresh",
+                                    *_PARSER_MODULES])
+    return context
+
+
+def start_parsers_early(store: Store, feed_ids: Iterable[int] | None, *,
+                        due_only: bool) -> bool:
+    """For `reader refresh`, before it loads the HTTP client: when some feed is sure to need
+    parsing (due, and never fetched or sent no validators), start the parsing workers'
+    forkserver now. Its Python start and imports (~0.2 s of CPU) then run on another core
+    while this process loads aiohttp and opens its first connections, instead of after
+    (issue 13: the cold refreshes). Returns whether it started it."""
+    if _worker_count() < 2:
+        return False
+    due = store.feeds_due(feed_ids=feed_ids, due_only=due_only)
+    if len(due) < PROCESS_POOL_FROM or all(etag or modified for _, _, etag, modified in due):
+        return False
+    try:
+        _parsing_context()
+        _start_process_helpers()
+    except Exception:  # only a head start: `Parsers` copes without one
+        return False
+    return True
 
 
 def _start_process_helpers() -> None:
