@@ -15,6 +15,7 @@ http or all answer 304 (issue 13: the steady refresh's start-up). Here:
 from __future__ import annotations
 
 import ssl
+import sys
 import threading
 from typing import Any
 
@@ -66,6 +67,8 @@ def trust_context() -> ssl.SSLContext:
         context = _TrustOnFirstUse(ssl.PROTOCOL_TLS_CLIENT)  # verifies and checks host names
         context.verify_mode = ssl.CERT_REQUIRED
         context.check_hostname = True
+        if sys.version_info >= (3, 13):  # what ssl.create_default_context adds from 3.13
+            context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
         context.set_alpn_protocols(["http/1.1"])
         _TRUST = context
     return _TRUST
@@ -83,8 +86,6 @@ def import_aiohttp() -> None:
 
     Only on this thread and only during the import: a context another thread makes meanwhile
     (the app's sync client) loads its authorities as usual."""
-    import sys
-
     if "aiohttp" in sys.modules:
         return
     importing = threading.get_ident()
@@ -95,7 +96,7 @@ def import_aiohttp() -> None:
             load(context)
 
     had_own = "set_default_verify_paths" in ssl.SSLContext.__dict__
-    ssl.SSLContext.set_default_verify_paths = skipped_here  # type: ignore[method-assign]
+    ssl.SSLContext.set_default_verify_paths = skipped_here  # type: ignore[method-assign,assignment]
     try:
         import aiohttp  # noqa: F401
     finally:

@@ -305,6 +305,15 @@ def test_aiohttp_is_imported_without_reading_the_trust_store() -> None:
     assert done.stdout.split() == ["0", "False", "True"]
 
 
+def test_our_context_is_set_up_as_the_default_context_is() -> None:
+    from feeds.tls import trust_context
+
+    ours, default = trust_context(), ssl.create_default_context()
+    for setting in ("verify_mode", "check_hostname", "verify_flags", "options",
+                    "minimum_version", "maximum_version"):
+        assert getattr(ours, setting) == getattr(default, setting), setting
+
+
 def certifi_or_system_bundle() -> str:
     """A CA bundle that exists here, so 'loads the store as usual' has something to load."""
     paths = ssl.get_default_verify_paths()
