@@ -6,7 +6,6 @@ Exit status: 0 done; 1 a failure the user must know about (one line on stderr st
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import json
 import os
@@ -324,6 +323,10 @@ async def _collect(events: Any) -> list:
 
 
 def _run(coroutine: Any) -> Any:
+    # asyncio (~25 ms to import) loads here, not with the module: `reader refresh` starts
+    # its parsing workers' forkserver (start_parsers_early) before it.
+    import asyncio
+
     return asyncio.run(coroutine)
 
 
@@ -397,6 +400,11 @@ def cmd_feeds(store: Store, args: argparse.Namespace) -> int:
 
 
 def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
+    from reader.parse_workers import start_parsers_early
+
+    ids = [_feed_by_url(store, url) for url in args.urls] if args.urls else None
+    due_only = not (args.all or ids)
+    start_parsers_early(store, ids, due_only=due_only)  # before asyncio and aiohttp load
     import reader.refresh  # noqa: F401 - loaded before the freeze below
 
     # What is loaded by now lives as long as the command: out of the collector's way, and
@@ -406,25 +414,16 @@ def cmd_refresh(store: Store, args: argparse.Namespace) -> int:
     gc.freeze()
     gc.set_threshold(10_000, 20, 20)
     try:
-        return _refresh_command(store, args)
+        return _refresh_command(store, args, ids, due_only)
     finally:  # as it was (main() runs in-process in tests)
         gc.set_threshold(*thresholds)
         gc.unfreeze()
 
 
-def _refresh_command(store: Store, args: argparse.Namespace) -> int:
-    from reader.refresh import (
-        FeedDone,
-        FeedFailed,
-        RefreshStarted,
-        RefreshSummary,
-        refresh,
-        start_parsers_early,
-    )
+def _refresh_command(store: Store, args: argparse.Namespace, ids: list[int] | None,
+                     due_only: bool) -> int:
+    from reader.refresh import FeedDone, FeedFailed, RefreshStarted, RefreshSummary, refresh
 
-    ids = [_feed_by_url(store, url) for url in args.urls] if args.urls else None
-    due_only = not (args.all or ids)
-    start_parsers_early(store, ids, due_only=due_only)  # before the HTTP client loads
     summary = RefreshSummary()
     limits = _limits(args)
     show_progress = sys.stderr.isatty()

@@ -9,9 +9,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
-import sys
 import threading
-import time
 from collections.abc import AsyncIterator, Callable, Iterable, Mapping, Sequence
 from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
@@ -27,11 +25,17 @@ from feeds.model import (
     ParsedFeed,
     Validators,
 )
+from reader.parse_workers import (
+    PARSER_MODULES,
+    PROCESS_POOL_FROM,
+    exit_with,
+    parsing_context,
+    start_process_helpers,
+    worker_count,
+)
 from reader.store import ApplyStats, ItemRecord, Store, StoreError
 
 if TYPE_CHECKING:
-    from multiprocessing.context import ForkServerContext
-
     from reader.feed_settings import RefreshPlan
 
 T = TypeVar("T")
@@ -120,8 +124,6 @@ class Prepared:
 
 _IMPORTS = threading.Lock()
 _imported = False
-_PARSER_MODULES = ("chardet", "feedparser", "feedparser.datetimes", "feedparser.mixin",
-                   "feedparser.urls", "feeds.parse")
 
 
 def _import_parsers() -> None:
@@ -135,7 +137,7 @@ def _import_parsers() -> None:
         if not _imported:
             import importlib
 
-            for name in _PARSER_MODULES:
+            for name in PARSER_MODULES:
                 importlib.import_module(name)
             _imported = True
 
@@ -391,8 +393,6 @@ async def _next_event(events: asyncio.Queue[RefreshEvent], producer: asyncio.Tas
 
 
 INDEX_BATCH = 2000  # new items after which a refresh adds them to the full-text index
-PROCESS_POOL_FROM = 8  # feeds in one refresh from which parsing runs in worker processes
-PARSER_NICENESS = 10  # the parsing workers yield the CPU to the reader's own process
 
 
 class Parsers:
@@ -411,16 +411,16 @@ class Parsers:
         server answers 304 never pays for them (the forkserver alone costs a Python start
         and its imports)."""
         self._tried = True
-        workers = self._workers = _worker_count()
+        workers = self._workers = worker_count()
         if self._wanted and workers > 1:
             # concurrent.futures.process (and multiprocessing's pieces) load only here.
             from concurrent.futures import ProcessPoolExecutor
 
             try:
-                context = _parsing_context()
-                _start_process_helpers()
+                context = parsing_context()
+                start_process_helpers()
                 self.pool = ProcessPoolExecutor(max_workers=workers, mp_context=context,
-                                                initializer=_exit_with,
+                                                initializer=exit_with,
                                                 initargs=(os.getpid(),))
             except Exception:  # no processes to be had here: parse in a thread
                 self.pool = None
@@ -474,97 +474,6 @@ class Parsers:
             # A worker died (out of memory?) or could not start: parse here instead.
             self.pool = None
             return await asyncio.to_thread(prepare_or_error, body, headers, url)
-
-
-def _worker_count() -> int:
-    return min(os.cpu_count() or 1, 4)
-
-
-def _parsing_context() -> ForkServerContext:
-    """forkserver: the app runs threads, and forking a threaded process is unsafe.
-
-    What `_import_parsers` loads is imported once, in the forkserver, not in every worker
-    (feedparser and chardet: ~30 ms each time), and chardet's models are read there too
-    (feeds.parse_preload: ~55 ms at each worker's first undeclared 8-bit document)."""
-    import multiprocessing
-
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["feeds.parse", "feeds.parse_preload", "reader.refresh",
-                                    *_PARSER_MODULES])
-    return context
-
-
-def start_parsers_early(store: Store, feed_ids: Iterable[int] | None, *,
-                        due_only: bool) -> bool:
-    """For `reader refresh`, before it loads the HTTP client: when some feed is sure to need
-    parsing (due, and never fetched or sent no validators), start the parsing workers'
-    forkserver now. Its Python start and imports (~0.2 s of CPU) then run on another core
-    while this process loads aiohttp and opens its first connections, instead of after
-    (issue 13: the cold refreshes). Returns whether it started it."""
-    if _worker_count() < 2:
-        return False
-    due = store.feeds_due(feed_ids=feed_ids, due_only=due_only)
-    if len(due) < PROCESS_POOL_FROM or all(etag or modified for _, _, etag, modified in due):
-        return False
-    try:
-        _parsing_context()
-        _start_process_helpers()
-    except Exception:  # only a head start: `Parsers` copes without one
-        return False
-    return True
-
-
-def _start_process_helpers() -> None:
-    """Start multiprocessing's forkserver and resource tracker with a real stderr.
-
-    They hand sys.stderr's file descriptor to the new process; inside the Textual app
-    sys.stderr is a capture object without a usable one, and starting them there fails
-    ("bad value(s) in fds_to_keep").
-    """
-    from multiprocessing import forkserver, resource_tracker
-
-    saved = sys.stderr
-    stream = sys.__stderr__
-    try:
-        usable = stream is not None and stream.fileno() >= 0
-    except (OSError, ValueError, AttributeError):
-        usable = False
-    with contextlib.ExitStack() as stack:
-        if not usable:
-            stream = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115
-        sys.stderr = stream
-        try:
-            resource_tracker.ensure_running()
-            forkserver.ensure_running()
-        finally:
-            sys.stderr = saved
-
-
-def _exit_with(reader_pid: int) -> None:
-    """In a parsing worker: leave when the reader is gone. A reader killed with SIGKILL
-    cannot shut its pool down, and the workers (and the forkserver they keep alive through
-    their inherited pipe) would otherwise wait for work forever."""
-    import threading
-
-    def watch() -> None:
-        while True:
-            time.sleep(1.0)
-            try:
-                os.kill(reader_pid, 0)
-            except ProcessLookupError:
-                os._exit(0)
-            except PermissionError:  # the pid now belongs to someone else's process
-                os._exit(0)
-
-    threading.Thread(target=watch, name="exit-with-reader", daemon=True).start()
-    # Parsing is batch work: on a small machine the reader's own process (the screen, the
-    # keys; and fetching and storing, which every feed waits for) must win the CPU when both
-    # want it. Measured for `reader refresh` too (issue 13): the workers at normal priority
-    # made a cold refresh of 500 feeds take 4.0-4.5 s instead of 3.0-3.5 s.
-    try:
-        os.nice(PARSER_NICENESS)
-    except OSError:
-        pass
 
 
 async def _store_result(store: Store, feed_id: int, result: FetchResult,

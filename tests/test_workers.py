@@ -71,7 +71,7 @@ def test_workers_leave_when_the_reader_is_killed(tmp_path: Path,
 def test_a_cold_refresh_starts_the_forkserver_before_the_http_client(
         tmp_path: Path, http_server: LocalServer) -> None:
     """`reader refresh` starts the parsing workers' forkserver (whose imports take ~0.2 s of
-    CPU) before it loads aiohttp, so the two overlap; a refresh whose feeds all sent
+    CPU) before it loads asyncio and aiohttp, so they overlap; a refresh whose feeds all sent
     validators does not start it at all (every server may answer 304)."""
     urls = [http_server.route(f"/{n}.xml",
                               Reply(200, rss(f"F{n}", 3), headers={"ETag": f'"{n}"'}))
@@ -81,11 +81,12 @@ def test_a_cold_refresh_starts_the_forkserver_before_the_http_client(
     subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data), "import",
                     str(tmp_path / "urls")], check=True, capture_output=True)
     probe = (
-        "import sys, reader.refresh as r\n"
+        "import sys, reader.parse_workers as r\n"
         "early = r.start_parsers_early\n"
         "def watched(*args, **kwargs):\n"
         "    started = early(*args, **kwargs)\n"
-        "    print('early', started, 'aiohttp' in sys.modules, flush=True)\n"
+        "    print('early', started, 'aiohttp' in sys.modules, 'asyncio' in sys.modules,\n"
+        "          flush=True)\n"
         "    return started\n"
         "r.start_parsers_early = watched\n"
         "from reader import cli\n"
@@ -94,8 +95,8 @@ def test_a_cold_refresh_starts_the_forkserver_before_the_http_client(
     first = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                            timeout=60, check=True)
     expected = "True" if (os.cpu_count() or 1) > 1 else "False"
-    assert f"early {expected} False" in first.stdout
+    assert f"early {expected} False False" in first.stdout
     assert "refreshed 10 feeds: 30 new items" in first.stdout
     again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                            timeout=60, check=True)
-    assert "early False False" in again.stdout
+    assert "early False False False" in again.stdout

@@ -65,11 +65,11 @@ def context() -> ForkServerContext:
     itself would copy a threaded process, which is unsafe."""
     import multiprocessing
 
-    from reader.refresh import _start_process_helpers
+    from reader.parse_workers import start_process_helpers
 
     forkserver: Any = multiprocessing.get_context("forkserver")
     forkserver.set_forkserver_preload(PRELOAD)
-    _start_process_helpers()
+    start_process_helpers()
     return forkserver
 
 

@@ -8,7 +8,6 @@ server's token is kept (sync-tokens.json in the data folder, mode 0600).
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import json
 import shlex
@@ -18,6 +17,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from reader.store import Store
+
+
+def _run(coroutine: Any) -> Any:
+    """asyncio loads here, not when the command line is built: `reader refresh` starts its
+    parsing workers before asyncio loads (reader.parse_workers)."""
+    import asyncio
+
+    return asyncio.run(coroutine)
+
 
 NO_ACCOUNTS = "no sync accounts yet: `reader account add greader|ttrss URL --user NAME`"
 
@@ -98,7 +106,7 @@ def _account_add(store: Store, args: argparse.Namespace) -> int:
     password = _password(command)
     probe = state.Account(0, name, args.kind, args.url, args.user, command)
     try:
-        token = asyncio.run(check_login(probe, password))
+        token = _run(check_login(probe, password))
     except SyncError as error:
         raise _failure(str(error)) from None
     try:
@@ -197,7 +205,7 @@ def cmd_sync(store: Store, args: argparse.Namespace) -> int:
             if progress is not None:
                 progress.stop()
 
-    asyncio.run(run())
+    _run(run())
     failed = [result for result in results if result.error]
     if args.json:
         json.dump([{"account": r.account, "sent": r.pushed, "new_items": r.new_items,
@@ -228,7 +236,7 @@ def cmd_add_remote(store: Store, args: argparse.Namespace) -> int:
     status = 0
     for url in args.urls:
         try:
-            feed_id = asyncio.run(subscribe(store, found, url, args.tag[0] if args.tag else None))
+            feed_id = _run(subscribe(store, found, url, args.tag[0] if args.tag else None))
         except SyncError as error:
             print(f"reader: {url}: {' '.join(str(error).split())}", file=sys.stderr)
             status = 1
@@ -250,7 +258,7 @@ def remove_remote(store: Store, feed_id: int, url: str) -> bool:
     if owner is None:
         return False
     try:
-        asyncio.run(unsubscribe(store, feed_id))
+        _run(unsubscribe(store, feed_id))
     except SyncError as error:
         raise _failure(f"{url}: not removed: {error}") from None
     print(f"removed {url} (unsubscribed on {owner[0].name})")

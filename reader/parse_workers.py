@@ -1,0 +1,122 @@
+"""The parsing workers of a refresh: where they come from, how they start, when they leave.
+
+A refresh parses in worker processes forked from multiprocessing's forkserver (the app runs
+threads, and forking a threaded process is unsafe). Kept apart from reader.refresh, which
+loads asyncio: `reader refresh` starts the forkserver (`start_parsers_early`) before it loads
+asyncio and the HTTP client, so the forkserver's Python start and imports run beside them.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from multiprocessing.context import ForkServerContext
+
+    from reader.store import Store
+
+__all__ = ["PARSER_MODULES", "PARSER_NICENESS", "PROCESS_POOL_FROM", "exit_with",
+           "parsing_context", "start_parsers_early", "start_process_helpers", "worker_count"]
+
+PROCESS_POOL_FROM = 8  # feeds in one refresh from which parsing runs in worker processes
+PARSER_NICENESS = 10  # the parsing workers yield the CPU to the reader's own process
+# What a worker needs to parse (feedparser's submodules load lazily otherwise).
+PARSER_MODULES = ("chardet", "feedparser", "feedparser.datetimes", "feedparser.mixin",
+                  "feedparser.urls", "feeds.parse")
+
+
+def worker_count() -> int:
+    return min(os.cpu_count() or 1, 4)
+
+
+def parsing_context() -> ForkServerContext:
+    """forkserver: the app runs threads, and forking a threaded process is unsafe.
+
+    What `reader.refresh._import_parsers` loads is imported once, in the forkserver, not in
+    every worker (feedparser and chardet: ~30 ms each time), and chardet's models are read
+    there too (feeds.parse_preload: ~55 ms at each worker's first undeclared 8-bit
+    document)."""
+    import multiprocessing
+
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["feeds.parse", "feeds.parse_preload", "reader.refresh",
+                                    *PARSER_MODULES])
+    return context
+
+
+def start_parsers_early(store: Store, feed_ids: Iterable[int] | None, *,
+                        due_only: bool) -> bool:
+    """For `reader refresh`, before it loads the HTTP client: when some feed is sure to need
+    parsing (due, and never fetched or sent no validators), start the parsing workers'
+    forkserver now. Its Python start and imports (~0.2 s of CPU) then run on another core
+    while this process loads aiohttp and opens its first connections, instead of after
+    (issue 13: the cold refreshes). Returns whether it started it."""
+    if worker_count() < 2:
+        return False
+    due = store.feeds_due(feed_ids=feed_ids, due_only=due_only)
+    if len(due) < PROCESS_POOL_FROM or all(etag or modified for _, _, etag, modified in due):
+        return False
+    try:
+        parsing_context()
+        start_process_helpers()
+    except Exception:  # only a head start: `Parsers` copes without one
+        return False
+    return True
+
+
+def start_process_helpers() -> None:
+    """Start multiprocessing's forkserver and resource tracker with a real stderr.
+
+    They hand sys.stderr's file descriptor to the new process; inside the Textual app
+    sys.stderr is a capture object without a usable one, and starting them there fails
+    ("bad value(s) in fds_to_keep").
+    """
+    from multiprocessing import forkserver, resource_tracker
+
+    saved = sys.stderr
+    stream = sys.__stderr__
+    try:
+        usable = stream is not None and stream.fileno() >= 0
+    except (OSError, ValueError, AttributeError):
+        usable = False
+    with contextlib.ExitStack() as stack:
+        if not usable:
+            stream = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115
+        sys.stderr = stream
+        try:
+            resource_tracker.ensure_running()
+            forkserver.ensure_running()
+        finally:
+            sys.stderr = saved
+
+
+def exit_with(reader_pid: int) -> None:
+    """In a parsing worker: leave when the reader is gone. A reader killed with SIGKILL
+    cannot shut its pool down, and the workers (and the forkserver they keep alive through
+    their inherited pipe) would otherwise wait for work forever."""
+    import threading
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(reader_pid, 0)
+            except ProcessLookupError:
+                os._exit(0)
+            except PermissionError:  # the pid now belongs to someone else's process
+                os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-reader", daemon=True).start()
+    # Parsing is batch work: on a small machine the reader's own process (the screen, the
+    # keys; and fetching and storing, which every feed waits for) must win the CPU when both
+    # want it. Measured for `reader refresh` too (issue 13): the workers at normal priority
+    # made a cold refresh of 500 feeds take 4.0-4.5 s instead of 3.0-3.5 s.
+    try:
+        os.nice(PARSER_NICENESS)
+    except OSError:
+        pass
