@@ -115,6 +115,12 @@ class Prepared:
     ttl_seconds: int | None = None  # the feed's own hint (<ttl>, sy:*): fetch no sooner
     language: str | None = None  # the feed's declared language (numeric dates' order)
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its values (a worker sends one per feed): the default for a frozen
+        dataclass with slots rebuilds it through a Python `__setstate__`."""
+        return (Prepared, (self.title, self.site_link, self.records, self.warning,
+                           self.ttl_seconds, self.language))
+
 
 _IMPORTS = threading.Lock()
 _imported = False
