@@ -691,7 +691,7 @@ class Store:
             values = (
                 record.title, record.link, record.author, record.published,
                 record.updated, sort_time, record.summary, record.content, record.text,
-                json.dumps(list(record.related_links)),
+                json.dumps(list(record.related_links)) if record.related_links else "[]",
             )
             if record.entry_id in known:
                 changes.append((*values, known[record.entry_id]))
@@ -1151,10 +1151,12 @@ def _store_enclosures(conn: sqlite3.Connection, feed_id: int, records: Sequence[
     """Make each stored item's enclosures those of its record; returns how many items that
     were already stored had theirs changed (a changed enclosure updates the item)."""
     stored: dict[int, list[tuple]] = {}
+    # A feed that had no items before this fetch has no enclosures stored either (a feed's
+    # first refresh: every feed of a cold one).
     for item_id, *values in conn.execute(
             "SELECT enclosures.item_id, url, type, length, duration FROM enclosures "
             "JOIN items ON items.id = enclosures.item_id WHERE items.feed_id = ? "
-            "ORDER BY enclosures.item_id, position", (feed_id,)):
+            "ORDER BY enclosures.item_id, position", (feed_id,)) if known else ():
         stored.setdefault(item_id, []).append(tuple(values))
     if not stored and not any(record.enclosures for record in records):
         return 0
