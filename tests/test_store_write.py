@@ -4,11 +4,13 @@ whole, and the cheaper ways of storing it keep every item, mark and search hit."
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import time
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 
 from feeds.model import Enclosure
+from reader.core.query import Query
 from reader.refresh import Prepared, _Writer
 from reader.store import ItemRecord, Store
 
@@ -81,4 +83,49 @@ async def test_the_writer_does_not_wait_when_nothing_is_being_parsed(tmp_path: P
         writer.close()
     assert stats.new == 1
     assert time.monotonic() - started < 5
+    store.close()
+
+
+def test_a_store_of_the_previous_version_gets_the_larger_index_buffer(tmp_path: Path) -> None:
+    """The full-text index's `hashsize` comes with a migration: a store made before it keeps
+    its items and search, and writes its next segments the new way."""
+    from reader.store import MIGRATIONS, SCHEMA_VERSION
+
+    path = tmp_path / "old.db"
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA journal_mode = WAL")
+    for script in MIGRATIONS[:-1]:
+        conn.executescript(script)
+    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION - 1}")
+    conn.commit()
+    conn.close()
+    store = Store(path)
+    feed = store.add_feed("http://h/")
+    store.apply(feed, [_record(1)])
+    assert dict(store.conn.execute("SELECT k, v FROM items_fts_config"))["hashsize"] == 8388608
+    assert [row.title for row in store.search("words")] == ["Title 1"]
+    store.close()
+
+
+def test_search_finds_every_item_after_many_index_batches(tmp_path: Path) -> None:
+    """Batches of index writes large and small (each `index_pending` a segment or more, then
+    merges) leave every item findable by each of its words, and no deleted one."""
+    store = Store(tmp_path / "reader.db")
+    feed = store.add_feed("http://h/")
+    words = [f"w{number:04d}x" for number in range(600)]
+    for start in range(0, 600, 75):
+        store.apply(feed, [
+            ItemRecord(entry_id=f"e{n}", title=f"T{n}", link=None, author="", published=1e9 + n,
+                       updated=None, summary="", content="",
+                       text=" ".join([words[n], "shared", *words[(n * 7) % 600:][:40]]))
+            for n in range(start, start + 75)])
+        store.index_pending()
+    assert store.count(Query(search="shared")) == 600
+    for number in (0, 1, 299, 599):
+        hits = {row.title for row in store.search(words[number], limit=1000)}
+        holders = {f"T{n}" for n in range(600)
+                   if words[number] in [words[n], *words[(n * 7) % 600:][:40]]}
+        assert hits == holders
+    store.prune(feed, max_items=300, delete_unread=True)
+    assert store.count(Query(search="shared")) == 300
     store.close()
