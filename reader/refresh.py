@@ -322,6 +322,7 @@ class _Writer:
         self._applies: list[tuple[int, Sequence[ItemRecord], dict[str, Any],
                                   asyncio.Future[ApplyStats]]] = []
         self._parsing = 0  # feeds in the parsers now: more to store is on its way
+        self.pool.submit(store.refresh_cache, True)  # the store's lock: never on the loop
 
     def parsing(self, change: int) -> None:
         """A feed went to the parsers (+1) or came back (-1)."""
@@ -397,6 +398,7 @@ class _Writer:
             self.store.schedule_feeds(scheduled)
 
     def close(self) -> None:
+        self.pool.submit(self.store.refresh_cache, False)  # after the writes still queued
         self.pool.shutdown(wait=False)
 
 

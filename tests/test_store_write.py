@@ -129,3 +129,26 @@ def test_search_finds_every_item_after_many_index_batches(tmp_path: Path) -> Non
     store.prune(feed, max_items=300, delete_unread=True)
     assert store.count(Query(search="shared")) == 300
     store.close()
+
+
+async def test_a_refresh_writes_with_a_larger_page_cache_and_gives_it_back(tmp_path: Path
+                                                                           ) -> None:
+    from reader.store import REFRESH_CACHE_KIB
+
+    store = Store(tmp_path / "reader.db")
+    feed = store.add_feed("http://h/1")
+    default = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+
+    def cache() -> int:
+        return store.conn.execute("PRAGMA cache_size").fetchone()[0]
+
+    first, second = _Writer(store), _Writer(store)  # two at once: the app and a subscribe
+    assert await first(cache) == -REFRESH_CACHE_KIB
+    await first.apply(feed, [_record(1)])
+    first.close()
+    first.pool.shutdown(wait=True)
+    assert await second(cache) == -REFRESH_CACHE_KIB  # the other still writes
+    second.close()
+    second.pool.shutdown(wait=True)
+    assert cache() == default
+    store.close()
