@@ -37,14 +37,14 @@ def worker_count() -> int:
 def parsing_context() -> ForkServerContext:
     """forkserver: the app runs threads, and forking a threaded process is unsafe.
 
-    What `reader.refresh._import_parsers` loads is imported once, in the forkserver, not in
+    What `reader.prepare.import_parsers` loads is imported once, in the forkserver, not in
     every worker (feedparser and chardet: ~30 ms each time), and chardet's models are read
     there too (feeds.parse_preload: ~55 ms at each worker's first undeclared 8-bit
     document)."""
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["feeds.parse", "feeds.parse_preload", "reader.refresh",
+    context.set_forkserver_preload(["feeds.parse", "feeds.parse_preload", "reader.prepare",
                                     *PARSER_MODULES])
     return context
 

@@ -23,16 +23,21 @@ from feeds.model import (
     FetchLimits,
     FetchResult,
     FetchStatus,
-    ParsedFeed,
     Validators,
 )
 from reader.parse_workers import (
-    PARSER_MODULES,
     PROCESS_POOL_FROM,
     exit_with,
     parsing_context,
     start_process_helpers,
     worker_count,
+)
+from reader.prepare import (  # noqa: F401 - prepared_from: callers import it from here too
+    Prepared,
+    import_parsers,
+    prepare,
+    prepare_or_error,
+    prepared_from,
 )
 from reader.store import ApplyStats, ItemRecord, Store, StoreError
 
@@ -109,93 +114,6 @@ class RefreshSummary:
         if self.failures:
             text += f", {len(self.failures)} failed"
         return text
-
-
-@dataclass(frozen=True, slots=True)
-class Prepared:
-    """A parsed feed turned into rows to store (computed off the event loop)."""
-
-    title: str
-    site_link: str | None
-    records: tuple[ItemRecord, ...]
-    warning: str | None
-    ttl_seconds: int | None = None  # the feed's own hint (<ttl>, sy:*): fetch no sooner
-    language: str | None = None  # the feed's declared language (numeric dates' order)
-
-    def __reduce__(self) -> tuple:
-        """Pickled as its values (a worker sends one per feed): the default for a frozen
-        dataclass with slots rebuilds it through a Python `__setstate__`."""
-        return (Prepared, (self.title, self.site_link, self.records, self.warning,
-                           self.ttl_seconds, self.language))
-
-
-_IMPORTS = threading.Lock()
-_imported = False
-
-
-def _import_parsers() -> None:
-    """Import the parsers (and feedparser's submodules that they load lazily) once, under a
-    lock. Several threads importing them at the same moment made importlib give up with
-    `_DeadlockError` (seen: 4 of 6 feeds of a small refresh, parsed in threads, failed)."""
-    global _imported
-    if _imported:
-        return
-    with _IMPORTS:
-        if not _imported:
-            import importlib
-
-            for name in PARSER_MODULES:
-                importlib.import_module(name)
-            _imported = True
-
-
-def prepare(body: bytes, headers: Mapping[str, str], url: str) -> Prepared:
-    """Parse a body and compute each item's searchable text. Raises feeds.parse.ParseError."""
-    _import_parsers()
-    from feeds.parse import parse
-
-    parsed = parse(body, headers, url)
-    return prepared_from(parsed)
-
-
-def prepare_or_error(body: bytes, headers: Mapping[str, str], url: str) -> Prepared | str:
-    """`prepare` for a worker process: a failure comes back as its one-line message (our
-    exceptions do not all survive pickling)."""
-    from feeds.parse import ParseError
-
-    try:
-        return prepare(body, headers, url)
-    except ParseError as error:
-        return str(error)
-    except Exception as error:  # a parser bug must not end the refresh of other feeds
-        return f"could not read the feed: {type(error).__name__}: {error}".splitlines()[0]
-
-
-def prepared_from(parsed: ParsedFeed) -> Prepared:
-    from feeds.text import search_text
-
-    records = []
-    for entry in parsed.entries:
-        html = entry.content_html or entry.summary_html
-        records.append(
-            ItemRecord(
-                entry_id=entry.id,
-                title=entry.title,
-                link=entry.link,
-                author=entry.author,
-                published=entry.published.timestamp() if entry.published else None,
-                updated=entry.updated.timestamp() if entry.updated else None,
-                summary=entry.summary_html,
-                content=entry.content_html,
-                text=search_text(html),
-                related_links=entry.related_links,
-                enclosures=tuple(enclosure for enclosure in entry.enclosures
-                                 if enclosure.url.lower().startswith(("http://", "https://"))),
-            )
-        )
-    warning = parsed.warnings[0] if parsed.warnings else None
-    return Prepared(parsed.title, parsed.site_link, tuple(records), warning,
-                    parsed.ttl_seconds, parsed.language)
 
 
 async def refresh(
@@ -480,7 +398,7 @@ class Parsers:
         def spawn() -> bool:
             try:
                 for _ in range(self._workers):
-                    pool.submit(_import_parsers)  # one submit starts one worker
+                    pool.submit(import_parsers)  # one submit starts one worker
             except (BrokenExecutor, OSError, RuntimeError):
                 return False
             return True
