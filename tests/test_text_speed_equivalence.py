@@ -26,6 +26,7 @@ from feeds.text import (
     _BLANK_LINES,
     _ESCAPE_SEQUENCE,
     _INVISIBLE_BLOCKS,
+    _INVISIBLE_START,
     _LINE_BREAKS,
     _PLAIN_HTTP_URL,
     _PLAIN_LINK_TAG,
@@ -182,6 +183,32 @@ html_like = st.lists(html_pieces, max_size=40).map("".join)
 @given(st.one_of(html_like, hostile_text))
 def test_search_text_is_unchanged(html: str) -> None:
     assert search_text(html) == reference_search_text(html)
+
+
+def test_every_invisible_block_start_is_found_by_the_quick_search() -> None:
+    """`_INVISIBLE_START` (no IGNORECASE) finds every place an `_INVISIBLE_BLOCKS` match can
+    start: each letter of each keyword is tried as every character IGNORECASE takes it for
+    (U+017F for 's', U+0130/U+0131 for 'i' among them)."""
+    keywords = ("!--", "script", "style", "template", "noscript")
+    letters = set("".join(keywords))
+    folds: dict[str, list[str]] = {letter: [] for letter in letters}
+    for code in range(0x110000):
+        character = chr(code)
+        for letter in letters:
+            if re.fullmatch(re.escape(letter), character, re.IGNORECASE):
+                folds[letter].append(character)
+    assert "\u017f" in folds["s"] and "\u0130" in folds["i"]
+    tried = 0
+    for keyword in keywords:
+        for position, letter in enumerate(keyword):
+            for character in folds[letter]:
+                spelled = keyword[:position] + character + keyword[position + 1:]
+                closing = "-->" if keyword == "!--" else f"</{keyword}>"
+                block = f"x <{spelled} a>b{closing} y"
+                if _INVISIBLE_BLOCKS.search(block):
+                    assert _INVISIBLE_START.search(block), block
+                    tried += 1
+    assert tried > 50
 
 
 # --- safe_url: the plain http(s) URL shortcut ---------------------------------------------------
