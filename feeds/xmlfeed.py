@@ -192,6 +192,8 @@ def _name(element: Any) -> str:
 def _attributes(element: Any) -> dict[str, str]:
     """Attributes named as feedparser names them (lower case, known prefixes); `rel` and
     `type` values lower-cased."""
+    if not element.attrib:  # most elements: an empty proxy is cheaper than an empty items()
+        return {}
     found: dict[str, str] = {}
     for key, value in element.items():
         if key[0] == "{":
@@ -317,7 +319,7 @@ class _Walk:
         value = _own_text(element).strip()
         if key in ("link", "id", "href", "url") and value:
             value = self.document.resolve(base, value)
-        return self.document.repair(value)
+        return value if value.isascii() else self.document.repair(value)
 
     def content(self, element: Any, attributes: dict[str, str], default: str, base: str
                 ) -> tuple[str, dict[str, Any]]:
@@ -335,7 +337,7 @@ class _Walk:
         detail: dict[str, Any] = {"type": kind}
         if base:
             detail["base"] = base
-        return self.document.repair(value), detail
+        return value if value.isascii() else self.document.repair(value), detail
 
     def typed_content(self, element: Any, attributes: dict[str, str], default: str
                       ) -> tuple[str, str]:
