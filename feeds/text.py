@@ -102,6 +102,11 @@ def clean(value: str | None) -> str:
 def clean_line(value: str | None) -> str:
     """`clean`, then every run of whitespace (newlines, tabs, NBSP too) becomes one space."""
     if value and value.isprintable():  # nothing `clean` removes (see `_is_safe`): no call
+        # Printable: its only whitespace is the ASCII space (tabs, newlines, NBSP and the
+        # other spaces are not printable), so with no space at either end and no two in a
+        # row it is its own answer (most titles, names and tags), without a split and join.
+        if value[0] != " " and value[-1] != " " and "  " not in value:
+            return value
         return " ".join(value.split())
     return " ".join(clean(value).split())
 
