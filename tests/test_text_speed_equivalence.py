@@ -146,6 +146,28 @@ def test_the_ascii_check_deletes_what_clean_removes() -> None:
                                              if unsafe.match(chr(code))}
 
 
+def test_long_text_check_finds_every_character_clean_removes() -> None:
+    """Every character, put into a long non-ASCII text at its start, middle or end, is
+    judged by `_is_safe` as `_UNSAFE` judges it (its shortcuts for non-ASCII text)."""
+    unsafe = re.compile(f"[{_UNSAFE_CLASS}]")
+    pad = "é" * 150
+    for code in range(0x110000):
+        character = chr(code)
+        expected = not unsafe.match(character)
+        assert feeds.text._is_safe(pad + character + pad) is expected, hex(code)
+        if code < 0x3000 or not expected:  # at either end too
+            for text in (character + pad + pad, pad + pad + character):
+                assert feeds.text._is_safe(text) is expected, hex(code)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["\u00e9" * 50, "x" * 90, "\u2019 \u201c", "\u00a0\n"]),
+                min_size=4, max_size=8).map("".join), st.text(max_size=30), st.integers(0, 400))
+def test_long_text_is_cleaned_unchanged(long: str, inserted: str, where: int) -> None:
+    value = long[:where] + inserted + long[where:]
+    assert clean(value) == reference_clean(value)
+
+
 def test_every_escape_sequence_starts_with_an_escape_start() -> None:
     """What lets `clean` skip `_ESCAPE_SEQUENCE` for text without one of these characters."""
     tails = ("", "a", "[0m", "]0;t\x07")
@@ -290,9 +312,31 @@ markup_pieces = st.sampled_from(
      "</head>", "<p CLASS=x STYLE='color:red' ID=i data-id=1>", "<span xml:lang='en'>",
      "<b xlink:href='http://x/'>", "<o:p>", "</o:p>", "<bloc\u212aquote>", "<mar\u212a>",
      "<a href='/rel/link?a=1&amp;b=2' target=_blank rel=nofollow>", "<img src=' /x.png '>",
-     "&#65534;", "&#x1b", "&#0;", "&#13;", "<q cite=\"http://a.com/\x7f\">"]
+     "&#65534;", "&#x1b", "&#0;", "&#13;", "<q cite=\"http://a.com/\x7f\">",
+     # Named entities for characters `clean` removes, in the cases libxml2 may read.
+     "&lrm;", "&rlm;", "&RLM;", "&rlm", "&lrm x", "&#8207;", "&#x200F;", "&#X200e;",
+     # The parse is given UTF-8 bytes: wide characters, and a charset it must not follow.
+     "<meta charset='iso-8859-1'>", "<meta http-equiv='content-type' content='text/html; "
+     "charset=koi8-r'>", "\U0001f600", "\u65e5\u672c", "\u00e9\u00e8", "\ufffd"]
 )
 markup = st.lists(markup_pieces, max_size=25).map("".join)
+
+
+def test_only_the_bidi_mark_entities_name_what_clean_removes() -> None:
+    """`_sanitize_markup` cleans its output again only when the input has a character
+    reference or `_BIDI_MARK_ENTITY`: every named entity of HTML (the HTML5 table, which
+    holds HTML 4's) that stands for a character `clean` removes or changes must match it."""
+    from html.entities import html5
+
+    from feeds.text import _BIDI_MARK_ENTITY
+
+    unsafe = [name for name, value in html5.items() if clean(value) != value]
+    assert unsafe, "the table has the bidi marks at least"
+    for name in unsafe:
+        assert _BIDI_MARK_ENTITY.match("&" + name), name
+    for name in ("lrm;", "rlm;"):
+        out = sanitize_html(f"<p class='x'>a&{name}b</p>")  # parsed: not plain
+        assert out == "<p>ab</p>", out
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
