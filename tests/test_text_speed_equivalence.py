@@ -293,6 +293,40 @@ def test_quick_tag_check_answers_as_a_copy_would(html: str) -> None:
     assert (_QUICK_OTHER_TAG.search(html) is None) == (_QUICK_TAG.sub("", html).count("<") == 0)
 
 
+# `_QUICK_OTHER_TAG` as it was written before: with IGNORECASE, from `_BARE_TAG` itself.
+_QUICK_OTHER_TAG_AS_WRITTEN = re.compile(f"<(?!{_BARE_TAG.pattern[1:]}|{_PLAIN_LINK_TAG})",
+                                         re.I)
+
+
+def test_case_folds_are_what_ignorecase_takes() -> None:
+    """`_caseless` spells each ASCII letter as every character re.IGNORECASE matches it with."""
+    folds: dict[str, set[str]] = {letter: set() for letter in "abcdefghijklmnopqrstuvwxyz"}
+    for code in range(0x110000):
+        character = chr(code)
+        related = character.lower() + character.upper() + character.casefold()
+        for letter in set(related.lower()) & folds.keys():  # what IGNORECASE could tie it to
+            if re.fullmatch(letter, character, re.I):
+                folds[letter].add(character)
+    for letter, found in folds.items():
+        assert re.fullmatch(feeds.text._caseless(letter), "") is None
+        spelled = set(feeds.text._caseless(letter)[1:-1])
+        assert spelled == found, letter
+
+
+tag_pieces = st.sampled_from(
+    ["<", "</", ">", "/>", " />", " ", "\n", "/", "x", "=", '"', "a href=\"http://e.com/\">",
+     "/a>", "A", *feeds.text._BARE_NAMES[:22], *feeds.text._BARE_NAMES[23:], "h1", "H6", "h7",
+     "STRONG", "Blockquote", "\u017ftrong", "\u212abd", "\u0130", "\u0131ns", "DİV", "\u212a",
+     "script", "img", "a", "ab", "brx", "pre ", "li\t"])
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(tag_pieces, max_size=12).map("".join))
+def test_quick_tag_check_answers_as_written_with_ignorecase(html: str) -> None:
+    assert (_QUICK_OTHER_TAG.search(html) is None) == (
+        _QUICK_OTHER_TAG_AS_WRITTEN.search(html) is None)
+
+
 markup_pieces = st.sampled_from(
     ["<p>", "</p>", "<div>", "</div>", "<b>", "</b>", "<br>", "<em>", "</em>", "<span>",
      "</span>", "<P>", "<Br />", "<a href='/x'>", "<a href=\"javascript:alert(1)\">",
