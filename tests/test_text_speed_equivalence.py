@@ -458,6 +458,14 @@ nested = st.recursive(
 )
 
 
+def test_wide_text_repair_is_unchanged_for_every_character() -> None:
+    """Text with a character above U+00FF takes the UTF-8 byte search for C1 characters:
+    each code point beside one, and beside a C1 character, is repaired as before."""
+    for code in range(0x110000):
+        for value in ("\u2019" + chr(code) + "x", "\u4e00\x85" + chr(code)):
+            assert feeds.xmlfeed.repaired(value) == reference_as_feedparser_text(value), code
+
+
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(nested)
 def test_feedparser_text_repair_is_unchanged(value: Any) -> None:
