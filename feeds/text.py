@@ -233,6 +233,9 @@ def _slow_safe_url(url: str | None, base: str | None = None) -> str | None:
         return None
     if base and not url[:8].lower().startswith(("http://", "https://")):
         base = clean(base).replace("\t", "").replace("\n", "").strip()
+        joined = _plain_join(base, url)
+        if joined is not None:
+            return joined  # what the lines below give it (a test holds it to that)
         try:
             url = urljoin(base, url)
         except ValueError:
@@ -246,6 +249,42 @@ def _slow_safe_url(url: str | None, base: str | None = None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not host:
         return None
     return url
+
+
+# A plain http(s) base: its origin, then (if any) a path without parameters, "//" or a segment
+# starting with "." (no dot segment), then any query or fragment. A plain relative path: the
+# same kind of path, also without ':' (no scheme).
+def _ascii_class(excluded: str) -> str:
+    return "[" + "".join(re.escape(chr(code)) for code in range(0x21, 0x7F)
+                         if chr(code) not in excluded) + "]"
+
+
+_BASE_SEGMENT = _ascii_class("/?#;\\")
+_PATH_SEGMENT = _ascii_class("/?#;\\:")
+_PLAIN_BASE = re.compile(
+    rf"(https?://[A-Za-z0-9][A-Za-z0-9._-]*(?::[0-9]{{1,5}})?)"
+    rf"(?:((?:/(?![/.]){_BASE_SEGMENT}*)*/){_BASE_SEGMENT}*)?(?:[?#][!-~]*)?")
+_PLAIN_PATH = re.compile(rf"(?!\.)(?:{_PATH_SEGMENT}+/(?![/.]))*{_PATH_SEGMENT}*")
+
+
+def _plain_join(base: str, url: str) -> str | None:
+    """`urljoin(base, url)` for the relative links feeds write most ("/images/a.jpg",
+    "post-1.html"), without parsing both and putting them together again (a fifth of a link's
+    time on the slow path); None for any other pair.
+
+    For such a pair urljoin keeps the base's origin, drops its query, fragment and last path
+    segment, and appends the path: an absolute path to the origin, a relative one to the
+    base's directory."""
+    found = _PLAIN_BASE.fullmatch(base)
+    if found is None:
+        return None
+    if url[0] == "/":
+        if url[1:2] in ("/", "") or not _PLAIN_PATH.fullmatch(url, 1):
+            return None
+        return found.group(1) + url
+    if not _PLAIN_PATH.fullmatch(url):
+        return None
+    return found.group(1) + (found.group(2) or "/") + url
 
 
 # What stored HTML may hold. Anything else is removed: with its content for the dangerous or

@@ -112,6 +112,32 @@ def reference_sanitize_html(html: str | None, base_url: str | None = None) -> st
     return reference_clean(out)
 
 
+def reference_slow_safe_url(url: str | None, base: str | None = None) -> str | None:
+    """`_slow_safe_url` as it was: every relative link through urljoin."""
+    from urllib.parse import urljoin, urlsplit
+
+    if not url:
+        return None
+    url = clean(url).replace("\t", "").replace("\n", "").strip()
+    if not url:
+        return None
+    if base and not url[:8].lower().startswith(("http://", "https://")):
+        base = clean(base).replace("\t", "").replace("\n", "").strip()
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    url = url.replace(" ", "%20")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url
+
+
 def reference_as_feedparser_text(value: Any) -> Any:
     if isinstance(value, str):
         if not value.isascii():
@@ -265,6 +291,36 @@ def test_safe_url_quick_path_is_the_slow_path(url: str, base: str | None) -> Non
 @given(st.from_regex(_PLAIN_HTTP_URL, fullmatch=True), bases)
 def test_every_plain_url_is_kept_as_it_is(url: str, base: str | None) -> None:
     assert _slow_safe_url(url, base) == url
+
+
+relative_pieces = st.sampled_from(
+    ["/", "//", "a", "b.jpg", ".", "..", "./", "../", ".x", "x.", "?", "#", ";", ":", "@", "%2F",
+     "%", "\\", " ", "é", "~", "=", "&", "+", "-", "_", "!", "$", "'", "(", "*", ",", "[", "]",
+     "^", "`", "{", "|", "}", '"', "<", ">", "q=1"])
+plain_bases = st.one_of(
+    st.lists(st.sampled_from(["https://", "http://", "HTTPS://", "h.com", "H-1.org", ":8080",
+                              ":", "@", "/", "//", "a", "b.c", ".", "..", "?", "#", ";", "x=1",
+                              "%20", " ", "\\", "~"]), max_size=10).map("".join),
+    st.builds(lambda path: "https://example.com" + path,
+              st.lists(relative_pieces, max_size=8).map("".join)))
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(relative_pieces, min_size=1, max_size=10).map("".join), plain_bases)
+def test_plain_relative_links_join_as_urljoin_joins_them(url: str, base: str) -> None:
+    """`_plain_join` (relative links without urljoin) gives what urljoin gave."""
+    assert _slow_safe_url(url, base) == reference_slow_safe_url(url, base)
+
+
+def test_plain_relative_links_take_the_quick_join() -> None:
+    for base, url in [("https://example.com/f", "/a/b.jpg"), ("https://h.org/a/b/", "c.png"),
+                      ("http://h:8080", "x/y/"), ("https://h.org/a?q#f", "post-1.html")]:
+        assert feeds.text._plain_join(base, url) == reference_slow_safe_url(url, base)
+    for base, url in [("https://h.org/a/", "../x"), ("https://h.org/a/", "./x"),
+                      ("https://h.org//a", "x"), ("https://h.org/a;p", "x"),
+                      ("https://h.org/a", "//x"), ("https://h.org/a", "x?"),
+                      ("https://h.org/a", "x:y"), ("https://u@h.org/a", "x")]:
+        assert feeds.text._plain_join(base, url) is None, (base, url)
 
 
 @pytest.mark.parametrize("url", [
