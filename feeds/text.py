@@ -102,6 +102,11 @@ def clean(value: str | None) -> str:
 def clean_line(value: str | None) -> str:
     """`clean`, then every run of whitespace (newlines, tabs, NBSP too) becomes one space."""
     if value and value.isprintable():  # nothing `clean` removes (see `_is_safe`): no call
+        # Printable: its only whitespace is the ASCII space (tabs, newlines, NBSP and the
+        # other spaces are not printable), so with no space at either end and no two in a
+        # row it is its own answer (most titles, names and tags), without a split and join.
+        if value[0] != " " and value[-1] != " " and "  " not in value:
+            return value
         return " ".join(value.split())
     return " ".join(clean(value).split())
 
@@ -159,6 +164,9 @@ def strip_tags(html: str | None) -> str:
 _INVISIBLE_BLOCKS = re.compile(
     r"<!--.*?-->|<(script|style|template|noscript)\b.*?</\1\s*>", re.IGNORECASE | re.DOTALL
 )
+# Where an `_INVISIBLE_BLOCKS` match can start, case-folded by hand as IGNORECASE folds it
+# ('s' matches U+017F LATIN SMALL LETTER LONG S too; no other letter here has such a fold).
+_INVISIBLE_START = re.compile("<(?:!--|[sS\u017f][cCtT]|[tT][eE]|[nN][oO])")
 _TAG = re.compile(r"<[^>]*>")
 _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n\s*\n\s*")
@@ -170,7 +178,9 @@ def search_text(html: str | None) -> str:
     if not html:
         return ""
     if "<" in html:  # (plain text, half the items, has no tag or block to remove)
-        text = _INVISIBLE_BLOCKS.sub(" ", html)
+        # Sanitized HTML has no comment or script left: a search without IGNORECASE (which
+        # keeps sre from skipping to each '<') says so at a third of the expression's cost.
+        text = _INVISIBLE_BLOCKS.sub(" ", html) if _INVISIBLE_START.search(html) else html
         text = _TAG.sub(" ", text.replace("</p>", "\n\n").replace("<br", "\n<br"))
     else:
         text = html
@@ -179,17 +189,18 @@ def search_text(html: str | None) -> str:
 
 
 def _collapse_spaces(text: str) -> str:
-    """`_SPACES.sub(" ", text)` without the regular expression, which matched every single
-    space between words (and every NBSP an `&nbsp;` left): each other character `_SPACES`
-    names becomes a space first, then runs of spaces are halved until none is left. Over the
-    corpus's item bodies this took 60% of the time of the expression's path (about a tenth of
-    a parsing worker's CPU before)."""
+    """`_SPACES.sub(" ", text)` without matching every single space between words (and every
+    NBSP an `&nbsp;` left), which that expression did: each other character `_SPACES` names
+    becomes a space first, then only runs of two or more spaces are matched (sre skips to
+    each "  " as to a literal). Halving the runs with `str.replace` until none was left took
+    twice as long (a tag removed leaves a run of spaces; corpus bodies: 60 -> 28 ms)."""
     for other in _OTHER_SPACES:
         if other in text:
             text = text.replace(other, " ")
-    while "  " in text:  # each pass halves every run of spaces
-        text = text.replace("  ", " ")
-    return text
+    return _SPACE_RUNS.sub(" ", text) if "  " in text else text
+
+
+_SPACE_RUNS = re.compile("  +")
 
 
 # What `_SPACES` matches besides the space itself.
@@ -222,6 +233,9 @@ def _slow_safe_url(url: str | None, base: str | None = None) -> str | None:
         return None
     if base and not url[:8].lower().startswith(("http://", "https://")):
         base = clean(base).replace("\t", "").replace("\n", "").strip()
+        joined = _plain_join(base, url)
+        if joined is not None:
+            return joined  # what the lines below give it (a test holds it to that)
         try:
             url = urljoin(base, url)
         except ValueError:
@@ -235,6 +249,42 @@ def _slow_safe_url(url: str | None, base: str | None = None) -> str | None:
     if parts.scheme.lower() not in ("http", "https") or not host:
         return None
     return url
+
+
+# A plain http(s) base: its origin, then (if any) a path without parameters, "//" or a segment
+# starting with "." (no dot segment), then any query or fragment. A plain relative path: the
+# same kind of path, also without ':' (no scheme).
+def _ascii_class(excluded: str) -> str:
+    return "[" + "".join(re.escape(chr(code)) for code in range(0x21, 0x7F)
+                         if chr(code) not in excluded) + "]"
+
+
+_BASE_SEGMENT = _ascii_class("/?#;\\")
+_PATH_SEGMENT = _ascii_class("/?#;\\:")
+_PLAIN_BASE = re.compile(
+    rf"(https?://[A-Za-z0-9][A-Za-z0-9._-]*(?::[0-9]{{1,5}})?)"
+    rf"(?:((?:/(?![/.]){_BASE_SEGMENT}*)*/){_BASE_SEGMENT}*)?(?:[?#][!-~]*)?")
+_PLAIN_PATH = re.compile(rf"(?!\.)(?:{_PATH_SEGMENT}+/(?![/.]))*{_PATH_SEGMENT}*")
+
+
+def _plain_join(base: str, url: str) -> str | None:
+    """`urljoin(base, url)` for the relative links feeds write most ("/images/a.jpg",
+    "post-1.html"), without parsing both and putting them together again (a fifth of a link's
+    time on the slow path); None for any other pair.
+
+    For such a pair urljoin keeps the base's origin, drops its query, fragment and last path
+    segment, and appends the path: an absolute path to the origin, a relative one to the
+    base's directory."""
+    found = _PLAIN_BASE.fullmatch(base)
+    if found is None:
+        return None
+    if url[0] == "/":
+        if url[1:2] in ("/", "") or not _PLAIN_PATH.fullmatch(url, 1):
+            return None
+        return found.group(1) + url
+    if not _PLAIN_PATH.fullmatch(url):
+        return None
+    return found.group(1) + (found.group(2) or "/") + url
 
 
 # What stored HTML may hold. Anything else is removed: with its content for the dangerous or
@@ -276,12 +326,12 @@ _COMMON_REFUSED = ("class", "style", "id", "target", "rel", "border", "role", "s
                    "onerror", "data-id")
 
 # Tags that are harmless without attributes; a fragment made only of these needs no parse.
-_BARE_TAG = re.compile(
-    r"</?(?:p|br|b|i|u|s|em|strong|small|sub|sup|code|pre|kbd|blockquote|q|ul|ol|li|dl|dt|dd"
-    r"|h[1-6]|hr|span|div|section|article|figure|figcaption|table|thead|tbody|tr|th|td|abbr"
-    r"|cite|mark|del|ins)\s*/?>",
-    re.I,
-)
+_BARE_NAMES = (
+    "p", "br", "b", "i", "u", "s", "em", "strong", "small", "sub", "sup", "code", "pre", "kbd",
+    "blockquote", "q", "ul", "ol", "li", "dl", "dt", "dd", "h[1-6]", "hr", "span", "div",
+    "section", "article", "figure", "figcaption", "table", "thead", "tbody", "tr", "th", "td",
+    "abbr", "cite", "mark", "del", "ins")
+_BARE_TAG = re.compile(r"</?(?:" + "|".join(_BARE_NAMES) + r")\s*/?>", re.I)
 # A link to a plain absolute http(s) URL, written as most feeds write one: `<a href="...">`
 # in lower case and double quotes, the URL one `safe_url` keeps as it is and without a quote,
 # '&', '<', '>', backslash or backtick (nothing an HTML reader could decode or break out
@@ -293,9 +343,31 @@ _PLAIN_LINK_TAG = (
     r'(?-i:a href="https?://[A-Za-z0-9][A-Za-z0-9._-]*(?::[0-9]{1,5})?'
     rf'(?:[/?#]{_URL_CHARACTER}*)?">|/a>)'
 )
+# The characters re.IGNORECASE takes for an ASCII letter besides its two cases (a test checks
+# every letter against every code point).
+_CASE_FOLDS = {"i": "\u0130\u0131", "k": "\u212a", "s": "\u017f"}
+
+
+def _caseless(pattern: str) -> str:
+    """`pattern` with each ASCII letter as the class re.IGNORECASE would match it with."""
+    return "".join(f"[{c}{c.upper()}{_CASE_FOLDS.get(c, '')}]" if "a" <= c <= "z" else c
+                   for c in pattern)
+
+
+def _bare_names_by_first_letter() -> str:
+    groups: dict[str, list[str]] = {}
+    for name in _BARE_NAMES:
+        groups.setdefault(name[0], []).append(_caseless(name[1:]))
+    return "|".join(f"{_caseless(first)}(?:{'|'.join(rests)})" for first, rests in groups.items())
+
+
 # A '<' that starts neither a `_BARE_TAG` nor a `_PLAIN_LINK_TAG`: the same answer as "does
 # a '<' survive removing them" (each holds one '<', its first character), without a copy.
-_QUICK_OTHER_TAG = re.compile(f"<(?!{_BARE_TAG.pattern[1:]}|{_PLAIN_LINK_TAG})", re.I)
+# Written without re.IGNORECASE (its letters are classes) and with the names grouped by their
+# first letter: sre then rules most names out by one character, where IGNORECASE tried each
+# name in full at each '<' (the search took 2% of a parse; now half that).
+_QUICK_OTHER_TAG = re.compile(
+    f"<(?!/?(?:{_bare_names_by_first_letter()})\\s*/?>|{_PLAIN_LINK_TAG})")
 # What lxml.html's fragment_fromstring takes for a whole document rather than a fragment.
 _FULL_DOCUMENT = re.compile(r"^\s*<(?:html|!doctype)", re.I)
 # What makes the text of a parsed fragment hold a character lxml refuses to set as an element's
@@ -318,7 +390,13 @@ class _Sanitizer:
         self.etree = etree
         # etree's parser, not lxml.html's: the same libxml2 tree, without the Python class
         # lookup lxml.html runs for every element it hands to Python.
-        self.parser = etree.HTMLParser()
+        # No id table (ids are never looked up; most are removed) and no default doctype
+        # (only the body is written): ~3% of the parse's instructions. The markup is given as
+        # UTF-8 bytes: lxml hands a str over as UTF-16 or UCS-4, which libxml2 converts (and
+        # UCS-4 through iconv); encoding is cheaper. The encoding is given, so a <meta
+        # charset> in the markup changes nothing, as it changed nothing for a str.
+        self.parser = etree.HTMLParser(collect_ids=False, default_doctype=False,
+                                       encoding="utf-8")
         # Every attribute below the root, as strings that know their element and name: one
         # query is quicker than asking each element for its keys.
         self.attributes = etree.XPath("descendant::*/@*")
@@ -340,7 +418,8 @@ def _fragment(html: str, sanitizer: _Sanitizer):  # type: ignore[no-untyped-def]
     without leading blank text. Raises when lxml.html would (no or several bodies)."""
     if not _FULL_DOCUMENT.match(html):
         html = f"<html><body>{html}</body></html>"
-    document = sanitizer.etree.fromstring(html, sanitizer.parser)
+    # (`clean` has removed lone surrogates: the encoding cannot fail.)
+    document = sanitizer.etree.fromstring(html.encode("utf-8"), sanitizer.parser)
     if document is None or document.tag != "html":
         raise ValueError("not an HTML document")
     bodies = [element for element in document if element.tag == "body"]
@@ -406,9 +485,14 @@ def _sanitize_tree(  # type: ignore[no-untyped-def]
             refused.add(name)
     if refused:
         etree.strip_attributes(root, *refused)
-        for value in sanitizer.attributes(root):  # a name strip_attributes did not know
-            if value.attrname in refused:
-                del value.getparent().attrib[value.attrname]
+        # strip_attributes reads "{uri}name" and "prefix:name" as names in a namespace and
+        # may miss such attributes; it removes every other name (a test holds it to that), so
+        # only then is every attribute looked at again (a second query: 40% of fragments
+        # have a refused name after the common ones, nearly none with '{', '}' or ':').
+        if any(":" in name or "{" in name or "}" in name for name in refused):
+            for value in sanitizer.attributes(root):  # a name strip_attributes did not know
+                if value.attrname in refused:
+                    del value.getparent().attrib[value.attrname]
 
 
 def _walk_tree(root, base_url: str | None) -> None:  # type: ignore[no-untyped-def]
@@ -500,6 +584,10 @@ def sanitize_html(html: str | None, base_url: str | None = None) -> str:
     return _sanitize_markup(html, base_url)
 
 
+# The start of &lrm; or &rlm; in any ASCII case (libxml2 reads entity names case-sensitively).
+_BIDI_MARK_ENTITY = re.compile("&(?:[lL][rR]|[rR][lL])[mM]")
+
+
 def _sanitize_markup(html: str, base_url: str | None) -> str:
     """`sanitize_html` of cleaned markup, always parsed."""
     try:
@@ -517,8 +605,12 @@ def _sanitize_markup(html: str, base_url: str | None) -> str:
     if out.startswith("<div>") and out.endswith("</div>"):
         out = out[5:-6]
     # libxml2 writes the characters of the (cleaned) input and markup of its own; only a
-    # character reference or an entity ("&#x202e;", "&rlm;") can put in one `clean` removes.
-    return clean(out) if "&" in html else out
+    # character reference or an entity ("&#x202e;", "&rlm;") can put in one `clean` removes,
+    # and of HTML's named entities only &lrm; and &rlm; stand for such a character (a test
+    # checks the whole table). Most markup has '&' (&amp;, &nbsp;) but half has no "&#".
+    if "&" in html and ("&#" in html or _BIDI_MARK_ENTITY.search(html)):
+        return clean(out)
+    return out
 
 
 def reading_minutes(text: str) -> int:

@@ -145,10 +145,12 @@ def repaired(value: str) -> str:
     try:
         latin1 = value.encode("iso-8859-1")
     except UnicodeEncodeError:  # a character above U+00FF: not UTF-8 read as Latin-1
-        # A C1 character is "\xc2\x80"-"\xc2\x9f" in UTF-8: no such lead byte, no C1 to
-        # look for (the encoding and a byte search are quicker than the character class).
-        if b"\xc2" not in value.encode("utf-8", "surrogatepass"):
+        # A C1 character is "\xc2\x80"-"\xc2\x9f" in UTF-8 (0xC2 is only ever a lead byte):
+        # the encoding and byte searches are quicker than the character class over the text.
+        data = value.encode("utf-8", "surrogatepass")
+        if b"\xc2" not in data or not _UTF8_C1.search(data):
             return value
+        return value.translate(_CP1252)
     else:
         try:
             value = latin1.decode("utf-8")
@@ -162,6 +164,7 @@ def repaired(value: str) -> str:
 
 
 _C1_BYTES = bytes(range(0x80, 0xA0))
+_UTF8_C1 = re.compile(b"\xc2[\x80-\x9f]")
 
 
 _NAMES: dict[tuple[str, str | None], str] = {}
@@ -192,6 +195,8 @@ def _name(element: Any) -> str:
 def _attributes(element: Any) -> dict[str, str]:
     """Attributes named as feedparser names them (lower case, known prefixes); `rel` and
     `type` values lower-cased."""
+    if not element.attrib:  # most elements: an empty proxy is cheaper than an empty items()
+        return {}
     found: dict[str, str] = {}
     for key, value in element.items():
         if key[0] == "{":
@@ -317,7 +322,7 @@ class _Walk:
         value = _own_text(element).strip()
         if key in ("link", "id", "href", "url") and value:
             value = self.document.resolve(base, value)
-        return self.document.repair(value)
+        return value if value.isascii() else self.document.repair(value)
 
     def content(self, element: Any, attributes: dict[str, str], default: str, base: str
                 ) -> tuple[str, dict[str, Any]]:
@@ -335,7 +340,7 @@ class _Walk:
         detail: dict[str, Any] = {"type": kind}
         if base:
             detail["base"] = base
-        return self.document.repair(value), detail
+        return value if value.isascii() else self.document.repair(value), detail
 
     def typed_content(self, element: Any, attributes: dict[str, str], default: str
                       ) -> tuple[str, str]:

@@ -26,6 +26,7 @@ from feeds.text import (
     _BLANK_LINES,
     _ESCAPE_SEQUENCE,
     _INVISIBLE_BLOCKS,
+    _INVISIBLE_START,
     _LINE_BREAKS,
     _PLAIN_HTTP_URL,
     _PLAIN_LINK_TAG,
@@ -111,6 +112,32 @@ def reference_sanitize_html(html: str | None, base_url: str | None = None) -> st
     return reference_clean(out)
 
 
+def reference_slow_safe_url(url: str | None, base: str | None = None) -> str | None:
+    """`_slow_safe_url` as it was: every relative link through urljoin."""
+    from urllib.parse import urljoin, urlsplit
+
+    if not url:
+        return None
+    url = clean(url).replace("\t", "").replace("\n", "").strip()
+    if not url:
+        return None
+    if base and not url[:8].lower().startswith(("http://", "https://")):
+        base = clean(base).replace("\t", "").replace("\n", "").strip()
+        try:
+            url = urljoin(base, url)
+        except ValueError:
+            return None
+    url = url.replace(" ", "%20")
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not host:
+        return None
+    return url
+
+
 def reference_as_feedparser_text(value: Any) -> Any:
     if isinstance(value, str):
         if not value.isascii():
@@ -143,6 +170,28 @@ def test_the_ascii_check_deletes_what_clean_removes() -> None:
     unsafe = re.compile(f"[{_UNSAFE_CLASS}]")
     assert set(feeds.text._ASCII_UNSAFE) == {code for code in range(128)
                                              if unsafe.match(chr(code))}
+
+
+def test_long_text_check_finds_every_character_clean_removes() -> None:
+    """Every character, put into a long non-ASCII text at its start, middle or end, is
+    judged by `_is_safe` as `_UNSAFE` judges it (its shortcuts for non-ASCII text)."""
+    unsafe = re.compile(f"[{_UNSAFE_CLASS}]")
+    pad = "é" * 150
+    for code in range(0x110000):
+        character = chr(code)
+        expected = not unsafe.match(character)
+        assert feeds.text._is_safe(pad + character + pad) is expected, hex(code)
+        if code < 0x3000 or not expected:  # at either end too
+            for text in (character + pad + pad, pad + pad + character):
+                assert feeds.text._is_safe(text) is expected, hex(code)
+
+
+@settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.sampled_from(["\u00e9" * 50, "x" * 90, "\u2019 \u201c", "\u00a0\n"]),
+                min_size=4, max_size=8).map("".join), st.text(max_size=30), st.integers(0, 400))
+def test_long_text_is_cleaned_unchanged(long: str, inserted: str, where: int) -> None:
+    value = long[:where] + inserted + long[where:]
+    assert clean(value) == reference_clean(value)
 
 
 def test_every_escape_sequence_starts_with_an_escape_start() -> None:
@@ -184,6 +233,32 @@ def test_search_text_is_unchanged(html: str) -> None:
     assert search_text(html) == reference_search_text(html)
 
 
+def test_every_invisible_block_start_is_found_by_the_quick_search() -> None:
+    """`_INVISIBLE_START` (no IGNORECASE) finds every place an `_INVISIBLE_BLOCKS` match can
+    start: each letter of each keyword is tried as every character IGNORECASE takes it for
+    (U+017F for 's', U+0130/U+0131 for 'i' among them)."""
+    keywords = ("!--", "script", "style", "template", "noscript")
+    letters = set("".join(keywords))
+    folds: dict[str, list[str]] = {letter: [] for letter in letters}
+    for code in range(0x110000):
+        character = chr(code)
+        for letter in letters:
+            if re.fullmatch(re.escape(letter), character, re.IGNORECASE):
+                folds[letter].append(character)
+    assert "\u017f" in folds["s"] and "\u0130" in folds["i"]
+    tried = 0
+    for keyword in keywords:
+        for position, letter in enumerate(keyword):
+            for character in folds[letter]:
+                spelled = keyword[:position] + character + keyword[position + 1:]
+                closing = "-->" if keyword == "!--" else f"</{keyword}>"
+                block = f"x <{spelled} a>b{closing} y"
+                if _INVISIBLE_BLOCKS.search(block):
+                    assert _INVISIBLE_START.search(block), block
+                    tried += 1
+    assert tried > 50
+
+
 # --- safe_url: the plain http(s) URL shortcut ---------------------------------------------------
 
 url_pieces = st.sampled_from(
@@ -218,6 +293,36 @@ def test_every_plain_url_is_kept_as_it_is(url: str, base: str | None) -> None:
     assert _slow_safe_url(url, base) == url
 
 
+relative_pieces = st.sampled_from(
+    ["/", "//", "a", "b.jpg", ".", "..", "./", "../", ".x", "x.", "?", "#", ";", ":", "@", "%2F",
+     "%", "\\", " ", "é", "~", "=", "&", "+", "-", "_", "!", "$", "'", "(", "*", ",", "[", "]",
+     "^", "`", "{", "|", "}", '"', "<", ">", "q=1"])
+plain_bases = st.one_of(
+    st.lists(st.sampled_from(["https://", "http://", "HTTPS://", "h.com", "H-1.org", ":8080",
+                              ":", "@", "/", "//", "a", "b.c", ".", "..", "?", "#", ";", "x=1",
+                              "%20", " ", "\\", "~"]), max_size=10).map("".join),
+    st.builds(lambda path: "https://example.com" + path,
+              st.lists(relative_pieces, max_size=8).map("".join)))
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(relative_pieces, min_size=1, max_size=10).map("".join), plain_bases)
+def test_plain_relative_links_join_as_urljoin_joins_them(url: str, base: str) -> None:
+    """`_plain_join` (relative links without urljoin) gives what urljoin gave."""
+    assert _slow_safe_url(url, base) == reference_slow_safe_url(url, base)
+
+
+def test_plain_relative_links_take_the_quick_join() -> None:
+    for base, url in [("https://example.com/f", "/a/b.jpg"), ("https://h.org/a/b/", "c.png"),
+                      ("http://h:8080", "x/y/"), ("https://h.org/a?q#f", "post-1.html")]:
+        assert feeds.text._plain_join(base, url) == reference_slow_safe_url(url, base)
+    for base, url in [("https://h.org/a/", "../x"), ("https://h.org/a/", "./x"),
+                      ("https://h.org//a", "x"), ("https://h.org/a;p", "x"),
+                      ("https://h.org/a", "//x"), ("https://h.org/a", "x?"),
+                      ("https://h.org/a", "x:y"), ("https://u@h.org/a", "x")]:
+        assert feeds.text._plain_join(base, url) is None, (base, url)
+
+
 @pytest.mark.parametrize("url", [
     "http://user@evil.com/", "http://a b/", "http://[::1]/", "http://é.com/", "HTTP://a.com/",
     "http://a.com:x/", "http:/a.com/", "http://a.com/\x1b[31m", "http://a.com/\u202e",
@@ -244,6 +349,40 @@ def test_quick_tag_check_answers_as_a_copy_would(html: str) -> None:
     assert (_QUICK_OTHER_TAG.search(html) is None) == (_QUICK_TAG.sub("", html).count("<") == 0)
 
 
+# `_QUICK_OTHER_TAG` as it was written before: with IGNORECASE, from `_BARE_TAG` itself.
+_QUICK_OTHER_TAG_AS_WRITTEN = re.compile(f"<(?!{_BARE_TAG.pattern[1:]}|{_PLAIN_LINK_TAG})",
+                                         re.I)
+
+
+def test_case_folds_are_what_ignorecase_takes() -> None:
+    """`_caseless` spells each ASCII letter as every character re.IGNORECASE matches it with."""
+    folds: dict[str, set[str]] = {letter: set() for letter in "abcdefghijklmnopqrstuvwxyz"}
+    for code in range(0x110000):
+        character = chr(code)
+        related = character.lower() + character.upper() + character.casefold()
+        for letter in set(related.lower()) & folds.keys():  # what IGNORECASE could tie it to
+            if re.fullmatch(letter, character, re.I):
+                folds[letter].add(character)
+    for letter, found in folds.items():
+        assert re.fullmatch(feeds.text._caseless(letter), "") is None
+        spelled = set(feeds.text._caseless(letter)[1:-1])
+        assert spelled == found, letter
+
+
+tag_pieces = st.sampled_from(
+    ["<", "</", ">", "/>", " />", " ", "\n", "/", "x", "=", '"', "a href=\"http://e.com/\">",
+     "/a>", "A", *feeds.text._BARE_NAMES[:22], *feeds.text._BARE_NAMES[23:], "h1", "H6", "h7",
+     "STRONG", "Blockquote", "\u017ftrong", "\u212abd", "\u0130", "\u0131ns", "DİV", "\u212a",
+     "script", "img", "a", "ab", "brx", "pre ", "li\t"])
+
+
+@settings(max_examples=4000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(tag_pieces, max_size=12).map("".join))
+def test_quick_tag_check_answers_as_written_with_ignorecase(html: str) -> None:
+    assert (_QUICK_OTHER_TAG.search(html) is None) == (
+        _QUICK_OTHER_TAG_AS_WRITTEN.search(html) is None)
+
+
 markup_pieces = st.sampled_from(
     ["<p>", "</p>", "<div>", "</div>", "<b>", "</b>", "<br>", "<em>", "</em>", "<span>",
      "</span>", "<P>", "<Br />", "<a href='/x'>", "<a href=\"javascript:alert(1)\">",
@@ -263,9 +402,31 @@ markup_pieces = st.sampled_from(
      "</head>", "<p CLASS=x STYLE='color:red' ID=i data-id=1>", "<span xml:lang='en'>",
      "<b xlink:href='http://x/'>", "<o:p>", "</o:p>", "<bloc\u212aquote>", "<mar\u212a>",
      "<a href='/rel/link?a=1&amp;b=2' target=_blank rel=nofollow>", "<img src=' /x.png '>",
-     "&#65534;", "&#x1b", "&#0;", "&#13;", "<q cite=\"http://a.com/\x7f\">"]
+     "&#65534;", "&#x1b", "&#0;", "&#13;", "<q cite=\"http://a.com/\x7f\">",
+     # Named entities for characters `clean` removes, in the cases libxml2 may read.
+     "&lrm;", "&rlm;", "&RLM;", "&rlm", "&lrm x", "&#8207;", "&#x200F;", "&#X200e;",
+     # The parse is given UTF-8 bytes: wide characters, and a charset it must not follow.
+     "<meta charset='iso-8859-1'>", "<meta http-equiv='content-type' content='text/html; "
+     "charset=koi8-r'>", "\U0001f600", "\u65e5\u672c", "\u00e9\u00e8", "\ufffd"]
 )
 markup = st.lists(markup_pieces, max_size=25).map("".join)
+
+
+def test_only_the_bidi_mark_entities_name_what_clean_removes() -> None:
+    """`_sanitize_markup` cleans its output again only when the input has a character
+    reference or `_BIDI_MARK_ENTITY`: every named entity of HTML (the HTML5 table, which
+    holds HTML 4's) that stands for a character `clean` removes or changes must match it."""
+    from html.entities import html5
+
+    from feeds.text import _BIDI_MARK_ENTITY
+
+    unsafe = [name for name, value in html5.items() if clean(value) != value]
+    assert unsafe, "the table has the bidi marks at least"
+    for name in unsafe:
+        assert _BIDI_MARK_ENTITY.match("&" + name), name
+    for name in ("lrm;", "rlm;"):
+        out = sanitize_html(f"<p class='x'>a&{name}b</p>")  # parsed: not plain
+        assert out == "<p>ab</p>", out
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -351,6 +512,14 @@ nested = st.recursive(
                             st.dictionaries(st.text(max_size=4), inner, max_size=4)),
     max_leaves=20,
 )
+
+
+def test_wide_text_repair_is_unchanged_for_every_character() -> None:
+    """Text with a character above U+00FF takes the UTF-8 byte search for C1 characters:
+    each code point beside one, and beside a C1 character, is repaired as before."""
+    for code in range(0x110000):
+        for value in ("\u2019" + chr(code) + "x", "\u4e00\x85" + chr(code)):
+            assert feeds.xmlfeed.repaired(value) == reference_as_feedparser_text(value), code
 
 
 @settings(max_examples=800, deadline=None, suppress_health_check=[HealthCheck.too_slow])
