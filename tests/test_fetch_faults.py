@@ -484,3 +484,17 @@ def test_aiohttp_s_own_contexts_refuse_every_certificate(
                           capture_output=True, text=True, timeout=60, check=True,
                           env={**os.environ, "SSL_CERT_FILE": str(certificate[0])})
     assert done.stdout.split()[0] == "refused", done.stdout + done.stderr
+
+
+async def test_sslkeylogfile_is_honoured_as_by_the_default_context(
+    tls_server: LocalServer, trusted: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ssl.create_default_context (which aiohttp's own context was) writes the TLS secrets to
+    SSLKEYLOGFILE, for debugging with a packet capture; ours does the same."""
+    keylog = tmp_path / "keys.log"
+    monkeypatch.setenv("SSLKEYLOGFILE", str(keylog))
+    reset_trust_context()
+    tls_server.route("/feed.xml", Reply(200, FEED))
+    result = await fetch(tls_server.https_url("/feed.xml"), limits=FetchLimits(total_timeout=5))
+    assert result.ok
+    assert "CLIENT_" in keylog.read_text()
