@@ -14,6 +14,7 @@ http or all answer 304 (issue 13: the steady refresh's start-up). Here:
 
 from __future__ import annotations
 
+import os
 import ssl
 import sys
 import threading
@@ -70,8 +71,20 @@ def trust_context() -> ssl.SSLContext:
         if sys.version_info >= (3, 13):  # what ssl.create_default_context adds from 3.13
             context.verify_flags |= ssl.VERIFY_X509_PARTIAL_CHAIN | ssl.VERIFY_X509_STRICT
         context.set_alpn_protocols(["http/1.1"])
+        _keylog(context)
         _TRUST = context
     return _TRUST
+
+
+def _keylog(context: ssl.SSLContext) -> None:
+    """TLS secrets to SSLKEYLOGFILE, as ssl.create_default_context writes them (debugging
+    with a packet capture); a file that cannot be opened only loses the log, not the fetch."""
+    keylog = os.environ.get("SSLKEYLOGFILE")
+    if keylog and not sys.flags.ignore_environment and hasattr(context, "keylog_filename"):
+        try:
+            context.keylog_filename = keylog
+        except OSError:
+            pass
 
 
 def reset_trust_context() -> None:

@@ -98,8 +98,15 @@ def start_process_helpers() -> None:
 def exit_with(reader_pid: int) -> None:
     """In a parsing worker: leave when the reader is gone. A reader killed with SIGKILL
     cannot shut its pool down, and the workers (and the forkserver they keep alive through
-    their inherited pipe) would otherwise wait for work forever."""
+    their inherited pipe) would otherwise wait for work forever.
+
+    Ctrl-C is the reader's to handle: a terminal sends SIGINT to its whole process group,
+    and each worker printed a KeyboardInterrupt traceback under the reader's one line. The
+    reader shuts the pool down as it leaves (or the watch below notices it is gone)."""
+    import signal
     import threading
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
     def watch() -> None:
         while True:

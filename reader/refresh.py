@@ -162,53 +162,53 @@ async def refresh(
     # time, each event yielded as its feed is stored.
     events: asyncio.Queue[RefreshEvent] = asyncio.Queue()
     writer = _Writer(store)
-    with Parsers(processes=len(due) >= PROCESS_POOL_FROM) as parsers:
-        if any(not (sent.etag or sent.last_modified) for _, sent in requests):
-            parsers.warm_up()  # a 200 is all but sure: start the workers now
+    try:  # however it ends (a stop, a quit, a full disk): the store's cache comes back
+        with Parsers(processes=len(due) >= PROCESS_POOL_FROM) as parsers:
+            if any(not (sent.etag or sent.last_modified) for _, sent in requests):
+                parsers.warm_up()  # a 200 is all but sure: start the workers now
 
-        unindexed = 0
-        indexing: asyncio.Lock = asyncio.Lock()
-        scheduled: list[tuple[int, float, float]] = []  # next due times, stored at the end
+            unindexed = 0
+            indexing: asyncio.Lock = asyncio.Lock()
+            scheduled: list[tuple[int, float, float]] = []  # next due times, stored at the end
 
-        async def store_one(result: FetchResult) -> None:
-            nonlocal unindexed
-            feed_id = by_url[result.url]
-            event = await _store_result(store, feed_id, result, parsers, drop,
-                                        tags.get(feed_id, ()), writer)
-            scheduled.append(after_fetch(feed_id, result, plan))
-            await events.put(event)
-            if isinstance(event, FeedDone):
-                unindexed += event.new
-            # Index as we go, while the workers parse, so less is left for the end.
-            if unindexed >= INDEX_BATCH and not indexing.locked():
-                async with indexing:
-                    unindexed = 0
-                    await writer(store.index_pending)
+            async def store_one(result: FetchResult) -> None:
+                nonlocal unindexed
+                feed_id = by_url[result.url]
+                event = await _store_result(store, feed_id, result, parsers, drop,
+                                            tags.get(feed_id, ()), writer)
+                scheduled.append(after_fetch(feed_id, result, plan))
+                await events.put(event)
+                if isinstance(event, FeedDone):
+                    unindexed += event.new
+                # Index as we go, while the workers parse, so less is left for the end.
+                if unindexed >= INDEX_BATCH and not indexing.locked():
+                    async with indexing:
+                        unindexed = 0
+                        await writer(store.index_pending)
 
-        async def fetch_and_store() -> None:
+            async def fetch_and_store() -> None:
+                try:
+                    async with asyncio.TaskGroup() as group:
+                        async for result in fetch_all(requests, limits=limits,
+                                                      headers_for=headers.get):
+                            group.create_task(store_one(result))
+                except BaseExceptionGroup as failures:  # a full disk: say that, not "a group"
+                    first: BaseException = failures
+                    while isinstance(first, BaseExceptionGroup):
+                        first = first.exceptions[0]
+                    raise first from None
+
+            producer = asyncio.create_task(fetch_and_store())
             try:
-                async with asyncio.TaskGroup() as group:
-                    async for result in fetch_all(requests, limits=limits,
-                                                  headers_for=headers.get):
-                        group.create_task(store_one(result))
-            except BaseExceptionGroup as failures:  # a full disk: say that, not "a group"
-                first: BaseException = failures
-                while isinstance(first, BaseExceptionGroup):
-                    first = first.exceptions[0]
-                raise first from None
-
-        producer = asyncio.create_task(fetch_and_store())
-        try:
-            for _ in range(len(due)):
-                yield await _next_event(events, producer)
-        finally:
-            producer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await producer
-            # Short transactions; lost on a full disk or a kill, which only makes those
-            # feeds due again (and sends their old validators once more).
-            await writer(writer.finish, scheduled)
-    try:
+                for _ in range(len(due)):
+                    yield await _next_event(events, producer)
+            finally:
+                producer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await producer
+                # Short transactions; lost on a full disk or a kill, which only makes those
+                # feeds due again (and sends their old validators once more).
+                await writer(writer.finish, scheduled)
         await writer(store.index_pending)
     finally:
         writer.close()

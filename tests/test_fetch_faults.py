@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import os
 import shutil
@@ -327,3 +328,173 @@ async def test_https_to_a_plain_http_server(http_server: LocalServer) -> None:
     url = http_server.route("/plain", Reply(200, FEED)).replace("http://", "https://")
     result = await fetch(url, limits=FetchLimits(total_timeout=5))
     assert one_line(result) == "127.0.0.1: TLS handshake failed: wrong version number"
+
+
+# --- every TLS path uses the context that reads the trust store (feeds.tls) -------------------
+
+
+@pytest.fixture
+def trusted(certificate: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """The test certificate is the system's only authority (SSL_CERT_FILE), read afresh."""
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    reset_trust_context()
+    try:
+        yield
+    finally:
+        reset_trust_context()
+
+
+class _ConnectProxy:
+    """An HTTP proxy that only tunnels (CONNECT), as https through a proxy goes."""
+
+    def __init__(self) -> None:
+        import threading
+
+        self.tunnels: list[str] = []
+        self._listener = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._listener.getsockname()[1]}"
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        import threading
+
+        while True:
+            try:
+                client, _ = self._listener.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._tunnel, args=(client,), daemon=True).start()
+
+    def _tunnel(self, client: socket.socket) -> None:
+        import threading
+
+        request = b""
+        while b"\r\n\r\n" not in request:
+            chunk = client.recv(4096)
+            if not chunk:
+                client.close()
+                return
+            request += chunk
+        target = request.split(b" ", 2)[1].decode()
+        self.tunnels.append(target)
+        host, port = target.rsplit(":", 1)
+        upstream = socket.create_connection((host, int(port)))
+        client.sendall(b"HTTP/1.1 200 Connection established\r\n\r\n")
+
+        def pipe(source: socket.socket, sink: socket.socket) -> None:
+            try:
+                while data := source.recv(65536):
+                    sink.sendall(data)
+            except OSError:
+                pass
+            finally:
+                for end in (source, sink):
+                    with contextlib.suppress(OSError):
+                        end.shutdown(socket.SHUT_RDWR)
+
+        threading.Thread(target=pipe, args=(upstream, client), daemon=True).start()
+        pipe(client, upstream)
+
+    def close(self) -> None:
+        self._listener.close()
+
+
+async def test_https_through_a_proxy_verifies_with_the_trust_store(
+    tls_server: LocalServer, trusted: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The tunnelled TLS handshake uses our context: trusted here (aiohttp's own context,
+    with no authority, would reject it), and a certificate nobody vouches for is refused."""
+    tls_server.route("/feed.xml", Reply(200, FEED))
+    proxy = _ConnectProxy()
+    for name in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "all_proxy", "NO_PROXY",
+                 "no_proxy", "http_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("https_proxy", proxy.url)
+    try:
+        result = await fetch(tls_server.https_url("/feed.xml"),
+                             limits=FetchLimits(total_timeout=5))
+        assert result.ok and result.body == FEED
+        assert proxy.tunnels == [f"127.0.0.1:{tls_server.port}"]
+        monkeypatch.setenv("SSL_CERT_FILE", str(Path(__file__).parent / "no-such-bundle.pem"))
+        monkeypatch.setenv("SSL_CERT_DIR", str(Path(__file__).parent / "no-such-folder"))
+        reset_trust_context()
+        refused = await fetch(tls_server.https_url("/feed.xml"),
+                              limits=FetchLimits(total_timeout=5))
+        assert "TLS certificate rejected" in one_line(refused)
+    finally:
+        proxy.close()
+
+
+async def test_a_redirect_from_http_to_https_verifies_with_the_trust_store(
+    http_server: LocalServer, tls_server: LocalServer, trusted: None
+) -> None:
+    tls_server.route("/feed.xml", Reply(200, FEED))
+    start = http_server.route("/moved", Reply(301, b"", headers={
+        "Location": tls_server.https_url("/feed.xml")}))
+    result = await fetch(start, limits=FetchLimits(total_timeout=5))
+    assert result.ok and result.body == FEED
+    assert result.final_url == tls_server.https_url("/feed.xml")
+
+
+def test_two_event_loops_on_two_threads_share_the_first_handshake(
+    tls_server: LocalServer, trusted: None
+) -> None:
+    """The trust store is read once, under a lock, by whichever handshake comes first; the
+    other waits for it and is not let through with an empty store."""
+    import asyncio
+    import threading
+
+    tls_server.route("/feed.xml", Reply(200, FEED))
+    for _ in range(5):
+        reset_trust_context()
+        gate = threading.Barrier(3)
+        results: list[FetchResult] = []
+
+        def one(gate: threading.Barrier, results: list[FetchResult]) -> None:
+            gate.wait()
+            results.append(asyncio.run(fetch(tls_server.https_url("/feed.xml"),
+                                             limits=FetchLimits(total_timeout=5))))
+
+        threads = [threading.Thread(target=one, args=(gate, results)) for _ in range(3)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+        assert [result.ok for result in results] == [True, True, True], results
+
+
+def test_aiohttp_s_own_contexts_refuse_every_certificate(
+    tls_server: LocalServer, certificate: tuple[Path, Path]
+) -> None:
+    """Code that made a session without our context (aiohttp's defaults) fails closed: even
+    a certificate the trust store vouches for is refused, never accepted unchecked."""
+    tls_server.route("/feed.xml", Reply(200, FEED))
+    code = (
+        "import asyncio, ssl, sys, feeds.fetch, aiohttp\n"
+        "async def main():\n"
+        "    async with aiohttp.ClientSession() as session:\n"
+        "        try:\n"
+        "            async with session.get(sys.argv[1]) as response:\n"
+        "                print('accepted', response.status)\n"
+        "        except aiohttp.ClientConnectorCertificateError as error:\n"
+        "            print('refused', error.certificate_error.verify_message)\n"
+        "asyncio.run(main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code, tls_server.https_url("/feed.xml")],
+                          capture_output=True, text=True, timeout=60, check=True,
+                          env={**os.environ, "SSL_CERT_FILE": str(certificate[0])})
+    assert done.stdout.split()[0] == "refused", done.stdout + done.stderr
+
+
+async def test_sslkeylogfile_is_honoured_as_by_the_default_context(
+    tls_server: LocalServer, trusted: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """ssl.create_default_context (which aiohttp's own context was) writes the TLS secrets to
+    SSLKEYLOGFILE, for debugging with a packet capture; ours does the same."""
+    keylog = tmp_path / "keys.log"
+    monkeypatch.setenv("SSLKEYLOGFILE", str(keylog))
+    reset_trust_context()
+    tls_server.route("/feed.xml", Reply(200, FEED))
+    result = await fetch(tls_server.https_url("/feed.xml"), limits=FetchLimits(total_timeout=5))
+    assert result.ok
+    assert "CLIENT_" in keylog.read_text()

@@ -152,3 +152,33 @@ async def test_a_refresh_writes_with_a_larger_page_cache_and_gives_it_back(tmp_p
     second.pool.shutdown(wait=True)
     assert cache() == default
     store.close()
+
+
+async def test_a_refresh_stopped_early_gives_the_page_cache_back(tmp_path: Path) -> None:
+    """A refresh closed before its end (the app's stop, a quit, a full disk) still hands the
+    store's page cache back: on the app's thread path the store is the app's own, which
+    otherwise kept 8 MiB of cache for good and counted every later refresh from one."""
+    from reader.refresh import FeedDone, refresh
+    from tests.feedgen import rss
+    from tests.httpserver import LocalServer, Reply
+
+    server = LocalServer().start()
+    store = Store(tmp_path / "reader.db")
+    default = store.conn.execute("PRAGMA cache_size").fetchone()[0]
+    try:
+        for number in range(3):
+            store.add_feed(server.route(f"/{number}.xml", Reply(200, rss(f"F{number}", 2))))
+        events = refresh(store)
+        async for event in events:
+            if isinstance(event, FeedDone):
+                break
+        await events.aclose()
+        deadline = time.monotonic() + 10
+        while (store.conn.execute("PRAGMA cache_size").fetchone()[0] != default
+               and time.monotonic() < deadline):
+            await asyncio.sleep(0.02)
+        assert store.conn.execute("PRAGMA cache_size").fetchone()[0] == default
+        assert store._refreshes == 0  # noqa: SLF001
+    finally:
+        server.stop()
+        store.close()

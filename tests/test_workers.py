@@ -100,3 +100,41 @@ def test_a_cold_refresh_starts_the_forkserver_before_the_http_client(
     again = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                            timeout=60, check=True)
     assert "early False False False" in again.stdout
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+def test_ctrl_c_during_a_refresh_is_one_line(tmp_path: Path, http_server: LocalServer) -> None:
+    """Ctrl-C in a terminal reaches the whole process group: the parsing workers too, which
+    printed a KeyboardInterrupt traceback each under the reader's one line. They leave it to
+    the reader (which shuts them down, or whose end they notice)."""
+    if (os.cpu_count() or 1) < 2:
+        pytest.skip("one CPU: refresh parses in a thread, there are no workers")
+    urls = [http_server.route(f"/{n}.xml", Reply(200, rss(f"F{n}", 5), delay=1.0))
+            for n in range(40)]
+    data = tmp_path / "data"
+    (tmp_path / "urls").write_text("\n".join(urls))
+    subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data), "import",
+                    str(tmp_path / "urls")], check=True, capture_output=True)
+    reader = subprocess.Popen([sys.executable, "-m", "reader", "--data-dir", str(data),
+                               "refresh"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                              text=True, start_new_session=True)  # a group, as a terminal's
+    try:
+        helpers: set[int] = set()
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and len(helpers) < 4:  # + the resource tracker
+            helpers |= children(reader.pid)
+            time.sleep(0.05)
+        assert len(helpers) >= 4, "the refresh started no worker processes"
+        time.sleep(0.3)  # the workers are waiting for feeds to parse
+        os.killpg(reader.pid, signal.SIGINT)
+        _, errors = reader.communicate(timeout=30)
+    finally:
+        if reader.poll() is None:
+            reader.kill()
+            reader.wait()
+    assert reader.returncode == 130
+    assert errors.strip() == "reader: interrupted"
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and any(alive(pid) for pid in helpers):
+        time.sleep(0.1)
+    assert not [pid for pid in helpers if alive(pid)], "workers outlived the reader"
