@@ -245,6 +245,7 @@ class _Writer:
         self._applies: list[tuple[int, Sequence[ItemRecord], dict[str, Any],
                                   asyncio.Future[ApplyStats]]] = []
         self._parsing = 0  # feeds in the parsers now: more to store is on its way
+        self._scheduled = False  # an `_apply_queued` is queued or running on the thread
         self.pool.submit(store.refresh_cache, True)  # the store's lock: never on the loop
 
     def parsing(self, change: int) -> None:
@@ -260,14 +261,19 @@ class _Writer:
         done: asyncio.Future[ApplyStats] = loop.create_future()
         with self._lock:
             self._applies.append((feed_id, records, fields, done))
-            first = len(self._applies) == 1
+            schedule = not self._scheduled
+            self._scheduled = True
             self._lock.notify_all()
-        if first:
+        if schedule:
             self.pool.submit(self._apply_queued, loop)
         return await done
 
     def _apply_queued(self, loop: asyncio.AbstractEventLoop) -> None:
-        """In the writer's thread: store the queued feeds, a bounded batch at a time."""
+        """In the writer's thread: store one bounded batch of the queued feeds, then queue
+        itself again behind the writer's other work if more feeds wait. Looping here until
+        the queue ran dry kept the search index's batches (`index_pending`) and the errors
+        waiting for the whole refresh whenever feeds kept coming: the index was then built
+        at the end, on one core, ~0.25 s for 500 feeds."""
         while True:
             with self._lock:
                 self._gather()
@@ -277,16 +283,24 @@ class _Writer:
                        and items < self.APPLY_ITEMS):
                     batch.append(self._applies.pop(0))
                     items += len(batch[-1][1])
-                if not batch:
+            if batch:
+                try:
+                    outcome: list[ApplyStats] | BaseException = self.store.apply_many(
+                        [(feed_id, records, fields) for feed_id, records, fields, _ in batch])
+                except Exception as error:  # StoreError (a full disk): each feed learns it
+                    outcome = error
+                for index, (*_, done) in enumerate(batch):
+                    result = outcome if isinstance(outcome, BaseException) else outcome[index]
+                    loop.call_soon_threadsafe(_settle, done, result)
+            with self._lock:
+                if not self._applies:
+                    self._scheduled = False
                     return
             try:
-                outcome: list[ApplyStats] | BaseException = self.store.apply_many(
-                    [(feed_id, records, fields) for feed_id, records, fields, _ in batch])
-            except Exception as error:  # StoreError (a full disk): every feed of it learns
-                outcome = error
-            for index, (*_, done) in enumerate(batch):
-                result = outcome if isinstance(outcome, BaseException) else outcome[index]
-                loop.call_soon_threadsafe(_settle, done, result)
+                self.pool.submit(self._apply_queued, loop)
+                return
+            except RuntimeError:  # the writer is closing: store what is left here
+                continue
 
     def _gather(self) -> None:
         """Under the lock: while feeds are being parsed, wait (GATHER at most) for the queue

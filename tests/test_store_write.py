@@ -182,3 +182,32 @@ async def test_a_refresh_stopped_early_gives_the_page_cache_back(tmp_path: Path)
     finally:
         server.stop()
         store.close()
+
+
+async def test_the_writers_other_work_runs_between_batches(tmp_path: Path) -> None:
+    """While feeds keep coming, the writer stores one batch, then lets the work queued
+    behind it run (the search index's batches, errors) before the next: building the index
+    only at the end put it on one core after everything else."""
+    store = Store(tmp_path / "reader.db")
+    feeds = [store.add_feed(f"http://h/{number}") for number in range(6)]
+    order: list[str] = []
+    real = store.apply_many
+
+    def apply_many(batch):  # type: ignore[no-untyped-def]
+        order.append(f"batch of {len(batch)}")
+        return real(batch)
+
+    store.apply_many = apply_many  # type: ignore[method-assign]
+    writer = _Writer(store)
+    writer.APPLY_FEEDS = 2
+    writer.GATHER = 0.0
+    try:
+        stored = [asyncio.ensure_future(writer.apply(feed, [_record(feed)])) for feed in feeds]
+        await asyncio.sleep(0)  # all six queued; the first batch is on its way
+        indexed = asyncio.ensure_future(writer(lambda: order.append("other work")))
+        await asyncio.wait_for(asyncio.gather(*stored, indexed), 10)
+    finally:
+        writer.close()
+    assert order.index("other work") < len(order) - 1, order
+    assert store.count() == 6
+    store.close()
