@@ -23,7 +23,7 @@ from typing import Any
 __all__ = ["import_aiohttp", "reset_trust_context", "trust_context"]
 
 
-class _TrustOnFirstUse(ssl.SSLContext):
+class _LazyTrustContext(ssl.SSLContext):
     """A client context like `ssl.create_default_context()`'s, whose certificate authorities
     are read at the first connection that needs them instead of when it is made."""
 
@@ -57,7 +57,7 @@ class _TrustOnFirstUse(ssl.SSLContext):
         return super().wrap_socket(*args, **kwargs)
 
 
-_TRUST: _TrustOnFirstUse | None = None
+_TRUST: _LazyTrustContext | None = None
 
 
 def trust_context() -> ssl.SSLContext:
@@ -65,7 +65,7 @@ def trust_context() -> ssl.SSLContext:
     required, HTTP/1.1 offered by ALPN as aiohttp does)."""
     global _TRUST
     if _TRUST is None:
-        context = _TrustOnFirstUse(ssl.PROTOCOL_TLS_CLIENT)  # verifies and checks host names
+        context = _LazyTrustContext(ssl.PROTOCOL_TLS_CLIENT)  # verifies and checks host names
         context.verify_mode = ssl.CERT_REQUIRED
         context.check_hostname = True
         if sys.version_info >= (3, 13):  # what ssl.create_default_context adds from 3.13
