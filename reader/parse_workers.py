@@ -44,8 +44,8 @@ def parsing_context() -> ForkServerContext:
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["feeds.parse", "feeds.parse_preload", "reader.prepare",
-                                    *PARSER_MODULES])
+    context.set_forkserver_preload(["reader.forkserver_stderr", "feeds.parse",
+                                    "feeds.parse_preload", "reader.prepare", *PARSER_MODULES])
     return context
 
 

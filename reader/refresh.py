@@ -423,8 +423,13 @@ class Parsers:
         return self
 
     def __exit__(self, *exc: object) -> None:
+        """Waits for the workers to leave: a worker still starting when `reader refresh`
+        ended (every feed failed fast) made multiprocessing's exit handler wait for it while
+        it waited for its start-up data (a minute and more), or it found the pool's
+        semaphores already gone and printed a traceback. A worker that is not parsing
+        leaves at once; cancelled work is not waited for."""
         if self.pool is not None:
-            self.pool.shutdown(wait=False, cancel_futures=True)
+            self.pool.shutdown(wait=True, cancel_futures=True)
 
     async def prepare(self, body: bytes, headers: Mapping[str, str], url: str
                       ) -> Prepared | str:

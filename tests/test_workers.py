@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -138,3 +139,26 @@ def test_ctrl_c_during_a_refresh_is_one_line(tmp_path: Path, http_server: LocalS
     while time.monotonic() < deadline and any(alive(pid) for pid in helpers):
         time.sleep(0.1)
     assert not [pid for pid in helpers if alive(pid)], "workers outlived the reader"
+
+
+def test_a_refresh_whose_feeds_all_fail_fast_prints_no_traceback(tmp_path: Path) -> None:
+    """Every server refuses the connection: the refresh ends before its parsing workers have
+    started, and a worker that starts after the reader removed its semaphores failed in
+    multiprocessing's own start-up code, printing a traceback on the terminal. The workers'
+    standard error is the reader's log file."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again below: nothing listens there
+    urls = [f"http://127.0.0.1:{port}/{n}.xml" for n in range(20)]
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
+    data = tmp_path / "data"
+    (tmp_path / "urls").write_text("\n".join(urls))
+    subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data), "import",
+                    str(tmp_path / "urls")], check=True, capture_output=True, env=env)
+    for _ in range(3):
+        done = subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data),
+                               "refresh", "--all"], capture_output=True, text=True,
+                              timeout=60, env=env)
+        assert done.returncode == 0
+        assert "refreshed 20 feeds: 0 new items, 20 failed" in done.stdout
+        assert all(line.startswith("reader: ") for line in done.stderr.splitlines()), done.stderr

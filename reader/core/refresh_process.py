@@ -32,8 +32,8 @@ if TYPE_CHECKING:
     from reader.schedule import RefreshSettings
 
 REFRESH_NICENESS = 5  # below the screen, above the parsing workers (10)
-PRELOAD = ["feeds.parse", "reader.refresh", "reader.core.refresh_process", "reader.story",
-           "reader.core.story_process"]
+PRELOAD = ["reader.forkserver_stderr", "feeds.parse", "reader.refresh",
+           "reader.core.refresh_process", "reader.story", "reader.core.story_process"]
 
 
 @dataclass(frozen=True, slots=True)
