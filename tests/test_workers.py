@@ -42,15 +42,21 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def imported(tmp_path: Path, urls: list[str], env: dict[str, str] | None = None) -> Path:
+    """A data folder subscribed to `urls` by `reader import`, as a user would set one up."""
+    data = tmp_path / "data"
+    (tmp_path / "urls").write_text("\n".join(urls))
+    subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data), "import",
+                    str(tmp_path / "urls")], check=True, capture_output=True, env=env)
+    return data
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
 def test_workers_leave_when_the_reader_is_killed(tmp_path: Path,
                                                  http_server: LocalServer) -> None:
     urls = [http_server.route(f"/{n}.xml", Reply(200, rss(f"F{n}", 20), delay=0.2))
             for n in range(40)]
-    data = tmp_path / "data"
-    (tmp_path / "urls").write_text("\n".join(urls))
-    subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data), "import",
-                    str(tmp_path / "urls")], check=True, capture_output=True)
+    data = imported(tmp_path, urls)
     reader = subprocess.Popen([sys.executable, "-m", "reader", "--data-dir", str(data),
                                "refresh"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     helpers: set[int] = set()
@@ -77,10 +83,7 @@ def test_a_cold_refresh_starts_the_forkserver_before_the_http_client(
     urls = [http_server.route(f"/{n}.xml",
                               Reply(200, rss(f"F{n}", 3), headers={"ETag": f'"{n}"'}))
             for n in range(10)]
-    data = tmp_path / "data"
-    (tmp_path / "urls").write_text("\n".join(urls))
-    subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data), "import",
-                    str(tmp_path / "urls")], check=True, capture_output=True)
+    data = imported(tmp_path, urls)
     probe = (
         "import sys, reader.parse_workers as r\n"
         "early = r.start_parsers_early\n"
@@ -112,10 +115,7 @@ def test_ctrl_c_during_a_refresh_is_one_line(tmp_path: Path, http_server: LocalS
         pytest.skip("one CPU: refresh parses in a thread, there are no workers")
     urls = [http_server.route(f"/{n}.xml", Reply(200, rss(f"F{n}", 5), delay=1.0))
             for n in range(40)]
-    data = tmp_path / "data"
-    (tmp_path / "urls").write_text("\n".join(urls))
-    subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data), "import",
-                    str(tmp_path / "urls")], check=True, capture_output=True)
+    data = imported(tmp_path, urls)
     reader = subprocess.Popen([sys.executable, "-m", "reader", "--data-dir", str(data),
                                "refresh"], stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                               text=True, start_new_session=True)  # a group, as a terminal's
@@ -151,10 +151,7 @@ def test_a_refresh_whose_feeds_all_fail_fast_prints_no_traceback(tmp_path: Path)
         port = probe.getsockname()[1]  # closed again below: nothing listens there
     urls = [f"http://127.0.0.1:{port}/{n}.xml" for n in range(20)]
     env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
-    data = tmp_path / "data"
-    (tmp_path / "urls").write_text("\n".join(urls))
-    subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data), "import",
-                    str(tmp_path / "urls")], check=True, capture_output=True, env=env)
+    data = imported(tmp_path, urls, env)
     for _ in range(3):
         done = subprocess.run([sys.executable, "-m", "reader", "--data-dir", str(data),
                                "refresh", "--all"], capture_output=True, text=True,
