@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +43,18 @@ def load_config(path: Path | None = None) -> dict[str, Any]:
     """The optional `config.toml`; an absent file is an empty config."""
     path = path or config_path()
     try:
-        with path.open("rb") as handle:
-            return tomllib.load(handle)
+        handle = path.open("rb")
     except FileNotFoundError:
         return {}
-    except (OSError, tomllib.TOMLDecodeError) as error:
+    except OSError as error:
         raise ConfigError(f"cannot read {path}: {error}") from None
+    import tomllib  # only for a config that exists: every `reader` start reads this far
+
+    with handle:
+        try:
+            return tomllib.load(handle)
+        except (OSError, tomllib.TOMLDecodeError) as error:
+            raise ConfigError(f"cannot read {path}: {error}") from None
 
 
 def log_path() -> Path:
