@@ -177,6 +177,10 @@ async def test_review_a_story_cancelled_while_its_process_starts_leaves_no_extra
     the start twice.)"""
     from multiprocessing import forkserver
 
+    # The forkserver outlives a test: processes an earlier test's pools left (and that end
+    # on their own) are not this test's.
+    earlier = forkserver._forkserver._forkserver_pid
+    before = set(_children_of(earlier)) if earlier is not None else set()
     store = Store(tmp_path / "r.db")
     fill(store, "http://one.example/feed", rss("Alpha", 20, body="rust and {title}"))
     app = make_app(store)
@@ -197,7 +201,7 @@ async def test_review_a_story_cancelled_while_its_process_starts_leaves_no_extra
         await pilot.pause(1.0)
         server = forkserver._forkserver._forkserver_pid
         assert server is not None
-        workers = _children_of(server)
+        workers = [pid for pid in _children_of(server) if pid not in before]
         finder = app.core._stories
         assert finder is not None
         assert len(workers) == 1, f"story processes: {workers} (in use: {finder.worker_pid})"
@@ -517,6 +521,10 @@ async def test_review_a_killed_story_process_falls_back_to_a_thread(tmp_path: Pa
     import os
     import signal
 
+    # The forkserver outlives a test: processes an earlier test's pools left (and that end
+    # on their own) are not this test's.
+    earlier = forkserver._forkserver._forkserver_pid
+    before = set(_children_of(earlier)) if earlier is not None else set()
     store = Store(tmp_path / "r.db")
     fill(store, "http://one.example/feed", rss("Alpha", 20, body="rust and {title}"))
     app = make_app(store)
