@@ -8,7 +8,6 @@ asyncio and the HTTP client, so the forkserver's Python start and imports run be
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -70,29 +69,54 @@ def start_parsers_early(store: Store, feed_ids: Iterable[int] | None, *,
 
 
 def start_process_helpers() -> None:
-    """Start multiprocessing's forkserver and resource tracker with a real stderr.
+    """Start multiprocessing's forkserver and resource tracker, their standard error the
+    reader's log file.
 
-    They hand sys.stderr's file descriptor to the new process; inside the Textual app
-    sys.stderr is a capture object without a usable one, and starting them there fails
-    ("bad value(s) in fds_to_keep").
+    They inherit this process's file descriptor 2 (sys.stderr only has to have a usable
+    descriptor: multiprocessing keeps it open in the child, nothing more). The terminal's
+    let the resource tracker's warnings (a "leaked semaphore" line, seen once under a test's
+    two refreshes at once) land under a refresh's summary. So for the moment of their start,
+    a command's descriptor 2 is the log file. Not the app's: Textual writes the screen to
+    descriptor 2 (sys.__stderr__) from its own thread, and a frame written meanwhile would
+    go to the log. Inside the app sys.stderr is a capture
+    object without a usable descriptor, and starting them with it failed ("bad value(s) in
+    fds_to_keep"). The forkserver points its own standard error at the log
+    (reader.forkserver_stderr), for what its children print.
     """
     from multiprocessing import forkserver, resource_tracker
 
     saved = sys.stderr
-    stream = sys.__stderr__
-    try:
-        usable = stream is not None and stream.fileno() >= 0
-    except (OSError, ValueError, AttributeError):
-        usable = False
-    with contextlib.ExitStack() as stack:
-        if not usable:
-            stream = stack.enter_context(open(os.devnull, "w"))  # noqa: SIM115
-        sys.stderr = stream
+    log = _open_log()
+    terminal: int | None = None
+    if "textual.app" not in sys.modules:
         try:
-            resource_tracker.ensure_running()
-            forkserver.ensure_running()
-        finally:
-            sys.stderr = saved
+            terminal = os.dup(2)
+        except OSError:  # no descriptor 2 at all: the children inherit that
+            terminal = None
+    try:
+        if terminal is not None:
+            os.dup2(log, 2)
+        sys.stderr = os.fdopen(log, "w", encoding="utf-8", closefd=False)
+        resource_tracker.ensure_running()
+        forkserver.ensure_running()
+    finally:
+        sys.stderr = saved
+        if terminal is not None:
+            os.dup2(terminal, 2)
+            os.close(terminal)
+        os.close(log)
+
+
+def _open_log() -> int:
+    """The reader's log file opened for appending (its folder made), else the null device."""
+    from reader.locations import log_path
+
+    try:
+        path = log_path()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+    except OSError:
+        return os.open(os.devnull, os.O_WRONLY)
 
 
 def exit_with(reader_pid: int) -> None:

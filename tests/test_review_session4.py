@@ -521,10 +521,6 @@ async def test_review_a_killed_story_process_falls_back_to_a_thread(tmp_path: Pa
     import os
     import signal
 
-    # The forkserver outlives a test: processes an earlier test's pools left (and that end
-    # on their own) are not this test's.
-    earlier = forkserver._forkserver._forkserver_pid
-    before = set(_children_of(earlier)) if earlier is not None else set()
     store = Store(tmp_path / "r.db")
     fill(store, "http://one.example/feed", rss("Alpha", 20, body="rust and {title}"))
     app = make_app(store)

@@ -159,3 +159,26 @@ def test_a_refresh_whose_feeds_all_fail_fast_prints_no_traceback(tmp_path: Path)
         assert done.returncode == 0
         assert "refreshed 20 feeds: 0 new items, 20 failed" in done.stdout
         assert all(line.startswith("reader: ") for line in done.stderr.splitlines()), done.stderr
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+def test_the_process_helpers_write_to_the_log_not_the_terminal(tmp_path: Path) -> None:
+    """multiprocessing's resource tracker and forkserver get the reader's log file as their
+    standard error: a warning of theirs (a "leaked semaphore" line) never lands under a
+    refresh's summary or on the app's screen."""
+    code = (
+        "import os, sys\n"
+        "from multiprocessing import forkserver, resource_tracker\n"
+        "from reader.parse_workers import parsing_context, start_process_helpers\n"
+        "parsing_context(); start_process_helpers()\n"
+        "for pid in (resource_tracker._resource_tracker._pid,\n"
+        "            forkserver._forkserver._forkserver_pid):\n"
+        "    print(os.readlink(f'/proc/{pid}/fd/2'))\n"
+    )
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    log = tmp_path / "state" / "reader" / "reader.log"
+    assert done.stdout.split() == [str(log), str(log)]
+    assert log.stat().st_mode & 0o777 == 0o600
