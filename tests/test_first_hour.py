@@ -187,6 +187,37 @@ async def test_10_the_footer_always_shows_quit_and_help(store: Store,
         assert len(shown) > 2  # the open article's own keys follow
 
 
+async def test_10b_the_footer_says_what_q_does_now(store: Store) -> None:
+    """q goes back from an open article and quits from the list: the footer says "q Back"
+    there and "q Quit" here (it said Quit in both, and a first q in an article only went
+    back)."""
+    from reader.widgets.footer import ReaderFooter
+
+    app = make_app(store)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        footer = app.screen.query_one(ReaderFooter)
+
+        def q_says() -> str:
+            return next(entry.description for entry in footer.entries
+                        if entry.action == "quit_or_back")
+
+        assert q_says() == "Quit"
+        await pilot.press("enter")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert screen_of(app).article.has_focus
+        assert q_says() == "Back"
+        assert "q Back" in footer.render().plain
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.is_running and screen_of(app).headlines.has_focus
+        assert q_says() == "Quit"
+        await pilot.press("q")
+        await pilot.pause()
+        assert not app.is_running
+
+
 async def test_12_a_summary_shows_at_once_and_a_failed_page_is_remembered(
         tmp_path: Path, http_server: LocalServer) -> None:
     page = http_server.route("/article.html", Reply(200, b"<p>late</p>", delay=1.5))

@@ -23,6 +23,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.dom import DOMNode
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -795,11 +796,30 @@ class MainScreen(Screen[None]):
         elif self.reading:
             self.reading = False
 
+    def _q_goes_back(self) -> bool:
+        """The open article has the focus, or something in the timeline pane. (Walks up from
+        the focused widget: the footer asks before the panes are mounted.)"""
+        node: DOMNode | None = self.focused
+        if node is not None and node.id == "article":
+            return True
+        while node is not None and node is not self:
+            if node.id == "timeline":
+                return True
+            node = node.parent
+        return False
+
     def action_quit_or_back(self) -> None:
-        if self.article.has_focus or self.timeline.has_focus_within:
+        if self._q_goes_back():
             self.action_back()
         else:
             self.app.exit()
+
+    def footer_description(self, action: str, description: str) -> str:
+        """The footer's word for a key: "q Back" while q leaves an open article or the
+        timeline (a user who read "q Quit" there pressed it and stayed)."""
+        if action == "quit_or_back" and self._q_goes_back():
+            return "Back"
+        return description
 
     def action_toggle_timeline(self) -> None:
         self.toggle_class("show-timeline")

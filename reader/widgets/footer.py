@@ -102,11 +102,15 @@ class ReaderFooter(Widget):
         command palette's key last when there is room for it."""
         app = self.app
         active = self.screen.active_bindings
+        # A screen may name a key by what it does now ("q" goes back from an open article).
+        describe = getattr(self.screen, "footer_description", None)
         by_action: dict[str, FooterEntry] = {}
         for _node, binding, enabled, _tooltip in active.values():
             if binding.show and binding.action not in by_action:
+                description = (describe(binding.action, binding.description)
+                               if describe is not None else binding.description)
                 by_action[binding.action] = FooterEntry(
-                    binding.key, app.get_key_display(binding), binding.description,
+                    binding.key, app.get_key_display(binding), description,
                     binding.action, enabled)
 
         def rank(entry: FooterEntry) -> int:
