@@ -25,12 +25,6 @@ from reader.rows import FeedRow, Headline
 
 BUSY_TIMEOUT_MS = 30_000
 REFRESH_CACHE_KIB = 8_192  # the page cache while a refresh writes (Store.refresh_cache)
-# The page size of a new database (SQLite's default: 4 KiB). An item's row (its HTML twice
-# over: summary and content, plus the text) is 3-4 KB on average, so with 4 KiB pages a good
-# part of the rows spilled into overflow pages, and every page is a B-tree cell to balance and
-# a frame (with its checksum) in the write-ahead log: storing a cold refresh of 500 realistic
-# feeds took ~18% less CPU with 16 KiB (issue 13). An existing database keeps its own size.
-NEW_PAGE_SIZE = 16_384
 RELATED_MAX_POSTINGS = 4_000
 MAX_HINT = 86400.0  # a feed's own refresh hint delays it by a day at most (reader.schedule)
 PRUNED_MEMORY = 180 * 86400  # how long a deleted entry id is kept from coming back
@@ -389,10 +383,6 @@ class Store:
             self.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             self.conn.execute("PRAGMA foreign_keys = ON")
             version = self.conn.execute("PRAGMA user_version").fetchone()[0]
-            if not readonly and version == 0:
-                # Only a database with no page yet takes it (the WAL switch below writes the
-                # first page); one with pages keeps its size.
-                self.conn.execute(f"PRAGMA page_size = {NEW_PAGE_SIZE}")
             if not readonly:
                 mode = self._switch_to_wal()
                 if mode.lower() != "wal":
