@@ -758,9 +758,12 @@ class Store:
         worked, so `last_error` is cleared. `language`: the feed's declared one (None keeps
         what is stored: a feed that stops declaring it has not changed language)."""
         with self.transaction() as conn:
-            return self._apply(conn, feed_id, records, title=title, site_link=site_link,
-                               etag=etag, last_modified=last_modified, new_url=new_url,
-                               warning=warning, ttl_seconds=ttl_seconds, language=language)
+            stats, fetched = self._apply(
+                conn, feed_id, records, title=title, site_link=site_link, etag=etag,
+                last_modified=last_modified, new_url=new_url, warning=warning,
+                ttl_seconds=ttl_seconds, language=language)
+            conn.execute(_FEED_FETCHED, fetched)
+            return stats
 
     def apply_many(self, batch: Sequence[tuple[int, Sequence[ItemRecord], dict[str, Any]]]
                    ) -> list[ApplyStats]:
@@ -771,14 +774,18 @@ class Store:
         if not batch:
             return []
         with self.transaction() as conn:
-            return [self._apply(conn, feed_id, records, **fields)
+            done = [self._apply(conn, feed_id, records, **fields)
                     for feed_id, records, fields in batch]
+            conn.executemany(_FEED_FETCHED, [fetched for _, fetched in done])
+            return [stats for stats, _ in done]
 
     def _apply(self, conn: sqlite3.Connection, feed_id: int, records: Sequence[ItemRecord], *,
                title: str = "", site_link: str | None = None, etag: str | None = None,
                last_modified: str | None = None, new_url: str | None = None,
                warning: str | None = None, ttl_seconds: int | None = None,
-               language: str | None = None) -> ApplyStats:
+               language: str | None = None) -> tuple[ApplyStats, tuple]:
+        """Store one feed's items; returns their counts and the parameters of the feed's own
+        row's update (`_FEED_FETCHED`), which a batch makes in one statement."""
         now = time.time()
         new = updated = 0
         # The feed's stored entries (with their ids) and the ones retention deleted (no id),
@@ -813,15 +820,17 @@ class Store:
             seen.add(entry_id)
             kept.append(row)
             published, updated_at = row[4], row[5]
-            values = (row[1], row[2], row[3], published, updated_at,
-                      published or updated_at or now, row[6], row[7], row[8],
-                      json.dumps(list(row[9])) if row[9] else "[]")
+            related = json.dumps(list(row[9])) if row[9] else "[]"
             item_id = known.get(entry_id)
             if item_id is None:
-                inserts.append((feed_id, entry_id, *values, now))
+                inserts.append((feed_id, entry_id, row[1], row[2], row[3], published,
+                                updated_at, published or updated_at or now, row[6], row[7],
+                                row[8], related, now))
                 fresh.append(row)
             else:
-                changes.append((*values, item_id))
+                changes.append((row[1], row[2], row[3], published, updated_at,
+                                published or updated_at or now, row[6], row[7], row[8],
+                                related, item_id))
         new_ids: dict[str, int] = {}
         if inserts:
             conn.executemany(
@@ -861,17 +870,9 @@ class Store:
             updated = cursor.rowcount
         if known or new_ids:
             updated += _store_enclosures(conn, feed_id, kept, known, new_ids)
-        conn.execute(
-            """UPDATE feeds SET title = coalesce(nullif(?, ''), title),
-                   site_link = coalesce(?, site_link), etag = ?, last_modified = ?,
-                   last_fetched = ?, last_error = NULL, last_warning = ?, error_count = 0,
-                   not_before = NULL, url = coalesce(?, url), ttl_seconds = ?,
-                   language = coalesce(?, language)
-               WHERE id = ?""",
-            (title, site_link, etag, last_modified, now, warning, new_url,
-             _int64(ttl_seconds), language, feed_id),
-        )
-        return ApplyStats(new=new, updated=updated)
+        return ApplyStats(new=new, updated=updated), (
+            title, site_link, etag, last_modified, now, warning, new_url,
+            _int64(ttl_seconds), language, feed_id)
 
     def record_not_modified(self, feed_id: int, etag: str | None, last_modified: str | None,
                             new_url: str | None = None) -> None:
@@ -1283,6 +1284,14 @@ def _statements(script: str) -> list[str]:
             statements.append(joined)
             current = []
     return statements
+
+
+# A fetch that worked, on the feed's own row (after its items: `Store._apply`).
+_FEED_FETCHED = """UPDATE feeds SET title = coalesce(nullif(?, ''), title),
+    site_link = coalesce(?, site_link), etag = ?, last_modified = ?, last_fetched = ?,
+    last_error = NULL, last_warning = ?, error_count = 0, not_before = NULL,
+    url = coalesce(?, url), ttl_seconds = ?, language = coalesce(?, language)
+WHERE id = ?"""
 
 
 def _store_enclosures(conn: sqlite3.Connection, feed_id: int, rows: Sequence[tuple],
