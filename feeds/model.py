@@ -20,6 +20,13 @@ class Enclosure:
     length: int | None = None
     duration: int | None = None  # seconds (itunes:duration, media:content@duration)
 
+    def __reduce__(self) -> tuple:
+        """Pickled as its values, rebuilt by the constructor: a parsing worker sends them to
+        the reader (issue 13), and the default for a frozen dataclass with slots goes through
+        Python `__getstate__`/`__setstate__`, each listing the fields again (a third slower
+        to dump and to load)."""
+        return (Enclosure, (self.url, self.type, self.length, self.duration))
+
 
 @dataclass(frozen=True, slots=True)
 class Entry:

@@ -8,12 +8,12 @@ workers ready sooner in a cold refresh.
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from feeds.model import ParsedFeed
 from reader.parse_workers import PARSER_MODULES
-from reader.store import ItemRecord
+from reader.store import ItemRecord, Records
 
 __all__ = ["Prepared", "import_parsers", "prepare", "prepare_or_error", "prepared_from"]
 
@@ -24,16 +24,17 @@ class Prepared:
 
     title: str
     site_link: str | None
-    records: tuple[ItemRecord, ...]
+    records: Sequence[ItemRecord]  # a `reader.store.Records` when made by `prepared_from`
     warning: str | None
     ttl_seconds: int | None = None  # the feed's own hint (<ttl>, sy:*): fetch no sooner
     language: str | None = None  # the feed's declared language (numeric dates' order)
 
     def __reduce__(self) -> tuple:
         """Pickled as its values (a worker sends one per feed): the default for a frozen
-        dataclass with slots rebuilds it through a Python `__setstate__`."""
-        return (Prepared, (self.title, self.site_link, self.records, self.warning,
-                           self.ttl_seconds, self.language))
+        dataclass with slots rebuilds it through a Python `__setstate__`. The records go as
+        `Records` (their long texts as the UTF-8 that SQLite stores)."""
+        return (Prepared, (self.title, self.site_link, Records.of(self.records),
+                           self.warning, self.ttl_seconds, self.language))
 
 
 _IMPORTS = threading.Lock()
@@ -81,25 +82,15 @@ def prepare_or_error(body: bytes, headers: Mapping[str, str], url: str) -> Prepa
 def prepared_from(parsed: ParsedFeed) -> Prepared:
     from feeds.text import search_text
 
-    records = []
-    for entry in parsed.entries:
-        html = entry.content_html or entry.summary_html
-        records.append(
-            ItemRecord(
-                entry_id=entry.id,
-                title=entry.title,
-                link=entry.link,
-                author=entry.author,
-                published=entry.published.timestamp() if entry.published else None,
-                updated=entry.updated.timestamp() if entry.updated else None,
-                summary=entry.summary_html,
-                content=entry.content_html,
-                text=search_text(html),
-                related_links=entry.related_links,
-                enclosures=tuple(enclosure for enclosure in entry.enclosures
-                                 if enclosure.url.lower().startswith(("http://", "https://"))),
-            )
-        )
+    row = Records.row
+    records = Records(tuple([
+        row(entry.id, entry.title, entry.link, entry.author,
+            entry.published.timestamp() if entry.published else None,
+            entry.updated.timestamp() if entry.updated else None,
+            entry.summary_html, entry.content_html,
+            search_text(entry.content_html or entry.summary_html),
+            entry.related_links, entry.enclosures)
+        for entry in parsed.entries]))
     warning = parsed.warnings[0] if parsed.warnings else None
-    return Prepared(parsed.title, parsed.site_link, tuple(records), warning,
+    return Prepared(parsed.title, parsed.site_link, records, warning,
                     parsed.ttl_seconds, parsed.language)

@@ -63,6 +63,90 @@ class ItemRecord:
                              self.text, self.related_links, self.enclosures))
 
 
+# A record as it crosses from a parsing worker (`Records.rows`): entry id, title, link,
+# author, published, updated, then summary, content and text as UTF-8 bytes, the related
+# links, and the enclosures as (url, type, length, duration) rows, http(s) only.
+WireRow = tuple[str, str, "str | None", str, "float | None", "float | None", bytes, bytes,
+                bytes, tuple[str, ...], tuple[tuple[str, str, "int | None", "int | None"], ...]]
+
+
+class Records(Sequence[ItemRecord]):
+    """A parsed feed's records in the form a parsing worker sends them: rows of values with
+    the three long texts (summary, content, text: 97% of the characters) as UTF-8 bytes.
+
+    Those bytes are what SQLite stores, so `Store.apply` binds them as they are: the
+    reader's process neither decodes them from the worker's pickle nor encodes them again
+    for SQLite (a cold refresh of the corpus: ~14 MB each way, 15 ms of its CPU), and makes
+    no ItemRecord. Whoever reads the records (a killfile's drop rules) gets ItemRecords,
+    made on first use."""
+
+    __slots__ = ("_records", "rows")
+
+    def __init__(self, rows: tuple[WireRow, ...]) -> None:
+        self.rows = rows
+        self._records: tuple[ItemRecord, ...] | None = None
+
+    @staticmethod
+    def row(entry_id: str, title: str, link: str | None, author: str,
+            published: float | None, updated: float | None, summary: str, content: str,
+            text: str, related_links: tuple[str, ...] = (),
+            enclosures: Iterable[Enclosure] = ()) -> WireRow:
+        """One record's row (strict UTF-8: a lone surrogate, which SQLite could not store
+        either, fails this feed where it was parsed)."""
+        summary_utf8 = summary.encode()
+        content_utf8 = content.encode() if content != summary else summary_utf8
+        # A plain-text item's text is often its summary itself: sent once (the pickle's memo)
+        text_utf8 = (summary_utf8 if text == summary else content_utf8 if text == content
+                     else text.encode())
+        return (entry_id, title, link, author, published, updated, summary_utf8,
+                content_utf8, text_utf8, tuple(related_links),
+                tuple([(e.url, e.type, _int64(e.length), _int64(e.duration))
+                       for e in enclosures
+                       if e.url.lower().startswith(("http://", "https://"))]))
+
+    @classmethod
+    def of(cls, records: Iterable[ItemRecord]) -> Records:
+        if isinstance(records, Records):
+            return records
+        return cls(tuple([cls.row(r.entry_id, r.title, r.link, r.author, r.published,
+                                  r.updated, r.summary, r.content, r.text, r.related_links,
+                                  r.enclosures) for r in records]))
+
+    def records(self) -> tuple[ItemRecord, ...]:
+        made = self._records
+        if made is None:
+            made = self._records = tuple([
+                ItemRecord(row[0], row[1], row[2], row[3], row[4], row[5], row[6].decode(),
+                           row[7].decode(), row[8].decode(), row[9],
+                           tuple([Enclosure(*values) for values in row[10]]))
+                for row in self.rows])
+        return made
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __getitem__(self, index):  # type: ignore[no-untyped-def,override]
+        return self.records()[index]
+
+    def __iter__(self) -> Iterator[ItemRecord]:
+        return iter(self.records())
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Records):
+            return self.rows == other.rows
+        if isinstance(other, Sequence) and not isinstance(other, str | bytes):
+            return self.records() == tuple(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"Records({len(self.rows)} rows)"
+
+    def __reduce__(self) -> tuple:
+        return (Records, (self.rows,))
+
+
 @dataclass(frozen=True, slots=True)
 class Item:
     """One item in full, for the article pane and `reader show`."""
@@ -674,9 +758,12 @@ class Store:
         worked, so `last_error` is cleared. `language`: the feed's declared one (None keeps
         what is stored: a feed that stops declaring it has not changed language)."""
         with self.transaction() as conn:
-            return self._apply(conn, feed_id, records, title=title, site_link=site_link,
-                               etag=etag, last_modified=last_modified, new_url=new_url,
-                               warning=warning, ttl_seconds=ttl_seconds, language=language)
+            stats, fetched = self._apply(
+                conn, feed_id, records, title=title, site_link=site_link, etag=etag,
+                last_modified=last_modified, new_url=new_url, warning=warning,
+                ttl_seconds=ttl_seconds, language=language)
+            conn.execute(_FEED_FETCHED, fetched)
+            return stats
 
     def apply_many(self, batch: Sequence[tuple[int, Sequence[ItemRecord], dict[str, Any]]]
                    ) -> list[ApplyStats]:
@@ -687,78 +774,105 @@ class Store:
         if not batch:
             return []
         with self.transaction() as conn:
-            return [self._apply(conn, feed_id, records, **fields)
+            done = [self._apply(conn, feed_id, records, **fields)
                     for feed_id, records, fields in batch]
+            conn.executemany(_FEED_FETCHED, [fetched for _, fetched in done])
+            return [stats for stats, _ in done]
 
     def _apply(self, conn: sqlite3.Connection, feed_id: int, records: Sequence[ItemRecord], *,
                title: str = "", site_link: str | None = None, etag: str | None = None,
                last_modified: str | None = None, new_url: str | None = None,
                warning: str | None = None, ttl_seconds: int | None = None,
-               language: str | None = None) -> ApplyStats:
+               language: str | None = None) -> tuple[ApplyStats, tuple]:
+        """Store one feed's items; returns their counts and the parameters of the feed's own
+        row's update (`_FEED_FETCHED`), which a batch makes in one statement."""
         now = time.time()
         new = updated = 0
-        known = dict(
-            conn.execute(
-                "SELECT entry_id, id FROM items WHERE feed_id = ?", (feed_id,)
-            ).fetchall()
-        )
-        inserts = []
-        changes = []
-        seen: set[str] = set(
-            row[0] for row in conn.execute(
-                "SELECT entry_id FROM pruned WHERE feed_id = ?", (feed_id,)))
-        kept: list[ItemRecord] = []
-        for record in records:
-            if record.entry_id in seen:
-                continue
-            seen.add(record.entry_id)
-            kept.append(record)
-            sort_time = record.published or record.updated or now
-            values = (
-                record.title, record.link, record.author, record.published,
-                record.updated, sort_time, record.summary, record.content, record.text,
-                json.dumps(list(record.related_links)) if record.related_links else "[]",
-            )
-            if record.entry_id in known:
-                changes.append((*values, known[record.entry_id]))
+        # The feed's stored entries (with their ids) and the ones retention deleted (no id),
+        # in one statement: a feed's first refresh finds neither.
+        known: dict[str, int] = {}
+        seen: set[str] = set()  # pruned ones, then each entry as it comes (the first wins)
+        for entry_id, item_id in conn.execute(
+                "SELECT entry_id, id FROM items WHERE feed_id = ?1 "
+                "UNION ALL SELECT entry_id, NULL FROM pruned WHERE feed_id = ?1", (feed_id,)):
+            if item_id is None:
+                seen.add(entry_id)
             else:
-                inserts.append((feed_id, record.entry_id, *values, now))
+                known[entry_id] = item_id
+        # Rows with the long texts as the worker's UTF-8 bytes, or (records made here: a
+        # killfile's kept ones, a subscription's first fetch) as str: SQLite takes either,
+        # the statements cast both to TEXT.
+        rows: Sequence[tuple] = records.rows if isinstance(records, Records) else [
+            (r.entry_id, r.title, r.link, r.author, r.published, r.updated, r.summary,
+             r.content, r.text, r.related_links,
+             tuple([(e.url, e.type, _int64(e.length), _int64(e.duration))
+                    for e in r.enclosures
+                    if e.url.lower().startswith(("http://", "https://"))]))
+            for r in records]
+        inserts = []
+        fresh: list[tuple] = []  # the new rows, in the order they are inserted
+        changes = []
+        kept: list[tuple] = []
+        for row in rows:
+            entry_id = row[0]
+            if entry_id in seen:
+                continue
+            seen.add(entry_id)
+            kept.append(row)
+            published, updated_at = row[4], row[5]
+            related = json.dumps(list(row[9])) if row[9] else "[]"
+            item_id = known.get(entry_id)
+            if item_id is None:
+                inserts.append((feed_id, entry_id, row[1], row[2], row[3], published,
+                                updated_at, published or updated_at or now, row[6], row[7],
+                                row[8], related, now))
+                fresh.append(row)
+            else:
+                changes.append((row[1], row[2], row[3], published, updated_at,
+                                published or updated_at or now, row[6], row[7], row[8],
+                                related, item_id))
+        new_ids: dict[str, int] = {}
         if inserts:
             conn.executemany(
                 """INSERT INTO items (feed_id, entry_id, title, link, author, published,
                    updated, sort_time, summary, content, text, related_links, first_seen)
-                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""",
+                   VALUES (?, ?, ?, ?, ?, ?, ?, ?, CAST(? AS TEXT), CAST(? AS TEXT),
+                           CAST(? AS TEXT), ?, ?)""",
                 inserts,
             )
             new = len(inserts)
+            if any(row[10] for row in fresh):
+                # AUTOINCREMENT numbers one statement's rows one after another (nothing else
+                # inserts into items meanwhile, and a row that failed would have raised), so
+                # the new ids end at the last one: no query for them by entry id.
+                last = conn.execute("SELECT last_insert_rowid()").fetchone()[0]
+                first = last - len(fresh) + 1
+                new_ids = {row[0]: first + index
+                           for index, row in enumerate(fresh) if row[10]}
         if changes:
             # Only rows whose text really changed are written (and lose the cached
             # article); the sort time of a known item never moves.
             cursor = conn.executemany(
                 """UPDATE items SET title = ?1, link = ?2, author = ?3, published = ?4,
-                       updated = ?5, summary = ?7, content = ?8,
-                       text = CASE WHEN article IS NOT NULL AND content IS ?8
-                                   AND summary IS ?7 THEN text ELSE ?9 END,
+                       updated = ?5, summary = CAST(?7 AS TEXT), content = CAST(?8 AS TEXT),
+                       text = CASE WHEN article IS NOT NULL AND content IS CAST(?8 AS TEXT)
+                                   AND summary IS CAST(?7 AS TEXT)
+                                   THEN text ELSE CAST(?9 AS TEXT) END,
                        related_links = ?10,
-                       article = CASE WHEN content IS ?8 AND summary IS ?7
+                       article = CASE WHEN content IS CAST(?8 AS TEXT)
+                                      AND summary IS CAST(?7 AS TEXT)
                                       THEN article ELSE NULL END
                    WHERE id = ?11 AND (title IS NOT ?1 OR link IS NOT ?2 OR author IS NOT ?3
-                       OR summary IS NOT ?7 OR content IS NOT ?8 OR updated IS NOT ?5)""",
+                       OR summary IS NOT CAST(?7 AS TEXT) OR content IS NOT CAST(?8 AS TEXT)
+                       OR updated IS NOT ?5)""",
                 changes,
             )
             updated = cursor.rowcount
-        updated += _store_enclosures(conn, feed_id, kept, known)
-        conn.execute(
-            """UPDATE feeds SET title = coalesce(nullif(?, ''), title),
-                   site_link = coalesce(?, site_link), etag = ?, last_modified = ?,
-                   last_fetched = ?, last_error = NULL, last_warning = ?, error_count = 0,
-                   not_before = NULL, url = coalesce(?, url), ttl_seconds = ?,
-                   language = coalesce(?, language)
-               WHERE id = ?""",
-            (title, site_link, etag, last_modified, now, warning, new_url,
-             _int64(ttl_seconds), language, feed_id),
-        )
-        return ApplyStats(new=new, updated=updated)
+        if known or new_ids:
+            updated += _store_enclosures(conn, feed_id, kept, known, new_ids)
+        return ApplyStats(new=new, updated=updated), (
+            title, site_link, etag, last_modified, now, warning, new_url,
+            _int64(ttl_seconds), language, feed_id)
 
     def record_not_modified(self, feed_id: int, etag: str | None, last_modified: str | None,
                             new_url: str | None = None) -> None:
@@ -1172,10 +1286,19 @@ def _statements(script: str) -> list[str]:
     return statements
 
 
-def _store_enclosures(conn: sqlite3.Connection, feed_id: int, records: Sequence[ItemRecord],
-                      known: dict[str, int]) -> int:
-    """Make each stored item's enclosures those of its record; returns how many items that
-    were already stored had theirs changed (a changed enclosure updates the item)."""
+# A fetch that worked, on the feed's own row (after its items: `Store._apply`).
+_FEED_FETCHED = """UPDATE feeds SET title = coalesce(nullif(?, ''), title),
+    site_link = coalesce(?, site_link), etag = ?, last_modified = ?, last_fetched = ?,
+    last_error = NULL, last_warning = ?, error_count = 0, not_before = NULL,
+    url = coalesce(?, url), ttl_seconds = ?, language = coalesce(?, language)
+WHERE id = ?"""
+
+
+def _store_enclosures(conn: sqlite3.Connection, feed_id: int, rows: Sequence[tuple],
+                      known: dict[str, int], new_ids: dict[str, int]) -> int:
+    """Make each stored item's enclosures those of its row (`known`: the items stored
+    before, `new_ids`: the new ones that have enclosures); returns how many items that were
+    already stored had theirs changed (a changed enclosure updates the item)."""
     stored: dict[int, list[tuple]] = {}
     # A feed that had no items before this fetch has no enclosures stored either (a feed's
     # first refresh: every feed of a cold one).
@@ -1184,28 +1307,28 @@ def _store_enclosures(conn: sqlite3.Connection, feed_id: int, records: Sequence[
             "JOIN items ON items.id = enclosures.item_id WHERE items.feed_id = ? "
             "ORDER BY enclosures.item_id, position", (feed_id,)) if known else ():
         stored.setdefault(item_id, []).append(tuple(values))
-    if not stored and not any(record.enclosures for record in records):
+    if not stored and not new_ids and not any(row[10] for row in rows):
         return 0
-    ids = known
-    if any(record.enclosures and record.entry_id not in known for record in records):
-        ids = dict(conn.execute("SELECT entry_id, id FROM items WHERE feed_id = ?", (feed_id,)))
     changed = 0
-    rows: list[tuple] = []
-    for record in records:
-        item_id = ids.get(record.entry_id)
+    gone: list[tuple[int]] = []
+    inserts: list[tuple] = []
+    for row in rows:
+        entry_id = row[0]
+        item_id = known.get(entry_id) or new_ids.get(entry_id)
         if item_id is None:
             continue
-        wanted = [(e.url, e.type, _int64(e.length), _int64(e.duration))
-                  for e in record.enclosures
-                  if e.url.lower().startswith(("http://", "https://"))]
+        wanted = list(row[10])
         if wanted == stored.get(item_id, []):
             continue
-        changed += record.entry_id in known
+        changed += entry_id in known
         if item_id in stored:
-            conn.execute("DELETE FROM enclosures WHERE item_id = ?", (item_id,))
-        rows += [(item_id, position, *values) for position, values in enumerate(wanted)]
-    conn.executemany("INSERT INTO enclosures (item_id, position, url, type, length, duration) "
-                     "VALUES (?, ?, ?, ?, ?, ?)", rows)
+            gone.append((item_id,))
+        inserts += [(item_id, position, *values) for position, values in enumerate(wanted)]
+    if gone:
+        conn.executemany("DELETE FROM enclosures WHERE item_id = ?", gone)
+    if inserts:
+        conn.executemany("INSERT INTO enclosures (item_id, position, url, type, length, "
+                         "duration) VALUES (?, ?, ?, ?, ?, ?)", inserts)
     return changed
 
 

@@ -4,11 +4,14 @@ their pickled results are then unpickled and stored into a fresh store the way t
 writer does (batches of feeds in one transaction, the full-text index every 2,000 items).
 
     python tests/benchmarks/store_replay.py URLS_FILE [RUNS] [--feeds-per-batch N]
+                                            [--index-batch N]
 
 URLS_FILE: one feed URL a line on 127.0.0.0/8 (a corpus or realistic feeds served by
 tests.benchmarks.server). Prints the best of RUNS (5) for each phase, CPU time (process_time:
-commits wait on the disk and other processes, which hides differences of this size). Run it
-with PYTHONPATH pointing at another checkout to compare the two.
+commits wait on the disk and other processes, which hides differences of this size), and the
+median of the whole. Run it with PYTHONPATH pointing at another checkout to compare the two
+(the feeds are parsed and pickled by that checkout too). `--index-batch` tries another
+`reader.refresh.INDEX_BATCH`.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from __future__ import annotations
 import argparse
 import gc
 import pickle
+import statistics
 import tempfile
 import time
 import urllib.request
@@ -41,7 +45,8 @@ def capture(urls: list[str]) -> Captured:
             for url, body, headers in fetched]
 
 
-def replay(captured: Captured, folder: Path, feeds_per_batch: int) -> tuple[float, ...]:
+def replay(captured: Captured, folder: Path, feeds_per_batch: int,
+           index_batch: int = INDEX_BATCH) -> tuple[float, ...]:
     """(unpickle, store, index) CPU seconds; the store's close (its last checkpoint) counts
     with the store."""
     store = Store(folder / "reader.db")
@@ -73,7 +78,7 @@ def replay(captured: Captured, folder: Path, feeds_per_batch: int) -> tuple[floa
         if len(batch) >= feeds_per_batch or items >= 2000:
             store.apply_many(batch)
             batch, items = [], 0
-            if unindexed >= INDEX_BATCH:
+            if unindexed >= index_batch:
                 index()
     store.apply_many(batch)
     index()
@@ -88,6 +93,8 @@ def main() -> None:
     parser.add_argument("runs", type=int, nargs="?", default=5)
     parser.add_argument("--feeds-per-batch", type=int, default=28,
                         help="feeds in one transaction (a cold refresh of 500 feeds: ~28)")
+    parser.add_argument("--index-batch", type=int, default=INDEX_BATCH,
+                        help=f"new items per full-text index batch (now {INDEX_BATCH})")
     args = parser.parse_args()
     captured = capture(args.urls.read_text(encoding="utf-8").split())
     gc.freeze()
@@ -95,12 +102,14 @@ def main() -> None:
     runs = []
     for _ in range(args.runs):
         with tempfile.TemporaryDirectory() as folder:
-            runs.append(replay(captured, Path(folder), args.feeds_per_batch))
+            runs.append(replay(captured, Path(folder), args.feeds_per_batch,
+                               args.index_batch))
     best = [min(run[phase] for run in runs) * 1000 for phase in range(3)]
     total = min(sum(run) for run in runs) * 1000
     print(f"{len(captured)} feeds, {sum(len(blob) for _, blob in captured) / 2**20:.1f} MiB "
           f"pickled: unpickle {best[0]:.0f} ms, store {best[1]:.0f} ms, index {best[2]:.0f} ms,"
-          f" all {total:.0f} ms CPU (best of {args.runs})")
+          f" all {total:.0f} ms CPU (best of {args.runs}; median all "
+          f"{statistics.median(sum(run) for run in runs) * 1000:.0f} ms)")
 
 
 if __name__ == "__main__":
