@@ -47,7 +47,8 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 # (records, feed URL, feed tags) -> (records to store, how many were dropped)
-DropHook = Callable[[Sequence[ItemRecord], str, Sequence[str]], tuple[list[ItemRecord], int]]
+DropHook = Callable[[Sequence[ItemRecord], str, Sequence[str]],
+                    tuple[Sequence[ItemRecord], int]]
 
 
 @dataclass(frozen=True, slots=True)

@@ -135,16 +135,21 @@ class Dropper:
         return bool(self.rules)
 
     def __call__(self, records: Sequence[Any], feed_url: str, tags: Sequence[str] = (),
-                 feed_title: str = "") -> tuple[list[Any], int]:
+                 feed_title: str = "") -> tuple[Sequence[Any], int]:
+        """The records to store (the same sequence when none is dropped: a worker's
+        `reader.store.Records` reaches the store as it came, its texts still UTF-8) and how
+        many were left out."""
         rules = [rule for rule in self.rules if rule.applies_to(feed_url, tags)]
         if not rules:
-            return list(records), 0
+            return records, 0
         now = self.clock()
         kept = []
         for record in records:
             row = row_of_record(record, feed_url, tags, feed_title, now)
             if not any(evaluate(rule.expr, row, now) for rule in rules):
                 kept.append(record)
+        if len(kept) == len(records):
+            return records, 0
         return kept, len(records) - len(kept)
 
 
