@@ -281,3 +281,29 @@ def test_item_records_cross_to_the_workers_whole() -> None:
     assert all(getattr(record, f.name) != f.default for f in dataclasses.fields(ItemRecord))
     assert pickle.loads(pickle.dumps(record, protocol=pickle.HIGHEST_PROTOCOL)) == record
     assert len(record.__reduce__()[1]) == len(dataclasses.fields(ItemRecord))
+
+
+async def test_what_is_stored_when_the_last_answer_arrives_is_indexed_before_the_end(
+        store: Store, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Once every server has answered, the items stored so far are indexed while the last
+    bodies are parsed and stored, and only theirs are left for the refresh's end (the
+    index's batches are 4000 items: a small refresh never reached one before its end)."""
+    urls = [http_server.route(f"/quick/{n}.xml", Reply(200, rss(f"Quick {n}", 5)))
+            for n in range(11)]
+    urls.append(http_server.route("/slow.xml", Reply(200, rss("Slow", 5), delay=0.6)))
+    for url in urls:
+        store.add_feed(url)
+    batches: list[int] = []
+    index_pending = store.index_pending
+
+    def recorded() -> int:
+        indexed = index_pending()
+        batches.append(indexed)
+        return indexed
+
+    monkeypatch.setattr(store, "index_pending", recorded)
+    events = await run(store)
+    assert sum(e.new for e in events if isinstance(e, FeedDone)) == 60
+    assert sum(batches) == 60 and len([b for b in batches if b]) == 2, batches
+    assert batches[0] >= 55  # the quick feeds' items, before the slow one's were stored
+    assert store.search("Slow") and store.search("Quick")
