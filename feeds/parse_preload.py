@@ -2,13 +2,16 @@
 
 For multiprocessing's forkserver preload list (`reader.refresh` starts the parsing workers
 from a forkserver): what is paid here once, in the forkserver, every worker forked from it
-inherits. Without it each worker paid, at its first document that needed it:
+inherits: the lazy imports of the parse path (feedparser's URL, date and HTML helpers, chardet,
+lxml.html for the sanitizer's rare walk), which `reader.prepare.import_parsers` otherwise makes
+in each worker (~25 ms each).
 
-- chardet 7's models, read and decompressed at the first `chardet.detect` (~55 ms of CPU;
-  the corpus has 13 undeclared 8-bit documents, so both workers of a cold refresh paid it);
-- the lazy imports of the parse path (feedparser's URL, date and HTML helpers, lxml.html for
-  the sanitizer's rare walk), which `reader.refresh._import_parsers` otherwise makes in each
-  worker (~25 ms each).
+chardet's models are not read here (they were before issue 13's last round): reading them is
+~480 M instructions (~65-95 ms), 40% of the forkserver's whole start, which the workers wait
+for, and only a document that declares no encoding and is not UTF-8 needs them. No feed of
+the benchmark's 500 realistic ones does (they declare their 8-bit encodings, as real
+publishers do); 13 files of ../shared/corpus, a collection of parsers' test cases, do. A
+worker reads them at its first such document.
 
 Not imported by `feeds.parse` itself: a process that parses one feed (or none) would pay for
 all of it.
@@ -21,7 +24,7 @@ __all__ = ["warm_up"]
 
 def warm_up() -> None:
     """Load what the parse path otherwise loads at first use."""
-    import chardet
+    import chardet  # noqa: F401
     import feedparser.datetimes  # noqa: F401
     import feedparser.mixin  # noqa: F401
     import feedparser.urls  # noqa: F401
@@ -29,9 +32,6 @@ def warm_up() -> None:
 
     import feeds.parse  # noqa: F401
 
-    # An undeclared document that is not UTF-8: chardet reads and unpacks its models.
-    chardet.detect("<rss><title>Caf\u00e9 cr\u00e8me \u00e0 la r\u00e9sidence</title></rss>"
-                   .encode("windows-1252"))
     # No document is parsed here: the parsers `feeds.xmlfeed` and `feeds.text` keep are made
     # per thread, at their first use in the worker.
 

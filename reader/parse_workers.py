@@ -37,9 +37,9 @@ def parsing_context() -> ForkServerContext:
     """forkserver: the app runs threads, and forking a threaded process is unsafe.
 
     What `reader.prepare.import_parsers` loads is imported once, in the forkserver, not in
-    every worker (feedparser and chardet: ~30 ms each time), and chardet's models are read
-    there too (feeds.parse_preload: ~55 ms at each worker's first undeclared 8-bit
-    document)."""
+    every worker (feedparser and chardet: ~30 ms each time). chardet's models are not: a
+    worker reads them at its first undeclared document that is not UTF-8, which most
+    subscriptions never have (feeds.parse_preload says why)."""
     import multiprocessing
 
     context = multiprocessing.get_context("forkserver")
