@@ -320,7 +320,7 @@ class _Walk:
             self.data[key] = value
 
     def text_of(self, element: Any, key: str, base: str) -> str:
-        value = _own_text(element).strip()
+        value = (_own_text(element) if len(element) else element.text or "").strip()
         if key in ("link", "id", "href", "url") and value:
             value = self.document.resolve(base, value)
         return value if value.isascii() else self.document.repair(value)
@@ -426,7 +426,7 @@ class _Walk:
 
     def guid(self, element: Any, depth: int, base: str) -> None:
         is_link = True
-        for key, value in element.items():  # the attribute's name in any case
+        for key, value in element.items() if element.attrib else ():  # the name in any case
             if key.lower() == "ispermalink":
                 is_link = value == "true"
         value = _own_text(element).strip()
@@ -546,9 +546,14 @@ class _Walk:
 
     def category(self, element: Any, depth: int, base: str,
                  scheme_default: str | None = None) -> None:
-        attributes = _attributes(element)
-        scheme = attributes.get("scheme", attributes.get("domain", scheme_default))
-        self.add_tag(attributes.get("term"), scheme, attributes.get("label"))
+        if element.attrib:
+            attributes = _attributes(element)
+            scheme = attributes.get("scheme", attributes.get("domain", scheme_default))
+            self.add_tag(attributes.get("term"), scheme, attributes.get("label"))
+        elif scheme_default is None:
+            self.data.setdefault("tags", [])  # what add_tag(None, None, None) does
+        else:
+            self.add_tag(None, scheme_default, None)
         self.end_category(self.text_of(element, "category", base))
 
     def end_category(self, value: str) -> None:
@@ -572,9 +577,11 @@ class _Walk:
         self.children(element, depth, base)
 
     def keywords(self, element: Any, depth: int, base: str, scheme: str | None = None) -> None:
+        add_tag = self.add_tag
         for term in self.text_of(element, "keywords", base).split(","):
-            if term.strip():
-                self.add_tag(term.strip(), scheme, None)
+            term = term.strip()
+            if term:
+                add_tag(term, scheme, None)
 
     def itunes_keywords(self, element: Any, depth: int, base: str) -> None:
         self.keywords(element, depth, base, "http://www.itunes.com/")
