@@ -440,12 +440,16 @@ def _from_dicts(version: str, feed: Mapping[str, Any], entries: list[Any], warni
     """A feed as feedparser lays it out (from feedparser or from `feeds.xmlfeed`), mapped.
     `ours`: the dictionaries come from `feeds.xmlfeed` (see `_entry_from_xml`)."""
     raw_feed = dict(feed)
-    entry_from = _entry_from_xml if ours else _entry_from_dict
+    if ours:
+        terms: dict[str, str] = {}  # a feed's entries repeat a few categories: cleaned once
+        mapped = [_entry_from_xml(entry, url, terms) for entry in entries]
+    else:
+        mapped = [_entry_from_dict(entry, url) for entry in entries]
     return _assemble(
         title=_title(feed.get("title"), _detail_type(feed.get("title_detail"))),
         url=url,
         site_link=_pick_link(feed, url, links_only=version.startswith("atom")),
-        entries=[entry_from(entry, url) for entry in entries],
+        entries=mapped,
         warnings=warnings,
         format=version,
         ttl_seconds=refresh_seconds(raw_feed.get("ttl"), raw_feed.get("sy_updateperiod"),
@@ -567,12 +571,14 @@ def _entry_from_dict(entry: Mapping[str, Any], url: str) -> Entry:
     )
 
 
-def _entry_from_xml(raw: dict[str, Any], url: str) -> Entry:
+def _entry_from_xml(raw: dict[str, Any], url: str, terms: dict[str, str] | None = None
+                    ) -> Entry:
     """`_entry_from_dict` for the dictionaries `feeds.xmlfeed` fills, step for step, without
     the tests and conversions feedparser's dictionaries need: every value there is a str, a
     plain dict or a list of plain dicts (a link's `rel` is always set, a tag has its three
     keys), and one pass over the links finds the link, the related links and the enclosures.
-    A test holds both functions to the same `Entry` on every corpus and generated document."""
+    A test holds both functions to the same `Entry` on every corpus and generated document.
+    `terms`: categories already cleaned (`clean_line`), shared by a document's entries."""
     get = raw.get
     date_raw = get("published") or get("updated") or ""
     contents = get("content")
@@ -633,12 +639,16 @@ def _entry_from_xml(raw: dict[str, Any], url: str) -> Entry:
     tags = get("tags")
     if tags:
         names = []
+        if terms is None:
+            terms = {}
         for tag in tags:
             term = tag["term"] or tag["label"]
             if term:
-                term = clean_line(term)
-                if term:
-                    names.append(term)
+                cleaned = terms.get(term)
+                if cleaned is None:
+                    cleaned = terms[term] = clean_line(term)
+                if cleaned:
+                    names.append(cleaned)
         categories = tuple(dict.fromkeys(names))
     media = get("media_content")
     if media:
