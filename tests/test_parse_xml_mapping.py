@@ -100,3 +100,39 @@ def test_the_corners_map_the_same_both_ways() -> None:
         document = read(body)
         assert document is not None and document.entries, body
         assert_same_entries(document.entries)
+
+
+# The shortcuts feeds.xmlfeed takes for plain elements (an RSS <link>, a <category> or <guid>
+# with no attribute, a name without '@', a value without ':///', a title under a blocking one),
+# each beside the general case it skips, against feedparser.
+SHORTCUTS = [
+    b"<rss><channel><item><link>https://example.com/a</link><link href='https://example.com/b'"
+    b" rel='alternate'/><guid>http:///example.com/triple</guid></item></channel></rss>",
+    b"<rss><channel><item><guid isPermaLink='false'>http:///x.example/y</guid><link>"
+    b"http:///example.org/z</link><title>T</title></item></channel></rss>",
+    b"<rss xmlns:media='http://search.yahoo.com/mrss/'><channel><item><category>plain</category>"
+    b"<category domain='https://d.example/'>with domain</category><media:category>m"
+    b"</media:category><media:category scheme='urn:s'>ms</media:category><category/>"
+    b"<title>c</title></item></channel></rss>",
+    b"<rss><channel><item><author>Jo Writer</author><title>a</title></item><item><author>"
+    b"jo@example.com (Jo Writer)</author><title>b</title></item><item><author>Jo &lt;jo@"
+    b"example.com&gt;</author><title>c</title></item></channel></rss>",
+    b"<rss xmlns:media='http://search.yahoo.com/mrss/'><channel><item><title>first</title>"
+    b"<media:group><media:title>inner</media:title><title>deeper</title></media:group>"
+    b"<link>https://example.com/t</link></item></channel></rss>",
+    b"<rss xmlns:itunes='http://www.itunes.com/dtds/podcast-1.0.dtd'><channel><item><title>k"
+    b"</title><itunes:keywords> one, two ,,three , one </itunes:keywords></item></channel></rss>",
+]
+
+
+def test_the_shortcuts_read_as_feedparser_reads() -> None:
+    from tests.test_parse_differential import differences
+
+    for body in SHORTCUTS:
+        ours, oracle = parsing.parse_both_ways(body, URLS[0])
+        assert ours is not None and oracle is not None, body
+        assert ours.entries, body
+        assert differences(ours, oracle) == [], body
+        document = read(body)
+        assert document is not None
+        assert_same_entries(document.entries)
