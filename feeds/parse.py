@@ -361,7 +361,7 @@ def _parse_lxml(root: Any, body: bytes, url: str) -> ParsedFeed | None:
     document = xmlfeed.read(root, b"xml:base" in body, repair=_repair_text)
     if document is None:
         return None
-    return _from_dicts(document.version, document.feed, document.entries, [], url)
+    return _from_dicts(document.version, document.feed, document.entries, [], url, ours=True)
 
 
 def _repair_text(value: str) -> str:
@@ -436,14 +436,20 @@ def _parse_with_feedparser(
 
 
 def _from_dicts(version: str, feed: Mapping[str, Any], entries: list[Any], warnings: list[str],
-                url: str) -> ParsedFeed:
-    """A feed as feedparser lays it out (from feedparser or from `feeds.xmlfeed`), mapped."""
+                url: str, ours: bool = False) -> ParsedFeed:
+    """A feed as feedparser lays it out (from feedparser or from `feeds.xmlfeed`), mapped.
+    `ours`: the dictionaries come from `feeds.xmlfeed` (see `_entry_from_xml`)."""
     raw_feed = dict(feed)
+    if ours:
+        terms: dict[str, str] = {}  # a feed's entries repeat a few categories: cleaned once
+        mapped = [_entry_from_xml(entry, url, terms) for entry in entries]
+    else:
+        mapped = [_entry_from_dict(entry, url) for entry in entries]
     return _assemble(
         title=_title(feed.get("title"), _detail_type(feed.get("title_detail"))),
         url=url,
         site_link=_pick_link(feed, url, links_only=version.startswith("atom")),
-        entries=[_entry_from_dict(entry, url) for entry in entries],
+        entries=mapped,
         warnings=warnings,
         format=version,
         ttl_seconds=refresh_seconds(raw_feed.get("ttl"), raw_feed.get("sy_updateperiod"),
@@ -565,6 +571,113 @@ def _entry_from_dict(entry: Mapping[str, Any], url: str) -> Entry:
     )
 
 
+def _entry_from_xml(raw: dict[str, Any], url: str, terms: dict[str, str] | None = None
+                    ) -> Entry:
+    """`_entry_from_dict` for the dictionaries `feeds.xmlfeed` fills, step for step, without
+    the tests and conversions feedparser's dictionaries need: every value there is a str, a
+    plain dict or a list of plain dicts (a link's `rel` is always set, a tag has its three
+    keys), and one pass over the links finds the link, the related links and the enclosures.
+    A test holds both functions to the same `Entry` on every corpus and generated document.
+    `terms`: categories already cleaned (`clean_line`), shared by a document's entries."""
+    get = raw.get
+    date_raw = get("published") or get("updated") or ""
+    contents = get("content")
+    raw_summary = get("summary")
+    summary = content = ""
+    if contents:
+        for part in contents:
+            if part["value"] == raw_summary:
+                break  # the same text twice: keep it once, as the content
+        else:
+            summary = _xml_html(raw_summary, get("summary_detail"), url)
+        for part in contents:
+            if part["value"]:
+                content = _html_of(part["value"], part["type"],
+                                   _detail_base(part, url) if "base" in part else url)
+                break
+        if content and content == summary:
+            summary = ""
+    elif raw_summary:
+        summary = _xml_html(raw_summary, get("summary_detail"), url)
+    link = None
+    related: list[str] = []
+    enclosures: list[dict[str, str]] = []
+    links = get("links")
+    if links:
+        for item in links:
+            rel = item["rel"]
+            if link is None and (rel or "alternate") == "alternate":
+                link = safe_url(item.get("href") or "", url)
+            elif rel == "related":
+                resolved = safe_url(item.get("href") or "", url)
+                if resolved:
+                    related.append(resolved)
+            elif rel == "enclosure":
+                enclosures.append(item)
+    if link is None:
+        raw_link = get("link")
+        link = safe_url(raw_link, url) if raw_link is not None else None
+    source = get("source")
+    if source is not None:
+        related_source = safe_url(source.get("href") or "", url)
+        if related_source:
+            related.append(related_source)
+    title_detail = get("title_detail")
+    title = _title(get("title"), title_detail["type"] if title_detail else "")
+    published_raw, updated_raw = get("_published_last"), get("_updated_last")
+    published = parse_date(published_raw)
+    updated = published if updated_raw == published_raw else parse_date(updated_raw)
+    raw_id = get("id")
+    entry_id = (clean_line(raw_id) if raw_id is not None else "") or _entry_id(
+        None, _id_link(raw), get("title"), date_raw)
+    detail = get("author_detail")
+    name = detail.get("name") if detail else None
+    author = clean_line(name) if name is not None else ""
+    if not author:
+        author = clean_line(get("author") or "")
+    categories: tuple[str, ...] = ()
+    tags = get("tags")
+    if tags:
+        names = []
+        if terms is None:
+            terms = {}
+        for tag in tags:
+            term = tag["term"] or tag["label"]
+            if term:
+                cleaned = terms.get(term)
+                if cleaned is None:
+                    cleaned = terms[term] = clean_line(term)
+                if cleaned:
+                    names.append(cleaned)
+        categories = tuple(dict.fromkeys(names))
+    media = get("media_content")
+    if media:
+        enclosures += media
+    return Entry(
+        id=entry_id,
+        title=title,
+        link=link,
+        author=author,
+        published=published,
+        updated=updated,
+        date_raw=clean_line(date_raw),
+        summary_html=summary,
+        content_html=content,
+        categories=categories,
+        enclosures=_with_duration(enclosures, raw, url) if enclosures else (),
+        related_links=tuple(dict.fromkeys(related)) if related else (),
+    )
+
+
+def _xml_html(value: str | None, detail: dict[str, str] | None, url: str) -> str:
+    """`_html_of` for a summary of `feeds.xmlfeed` and its detail (if any)."""
+    if not value:
+        return ""
+    if detail is None:
+        return _html_of(value, "", url)
+    return _html_of(value, detail["type"], _detail_base(detail, url) if "base" in detail else url)
+
+
 def _entry_enclosures(raw: Mapping[str, Any], url: str) -> tuple[Enclosure, ...]:
     """RSS enclosures and Atom rel=enclosure links, then media:content; an item's
     itunes:duration goes to the enclosures (not images) that carry no duration of their own."""
@@ -573,6 +686,11 @@ def _entry_enclosures(raw: Mapping[str, Any], url: str) -> tuple[Enclosure, ...]
     items += [media for media in raw.get("media_content") or [] if _is_mapping(media)]
     if not items:
         return ()
+    return _with_duration(items, raw, url)
+
+
+def _with_duration(items: list[Any], raw: Mapping[str, Any], url: str
+                   ) -> tuple[Enclosure, ...]:
     found = _enclosures(items, url)
     episode = duration_seconds(raw.get("itunes_duration"))
     if episode is None:

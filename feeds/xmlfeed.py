@@ -94,6 +94,7 @@ _NAMESPACES: dict[str, str] = {
     "http://podlove.org/simple-chapters": "psc",
 }
 _HTML_TYPES = frozenset({"application/xhtml+xml", "text/html"})
+_SUMMARY_TYPES = _HTML_TYPES | {"text/plain"}  # a content of these types is also the summary
 # Default types that `_content_type` keeps as they are and that are never base64.
 _TEXT_KINDS = frozenset({"text/plain", "text/html"})
 _XHTML = "application/xhtml+xml"
@@ -319,22 +320,21 @@ class _Walk:
             self.data[key] = value
 
     def text_of(self, element: Any, key: str, base: str) -> str:
-        value = _own_text(element).strip()
+        value = (_own_text(element) if len(element) else element.text or "").strip()
         if key in ("link", "id", "href", "url") and value:
             value = self.document.resolve(base, value)
         return value if value.isascii() else self.document.repair(value)
 
-    def content(self, element: Any, attributes: dict[str, str], default: str, base: str
-                ) -> tuple[str, dict[str, Any]]:
+    def content(self, element: Any, default: str, base: str) -> tuple[str, dict[str, Any]]:
         """An element that holds text or markup: (value, detail) as feedparser's pop gives."""
-        if not attributes and default in _TEXT_KINDS and not len(element):
+        if not element.attrib and default in _TEXT_KINDS and not len(element):
             # Most titles and descriptions: no type, no mode, no children, what the general
             # path below gives for them without its tests.
             kind = default
             value = (element.text or "").strip()
         else:
-            kind, value = self.typed_content(element, attributes, default)
-        if kind == "text/plain" and not self.document.version.startswith("atom"):
+            kind, value = self.typed_content(element, _attributes(element), default)
+        if kind == "text/plain" and not self.document.atom:
             if _looks_like_html(value):
                 kind = "text/html"
         detail: dict[str, Any] = {"type": kind}
@@ -382,9 +382,9 @@ class _Walk:
     # --- handlers ----------------------------------------------------------------------------
 
     def title(self, element: Any, depth: int, base: str, blocks: bool = True) -> None:
-        value, detail = self.content(element, _attributes(element), "text/plain", base)
         if -1 < self.title_depth <= depth:
-            return
+            return  # (before `content`, which has no side effect)
+        value, detail = self.content(element, "text/plain", base)
         self.store("title", value, depth)
         if self.data.get("title") is value:
             self.data["title_detail"] = detail
@@ -395,16 +395,20 @@ class _Walk:
         self.title(element, depth, base, blocks=False)
 
     def link(self, element: Any, depth: int, base: str) -> None:
-        attributes = _attributes(element)
-        attributes.setdefault("rel", "alternate")
-        if attributes["rel"] == "self":
-            attributes.setdefault("type", "application/atom+xml")
+        if not element.attrib:  # RSS's <link>: what the lines below give it
+            attributes: dict[str, str] = {"rel": "alternate", "type": "text/html"}
+            href = None
         else:
-            attributes.setdefault("type", "text/html")
-        href = attributes.pop("url", None) or attributes.pop("uri", None) or attributes.get(
-            "href")
-        if href:
-            attributes["href"] = self.document.resolve(base, href)
+            attributes = _attributes(element)
+            attributes.setdefault("rel", "alternate")
+            if attributes["rel"] == "self":
+                attributes.setdefault("type", "application/atom+xml")
+            else:
+                attributes.setdefault("type", "text/html")
+            href = attributes.pop("url", None) or attributes.pop("uri", None) or (
+                attributes.get("href"))
+            if href:
+                attributes["href"] = self.document.resolve(base, href)
         links = self.data.setdefault("links", [])
         links.append(attributes)
         if href:
@@ -422,7 +426,7 @@ class _Walk:
 
     def guid(self, element: Any, depth: int, base: str) -> None:
         is_link = True
-        for key, value in element.items():  # the attribute's name in any case
+        for key, value in element.items() if element.attrib else ():  # the name in any case
             if key.lower() == "ispermalink":
                 is_link = value == "true"
         value = _own_text(element).strip()
@@ -448,7 +452,7 @@ class _Walk:
 
     def summary_value(self, element: Any, depth: int, base: str, default: str, key: str
                       ) -> None:
-        value, detail = self.content(element, _attributes(element), default, base)
+        value, detail = self.content(element, default, base)
         self.store(key, value, depth)
         if self.data.get(key) is value:
             self.data[key + "_detail"] = detail
@@ -456,13 +460,12 @@ class _Walk:
     def content_element(self, element: Any, depth: int, base: str,
                         default: str = "text/plain") -> None:
         self.has_content = True
-        attributes = _attributes(element)
-        value, detail = self.content(element, attributes, default, base)
+        value, detail = self.content(element, default, base)
         if not self.in_entry:
             return
         detail["value"] = value
         self.data.setdefault("content", []).append(detail)
-        if detail["type"] in ({"text/plain"} | _HTML_TYPES):
+        if detail["type"] in _SUMMARY_TYPES:
             self.data.setdefault("summary", value)
 
     def encoded(self, element: Any, depth: int, base: str) -> None:
@@ -476,7 +479,7 @@ class _Walk:
             return
         authors = self.data.setdefault("authors", [])
         authors.append({})
-        for child in element:
+        for child in element.iterchildren(etree.Element) if len(element) else ():
             if not isinstance(child.tag, str):
                 continue
             name = _name(child)
@@ -505,7 +508,7 @@ class _Walk:
         author, email = data.get("author"), None
         if not author:
             return
-        found = _EMAIL.search(author)
+        found = _EMAIL.search(author) if "@" in author else None  # no address without an @
         if found:
             email = found.group(0)
             author = author.replace(email, "").replace("()", "").replace("<>", "")
@@ -543,9 +546,14 @@ class _Walk:
 
     def category(self, element: Any, depth: int, base: str,
                  scheme_default: str | None = None) -> None:
-        attributes = _attributes(element)
-        scheme = attributes.get("scheme", attributes.get("domain", scheme_default))
-        self.add_tag(attributes.get("term"), scheme, attributes.get("label"))
+        if element.attrib:
+            attributes = _attributes(element)
+            scheme = attributes.get("scheme", attributes.get("domain", scheme_default))
+            self.add_tag(attributes.get("term"), scheme, attributes.get("label"))
+        elif scheme_default is None:
+            self.data.setdefault("tags", [])  # what add_tag(None, None, None) does
+        else:
+            self.add_tag(None, scheme_default, None)
         self.end_category(self.text_of(element, "category", base))
 
     def end_category(self, value: str) -> None:
@@ -569,9 +577,11 @@ class _Walk:
         self.children(element, depth, base)
 
     def keywords(self, element: Any, depth: int, base: str, scheme: str | None = None) -> None:
+        add_tag = self.add_tag
         for term in self.text_of(element, "keywords", base).split(","):
-            if term.strip():
-                self.add_tag(term.strip(), scheme, None)
+            term = term.strip()
+            if term:
+                add_tag(term, scheme, None)
 
     def itunes_keywords(self, element: Any, depth: int, base: str) -> None:
         self.keywords(element, depth, base, "http://www.itunes.com/")
@@ -688,6 +698,7 @@ class XmlFeed:
 
     def __init__(self, version: str, bases: bool, repair: Callable[[str], str]) -> None:
         self.version = version
+        self.atom = version.startswith("atom")
         self.bases = bases
         self.repair = repair
         self.feed: dict[str, Any] = {}
@@ -695,7 +706,7 @@ class XmlFeed:
 
     def resolve(self, base: str, value: str) -> str:
         """feedparser's `_urljoin`: a link or id against the xml:base in force (if any)."""
-        if not base and not _EXTRA_SLASHES.match(value):
+        if not base and (":///" not in value or not _EXTRA_SLASHES.match(value)):
             return value  # what urljoin("", value) gives, without the call
         from feedparser.urls import _urljoin
 
