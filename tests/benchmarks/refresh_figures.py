@@ -346,7 +346,7 @@ def _parse_stages(documents: list[tuple[bytes, str]]) -> str:
     for document in read:
         if document is not None:
             parsing._from_dicts(document.version, document.feed, document.entries, [],
-                                "https://example.com/f")
+                                "https://example.com/f", ours=True)
     map_time = time.perf_counter() - started
     return (f"stages over the corpus documents: lxml tree {size / tree_time / 1e6:.0f} MB/s, "
             f"our mapping {size / read_time / 1e6:.0f} MB/s, entries (sanitize_html, clean, "
