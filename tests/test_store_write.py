@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
+import threading
 import time
 from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
@@ -192,9 +193,14 @@ async def test_the_writers_other_work_runs_between_batches(tmp_path: Path) -> No
     feeds = [store.add_feed(f"http://h/{number}") for number in range(6)]
     order: list[str] = []
     real = store.apply_many
+    # The first batch waits until the other work is queued: on a loaded machine the writer's
+    # thread could otherwise store all three batches before the event loop queued it.
+    other_work_queued = threading.Event()
 
     def apply_many(batch):  # type: ignore[no-untyped-def]
         order.append(f"batch of {len(batch)}")
+        if len(order) == 1:
+            other_work_queued.wait(10)
         return real(batch)
 
     store.apply_many = apply_many  # type: ignore[method-assign]
@@ -205,6 +211,8 @@ async def test_the_writers_other_work_runs_between_batches(tmp_path: Path) -> No
         stored = [asyncio.ensure_future(writer.apply(feed, [_record(feed)])) for feed in feeds]
         await asyncio.sleep(0)  # all six queued; the first batch is on its way
         indexed = asyncio.ensure_future(writer(lambda: order.append("other work")))
+        await asyncio.sleep(0)  # the other work is handed to the writer's thread
+        other_work_queued.set()
         await asyncio.wait_for(asyncio.gather(*stored, indexed), 10)
     finally:
         writer.close()
