@@ -169,21 +169,39 @@ async def refresh(
                 parsers.warm_up()  # a 200 is all but sure: start the workers now
 
             unindexed = 0
+            left = len(due)  # feeds not stored yet
+            answered = False  # every server has answered
+            end_indexed = False  # the index's batch near the end has been made
+            near_end = max(INDEX_NEAR_END, len(due) // 10)  # feeds left: near the end
             indexing: asyncio.Lock = asyncio.Lock()
             scheduled: list[tuple[int, float, float]] = []  # next due times, stored at the end
 
             async def store_one(result: FetchResult) -> None:
-                nonlocal unindexed
+                nonlocal unindexed, left
                 feed_id = by_url[result.url]
                 event = await _store_result(store, feed_id, result, parsers, drop,
                                             tags.get(feed_id, ()), writer)
                 scheduled.append(after_fetch(feed_id, result, plan))
+                left -= 1
                 await events.put(event)
                 if isinstance(event, FeedDone):
                     unindexed += event.new
                 # Index as we go, while the workers parse, so less is left for the end.
-                if unindexed >= INDEX_BATCH:
+                if unindexed >= INDEX_BATCH or near_the_end():
                     await index_now()
+
+            def near_the_end() -> bool:
+                """Every answer is in and only the last few feeds are still being parsed:
+                what is stored is indexed meanwhile, not after the last feed with one core
+                idle (the latency row's 100 feeds had ~750 items left for the end). Not as
+                soon as the answers are in: then a fast network leaves most feeds still to
+                parse, and their items would all wait for the end. Once: the last few
+                feeds' items are left for the end."""
+                nonlocal end_indexed
+                if end_indexed or not (answered and unindexed > 0 and left <= near_end):
+                    return False
+                end_indexed = True
+                return True
 
             async def index_now() -> None:
                 nonlocal unindexed
@@ -193,15 +211,14 @@ async def refresh(
                         await writer(store.index_pending)
 
             async def fetch_and_store() -> None:
+                nonlocal answered
                 try:
                     async with asyncio.TaskGroup() as group:
                         async for result in fetch_all(requests, limits=limits,
                                                       headers_for=headers.get):
                             group.create_task(store_one(result))
-                        # Every answer is in and the last bodies are being parsed: what is
-                        # stored by now is indexed meanwhile, not after the last feed (one
-                        # core idle then; the latency row's 100 feeds left ~750 items).
-                        if unindexed:
+                        answered = True
+                        if near_the_end():
                             group.create_task(index_now())
                 except BaseExceptionGroup as failures:  # a full disk: say that, not "a group"
                     first: BaseException = failures
@@ -372,7 +389,10 @@ async def _next_event(events: asyncio.Queue[RefreshEvent], producer: asyncio.Tas
     return await events.get()  # it finished cleanly: the queue holds the rest
 
 
-INDEX_BATCH = 4000  # new items after which a refresh adds them to the full-text index
+INDEX_BATCH = 2000  # new items after which a refresh adds them to the full-text index
+# Every answer in, and this many feeds left to store (or a tenth of them): index what is
+# stored while they are parsed.
+INDEX_NEAR_END = 8
 
 
 class Parsers:

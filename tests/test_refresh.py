@@ -285,9 +285,10 @@ def test_item_records_cross_to_the_workers_whole() -> None:
 
 async def test_what_is_stored_when_the_last_answer_arrives_is_indexed_before_the_end(
         store: Store, http_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> None:
-    """Once every server has answered, the items stored so far are indexed while the last
-    bodies are parsed and stored, and only theirs are left for the refresh's end (the
-    index's batches are 4000 items: a small refresh never reached one before its end)."""
+    """Once every server has answered and only the last few feeds are left, the items stored
+    so far are indexed while those are parsed and stored, and only theirs are left for the
+    refresh's end (the index's batches are 2000 items: a small refresh never reached one
+    before its end, and indexed everything after its last feed, one core idle)."""
     urls = [http_server.route(f"/quick/{n}.xml", Reply(200, rss(f"Quick {n}", 5)))
             for n in range(11)]
     urls.append(http_server.route("/slow.xml", Reply(200, rss("Slow", 5), delay=0.6)))
