@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
@@ -85,26 +86,32 @@ def start_process_helpers() -> None:
     """
     from multiprocessing import forkserver, resource_tracker
 
-    saved = sys.stderr
-    log = _open_log()
-    terminal: int | None = None
-    if "textual.app" not in sys.modules:
+    with _HELPERS_STARTING:  # two at once would each keep the other's log as "the terminal"
+        saved = sys.stderr
+        log = _open_log()
+        terminal: int | None = None
+        if "textual.app" not in sys.modules:
+            try:
+                terminal = os.dup(2)
+            except OSError:  # no descriptor 2 at all: the children inherit that
+                terminal = None
         try:
-            terminal = os.dup(2)
-        except OSError:  # no descriptor 2 at all: the children inherit that
-            terminal = None
-    try:
-        if terminal is not None:
-            os.dup2(log, 2)
-        sys.stderr = os.fdopen(log, "w", encoding="utf-8", closefd=False)
-        resource_tracker.ensure_running()
-        forkserver.ensure_running()
-    finally:
-        sys.stderr = saved
-        if terminal is not None:
-            os.dup2(terminal, 2)
-            os.close(terminal)
-        os.close(log)
+            if terminal is not None:
+                os.dup2(log, 2)
+            elif log == 2:  # descriptor 2 was closed and the log took it: hand it on
+                os.set_inheritable(2, True)
+            sys.stderr = os.fdopen(log, "w", encoding="utf-8", closefd=False)
+            resource_tracker.ensure_running()
+            forkserver.ensure_running()
+        finally:
+            sys.stderr = saved
+            if terminal is not None:
+                os.dup2(terminal, 2)
+                os.close(terminal)
+            os.close(log)
+
+
+_HELPERS_STARTING = threading.Lock()
 
 
 def _open_log() -> int:

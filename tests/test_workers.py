@@ -182,3 +182,29 @@ def test_the_process_helpers_write_to_the_log_not_the_terminal(tmp_path: Path) -
     log = tmp_path / "state" / "reader" / "reader.log"
     assert done.stdout.split() == [str(log), str(log)]
     assert log.stat().st_mode & 0o777 == 0o600
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
+def test_two_threads_starting_the_process_helpers_leave_standard_error_alone(
+        tmp_path: Path) -> None:
+    """Each start points descriptor 2 at the log for a moment and puts the terminal's back;
+    two at once must not leave the log there (the second took the first's log for the
+    terminal). The tracker's start is slowed to widen the window."""
+    code = (
+        "import os, threading, time\n"
+        "import multiprocessing.resource_tracker as tracker\n"
+        "real = tracker.ensure_running\n"
+        "tracker.ensure_running = lambda: (time.sleep(0.2), real())\n"
+        "from reader.parse_workers import parsing_context, start_process_helpers\n"
+        "parsing_context()\n"
+        "before = os.readlink('/proc/self/fd/2')\n"
+        "threads = [threading.Thread(target=start_process_helpers) for _ in range(2)]\n"
+        "threads[0].start(); time.sleep(0.05); threads[1].start()\n"
+        "for thread in threads: thread.join()\n"
+        "print(before == os.readlink('/proc/self/fd/2'))\n"
+    )
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "True"
