@@ -69,6 +69,9 @@ def start_parsers_early(store: Store, feed_ids: Iterable[int] | None, *,
     return True
 
 
+_HELPERS_STARTING = threading.Lock()  # one start of the helpers at a time
+
+
 def start_process_helpers() -> None:
     """Start multiprocessing's forkserver and resource tracker, their standard error the
     reader's log file.
@@ -79,14 +82,14 @@ def start_process_helpers() -> None:
     two refreshes at once) land under a refresh's summary. So for the moment of their start,
     a command's descriptor 2 is the log file. Not the app's: Textual writes the screen to
     descriptor 2 (sys.__stderr__) from its own thread, and a frame written meanwhile would
-    go to the log. Inside the app sys.stderr is a capture
-    object without a usable descriptor, and starting them with it failed ("bad value(s) in
-    fds_to_keep"). The forkserver points its own standard error at the log
-    (reader.forkserver_stderr), for what its children print.
+    go to the log. Inside the app sys.stderr is a capture object without a usable
+    descriptor, and starting them with it failed ("bad value(s) in fds_to_keep"). The
+    forkserver points its own standard error at the log (reader.forkserver_stderr), for what
+    its children print.
     """
     from multiprocessing import forkserver, resource_tracker
 
-    with _HELPERS_STARTING:  # two at once would each keep the other's log as "the terminal"
+    with _HELPERS_STARTING:  # two at once: each kept the other's log as "the terminal"
         saved = sys.stderr
         log = _open_log()
         terminal: int | None = None
@@ -110,8 +113,6 @@ def start_process_helpers() -> None:
                 os.close(terminal)
             os.close(log)
 
-
-_HELPERS_STARTING = threading.Lock()
 
 
 def _open_log() -> int:

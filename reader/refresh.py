@@ -197,16 +197,13 @@ async def refresh(
                 soon as the answers are in: then a fast network leaves most feeds still to
                 parse, and their items would all wait for the end. Once: the last few
                 feeds' items are left for the end."""
-                nonlocal end_indexed
-                if end_indexed or not (answered and unindexed > 0 and left <= near_end):
-                    return False
-                end_indexed = True
-                return True
+                return not end_indexed and answered and unindexed > 0 and left <= near_end
 
             async def index_now() -> None:
-                nonlocal unindexed
+                nonlocal unindexed, end_indexed
                 if not indexing.locked():
                     async with indexing:
+                        end_indexed = end_indexed or (answered and left <= near_end)
                         unindexed = 0
                         await writer(store.index_pending)
 

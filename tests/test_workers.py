@@ -51,6 +51,16 @@ def imported(tmp_path: Path, urls: list[str], env: dict[str, str] | None = None)
     return data
 
 
+def run_python(code: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    """`code` in a Python of its own from the repository, its log folder in `tmp_path`;
+    it must succeed."""
+    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          timeout=60, env=env, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    return done
+
+
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="needs /proc (Linux)")
 def test_workers_leave_when_the_reader_is_killed(tmp_path: Path,
                                                  http_server: LocalServer) -> None:
@@ -175,10 +185,7 @@ def test_the_process_helpers_write_to_the_log_not_the_terminal(tmp_path: Path) -
         "            forkserver._forkserver._forkserver_pid):\n"
         "    print(os.readlink(f'/proc/{pid}/fd/2'))\n"
     )
-    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env=env, cwd=Path(__file__).resolve().parent.parent)
-    assert done.returncode == 0, done.stderr
+    done = run_python(code, tmp_path)
     log = tmp_path / "state" / "reader" / "reader.log"
     assert done.stdout.split() == [str(log), str(log)]
     assert log.stat().st_mode & 0o777 == 0o600
@@ -203,8 +210,4 @@ def test_two_threads_starting_the_process_helpers_leave_standard_error_alone(
         "for thread in threads: thread.join()\n"
         "print(before == os.readlink('/proc/self/fd/2'))\n"
     )
-    env = dict(os.environ, XDG_STATE_HOME=str(tmp_path / "state"))
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                          timeout=60, env=env, cwd=Path(__file__).resolve().parent.parent)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.strip() == "True"
+    assert run_python(code, tmp_path).stdout.strip() == "True"

@@ -23,7 +23,6 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.dom import DOMNode
 from textual.reactive import Reactive
 from textual.screen import Screen
 from textual.timer import Timer
@@ -797,16 +796,12 @@ class MainScreen(Screen[None]):
             self.reading = False
 
     def _q_goes_back(self) -> bool:
-        """The open article has the focus, or something in the timeline pane. (Walks up from
-        the focused widget: the footer asks before the panes are mounted.)"""
-        node: DOMNode | None = self.focused
-        if node is not None and node.id == "article":
-            return True
-        while node is not None and node is not self:
-            if node.id == "timeline":
-                return True
-            node = node.parent
-        return False
+        """The open article has the focus, or something in the timeline pane. (Read from the
+        focused widget: the footer asks before the panes are mounted.)"""
+        focused = self.focused
+        return focused is not None and (
+            focused.id == "article"
+            or any(node.id == "timeline" for node in focused.ancestors_with_self))
 
     def action_quit_or_back(self) -> None:
         if self._q_goes_back():
